@@ -1,0 +1,1 @@
+"""Engine creation and migrations."""

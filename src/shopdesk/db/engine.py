@@ -1,0 +1,50 @@
+"""The SQLite engine: WAL, foreign keys, and BEGIN IMMEDIATE for writers.
+
+pysqlite's own transaction handling is switched off (the SQLAlchemy-documented
+recipe) so that we emit BEGIN ourselves: write sessions begin IMMEDIATE and
+take the database write lock up front, so two processes (the app and a CLI
+import) queue on `busy_timeout` instead of failing half-way with SQLITE_BUSY.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+_PRAGMAS = (
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=10000",
+)
+
+
+def make_engine(db_path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{db_path}", future=True)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        for pragma in _PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def session_factories(engine: Engine) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
+    """(reader, writer) session factories; the writer's transactions begin IMMEDIATE."""
+    reader = sessionmaker(engine, expire_on_commit=False)
+    writer = sessionmaker(
+        engine.execution_options(sqlite_immediate=True), expire_on_commit=False
+    )
+    return reader, writer

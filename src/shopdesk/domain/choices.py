@@ -1,0 +1,77 @@
+"""The closed lists customer fields draw from; values are stored, labels shown."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class _Labelled(StrEnum):
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class CustomerType(_Labelled):
+    INDIVIDUAL = "individual"
+    BUSINESS = "business"
+
+
+class Channel(_Labelled):
+    """How the customer came to be registered (spec 1.1)."""
+
+    WALK_IN = "walk_in"
+    ONLINE_FORM = "online_form"
+    WHATSAPP = "whatsapp"
+    PHONE_CALL = "phone_call"
+    REPAIR_INTAKE = "repair_intake"
+
+
+class ContactMethod(_Labelled):
+    """Preferred contact channel (spec 4.1)."""
+
+    WHATSAPP = "whatsapp"
+    SMS = "sms"
+    PHONE = "phone"
+    EMAIL = "email"
+    IN_PERSON = "in_person"
+
+
+class Gender(_Labelled):
+    FEMALE = "female"
+    MALE = "male"
+    NON_BINARY = "non_binary"
+    OTHER = "other"
+    PREFER_NOT_TO_SAY = "prefer_not_to_say"
+
+
+class BestTime(_Labelled):
+    ANY = "any"
+    MORNING = "morning"
+    AFTERNOON = "afternoon"
+    EVENING = "evening"
+
+
+class DocumentKind(_Labelled):
+    ID_SCAN = "id_scan"
+    SIGNED_FORM = "signed_form"
+    PHOTO = "photo"
+    OTHER = "other"
+
+
+class IdDocumentType(_Labelled):
+    PASSPORT = "passport"
+    NATIONAL_ID = "national_id"
+    DRIVING_LICENCE = "driving_licence"
+    RESIDENCE_PERMIT = "residence_permit"
+    OTHER = "other"
+
+
+class LoyaltyTier(_Labelled):
+    BRONZE = "bronze"
+    SILVER = "silver"
+    GOLD = "gold"
+    PLATINUM = "platinum"
+
+
+def values(enum: type[StrEnum]) -> list[str]:
+    return [member.value for member in enum]

@@ -1,0 +1,56 @@
+"""Staff roles and the one table saying which role may do what."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    FRONT_DESK = "front_desk"
+    TECHNICIAN = "technician"
+    SUPERVISOR = "supervisor"
+    MANAGER = "manager"
+    OWNER = "owner"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+
+class Permission(StrEnum):
+    VIEW_CUSTOMERS = "view_customers"
+    REGISTER_CUSTOMERS = "register_customers"
+    EDIT_CUSTOMERS = "edit_customers"
+    DEACTIVATE_CUSTOMERS = "deactivate_customers"
+    VERIFY_CUSTOMERS = "verify_customers"
+    ATTACH_DOCUMENTS = "attach_documents"
+    IMPORT_EXPORT = "import_export"
+    MANAGE_STAFF = "manage_staff"
+    READ_AUDIT = "read_audit"
+    CHANGE_SETTINGS = "change_settings"
+
+
+_ALL = frozenset(Role)
+_SUPERVISOR_UP = frozenset({Role.SUPERVISOR, Role.MANAGER, Role.OWNER})
+_MANAGER_UP = frozenset({Role.MANAGER, Role.OWNER})
+
+PERMISSIONS: dict[Permission, frozenset[Role]] = {
+    Permission.VIEW_CUSTOMERS: _ALL,
+    Permission.REGISTER_CUSTOMERS: _ALL,
+    Permission.EDIT_CUSTOMERS: _ALL,
+    Permission.ATTACH_DOCUMENTS: _ALL,
+    Permission.VERIFY_CUSTOMERS: frozenset({Role.FRONT_DESK}) | _SUPERVISOR_UP,
+    Permission.DEACTIVATE_CUSTOMERS: _SUPERVISOR_UP,
+    Permission.IMPORT_EXPORT: _MANAGER_UP,
+    Permission.MANAGE_STAFF: _MANAGER_UP,
+    Permission.READ_AUDIT: _MANAGER_UP,
+    Permission.CHANGE_SETTINGS: _MANAGER_UP,
+}
+
+
+def allowed(role: Role | str, permission: Permission) -> bool:
+    return Role(role) in PERMISSIONS[permission]

@@ -1,0 +1,144 @@
+"""Customers and the profile tables every customer has from the first moment (spec 1.4, 2.2)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shopdesk.models.base import Base, created_at, str80, str200, utcnow, uuid_pk
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        CheckConstraint("customer_type IN ('individual','business')", name="customer_type"),
+        CheckConstraint(
+            "channel IN ('walk_in','online_form','whatsapp','phone_call','repair_intake')",
+            name="channel",
+        ),
+        CheckConstraint("phone LIKE '+%'", name="phone_e164"),
+        CheckConstraint("email IS NULL OR email = lower(email)", name="email_lower"),
+        Index("ix_customers_last_key", "last_key"),
+        Index("ix_customers_name_key", "name_key"),
+        Index("ix_customers_updated_at", "updated_at"),
+    )
+
+    id: Mapped[uuid_pk]
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    first_name: Mapped[str80]
+    last_name: Mapped[str80]
+    # Accent- and case-folded forms, kept in step by the service for matching.
+    name_key: Mapped[str] = mapped_column(String(170))
+    last_key: Mapped[str] = mapped_column(String(80))
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    address_line1: Mapped[str200 | None]
+    address_line2: Mapped[str200 | None]
+    city: Mapped[str80 | None]
+    region: Mapped[str80 | None]
+    postcode: Mapped[str | None] = mapped_column(String(16))
+    country: Mapped[str] = mapped_column(String(2))
+    date_of_birth: Mapped[date | None]
+    gender: Mapped[str | None] = mapped_column(String(20))
+    occupation: Mapped[str200 | None]
+    company: Mapped[str200 | None]
+    secondary_phone: Mapped[str | None] = mapped_column(String(20))
+    whatsapp: Mapped[str | None] = mapped_column(String(20))
+    customer_type: Mapped[str] = mapped_column(String(12), default="individual")
+    notes: Mapped[str | None] = mapped_column(Text)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    channel: Mapped[str] = mapped_column(String(16), default="walk_in")
+    registered_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[created_at]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_visit_at: Mapped[datetime | None]
+    # Verification state (spec 1.3), recorded by staff.
+    phone_verified_at: Mapped[datetime | None]
+    phone_verified_by: Mapped[uuid.UUID | None]
+    email_verified_at: Mapped[datetime | None]
+    email_verified_by: Mapped[uuid.UUID | None]
+    address_validated_at: Mapped[datetime | None]
+    address_validated_by: Mapped[uuid.UUID | None]
+    id_document_type: Mapped[str | None] = mapped_column(String(24))
+    id_document_last_digits: Mapped[str | None] = mapped_column(String(6))
+    id_checked_at: Mapped[datetime | None]
+    id_checked_by: Mapped[uuid.UUID | None]
+
+    preferences: Mapped[CustomerPreferences] = relationship(lazy="joined", uselist=False)
+    loyalty: Mapped[CustomerLoyalty] = relationship(lazy="joined", uselist=False)
+
+
+class CustomerPreferences(Base):
+    """Communication preferences (spec 4.2); the consent time is kept for GDPR."""
+
+    __tablename__ = "customer_preferences"
+    __table_args__ = (
+        CheckConstraint(
+            "preferred_contact IN ('whatsapp','sms','phone','email','in_person')",
+            name="preferred_contact",
+        ),
+        CheckConstraint("best_time IN ('any','morning','afternoon','evening')", name="best_time"),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    preferred_contact: Mapped[str] = mapped_column(String(12))
+    best_time: Mapped[str] = mapped_column(String(12), default="any")
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    marketing_opt_in: Mapped[bool] = mapped_column(default=False)
+    marketing_consent_at: Mapped[datetime | None]
+    service_notifications: Mapped[bool] = mapped_column(default=True)
+
+
+class CustomerLoyalty(Base):
+    __tablename__ = "customer_loyalty"
+    __table_args__ = (
+        CheckConstraint("points >= 0", name="points_non_negative"),
+        CheckConstraint("tier IN ('bronze','silver','gold','platinum')", name="tier"),
+    )
+
+    customer_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    points: Mapped[int] = mapped_column(default=0)
+    tier: Mapped[str] = mapped_column(String(10), default="bronze")
+    opened_at: Mapped[created_at]
+
+
+class ServiceRecord(Base):
+    """One entry of a customer's service history; the repairs issue extends it."""
+
+    __tablename__ = "customer_services"
+    __table_args__ = (Index("ix_customer_services_customer", "customer_id", "occurred_at"),)
+
+    id: Mapped[uuid_pk]
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    occurred_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(24))
+    description: Mapped[str] = mapped_column(Text)
+    staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+
+
+class CustomerDocument(Base):
+    """A file attached to a customer, stored once under its SHA-256 in the data dir."""
+
+    __tablename__ = "customer_documents"
+    __table_args__ = (
+        CheckConstraint("kind IN ('id_scan','signed_form','photo','other')", name="kind"),
+        CheckConstraint("length(content_hash) = 64", name="hash_length"),
+        Index("ix_customer_documents_customer", "customer_id", "added_at"),
+    )
+
+    id: Mapped[uuid_pk]
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str200]
+    filename: Mapped[str] = mapped_column(String(255))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    added_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    added_at: Mapped[created_at]

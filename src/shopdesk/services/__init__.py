@@ -1,0 +1,1 @@
+"""Use cases over the database; each returns plain dataclasses, never ORM objects."""

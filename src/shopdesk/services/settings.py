@@ -1,0 +1,151 @@
+"""Shop settings: a fixed catalogue of keys, each with a default and a rule."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from shopdesk.changes import Changes
+from shopdesk.domain.customer_rules import Policy
+from shopdesk.domain.permissions import Permission
+from shopdesk.domain.phones import is_valid_region
+from shopdesk.errors import FieldError, ValidationError
+from shopdesk.models import Setting
+from shopdesk.services.audit import AuditTrail
+from shopdesk.services.store import Store
+
+
+def _region(value: str) -> str:
+    value = value.strip().upper()
+    if not is_valid_region(value):
+        raise ValueError(f"'{value}' is not a two-letter country code known for phone numbers")
+    return value
+
+
+def _currency(value: str) -> str:
+    value = value.strip().upper()
+    if not re.fullmatch(r"[A-Z]{3}", value):
+        raise ValueError(f"'{value}' is not a three-letter ISO 4217 currency code (e.g. GBP)")
+    return value
+
+
+def _boolean(value: str) -> str:
+    text = value.strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return "true"
+    if text in ("0", "false", "no", "off"):
+        return "false"
+    raise ValueError(f"'{value}' is not true or false")
+
+
+def _text(limit: int) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        value = value.strip()
+        if len(value) > limit:
+            raise ValueError(f"must be at most {limit} characters")
+        return value
+    return check
+
+
+def _int_range(low: int, high: int) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        try:
+            number = int(value)
+        except ValueError:
+            raise ValueError(f"'{value}' is not a whole number") from None
+        if not low <= number <= high:
+            raise ValueError(f"must be between {low} and {high}")
+        return str(number)
+    return check
+
+
+def _language(value: str) -> str:
+    value = value.strip().lower()
+    if not re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,4})?", value):
+        raise ValueError(f"'{value}' is not a language code (e.g. en, fr, pt-br)")
+    return value
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    default: str
+    check: Callable[[str], str]
+    help: str
+
+
+CATALOGUE: dict[str, SettingSpec] = {s.key: s for s in [
+    SettingSpec("phone.default_region", "GB", _region,
+                "country whose numbers may be typed without a country code"),
+    SettingSpec("shop.name", "My Repair Shop", _text(120), "printed on receipts"),
+    SettingSpec("shop.address", "", _text(300), "printed on receipts"),
+    SettingSpec("shop.phone", "", _text(40), "printed on receipts"),
+    SettingSpec("shop.currency", "GBP", _currency, "ISO 4217 code of the shop's currency"),
+    SettingSpec("shop.language", "en", _language, "default language of new customers"),
+    SettingSpec("customers.require_email", "false", _boolean,
+                "refuse registrations without an e-mail address"),
+    SettingSpec("customers.require_address", "false", _boolean,
+                "refuse registrations without street and city"),
+    SettingSpec("security.max_failed_signins", "5", _int_range(1, 20),
+                "failed sign-ins before an account is locked"),
+    SettingSpec("security.lockout_minutes", "15", _int_range(1, 1440),
+                "how long a locked account stays locked"),
+]}
+
+
+class SettingsService:
+    """Read from any thread; `set` needs the change-settings permission."""
+
+    def __init__(self, store: Store, audit: AuditTrail) -> None:
+        self._store = store
+        self._audit = audit
+
+    def all(self) -> dict[str, str]:
+        with self._store.read() as session:
+            stored = {s.key: s.value for s in session.scalars(select(Setting))}
+        return {key: stored.get(key, spec.default) for key, spec in CATALOGUE.items()}
+
+    def get(self, key: str) -> str:
+        spec = self._spec(key)
+        with self._store.read() as session:
+            row = session.get(Setting, key)
+            return row.value if row else spec.default
+
+    def set(self, key: str, value: str) -> Changes:
+        actor = self._store.require(Permission.CHANGE_SETTINGS)
+        spec = self._spec(key)
+        try:
+            clean = spec.check(value)
+        except ValueError as exc:
+            raise ValidationError(FieldError(key, "setting_value", str(exc))) from None
+        with self._store.write() as session:
+            row = session.get(Setting, key)
+            old = row.value if row else spec.default
+            if row is None:
+                session.add(Setting(key=key, value=clean))
+            else:
+                row.value = clean
+            if old != clean:
+                self._audit.append(session, actor, "update", "setting", key,
+                                   {key: [old, clean]})
+        return Changes(settings=True)
+
+    def policy(self) -> Policy:
+        values = self.all()
+        return Policy(
+            default_region=values["phone.default_region"],
+            require_email=values["customers.require_email"] == "true",
+            require_address=values["customers.require_address"] == "true",
+            default_language=values["shop.language"],
+        )
+
+    @staticmethod
+    def _spec(key: str) -> SettingSpec:
+        spec = CATALOGUE.get(key)
+        if spec is None:
+            raise ValidationError(FieldError(
+                key, "unknown_setting", f"is not a setting; known: {', '.join(CATALOGUE)}"))
+        return spec

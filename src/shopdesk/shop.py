@@ -1,0 +1,91 @@
+"""The one facade the UI, the command line and the tests go through.
+
+``Shop.open(data_dir)`` creates or upgrades the database (copying it first when
+an upgrade is due), then exposes the services::
+
+    shop = Shop.open(path)
+    shop.sign_in("amira", "4821")
+    saved = shop.customers.register(CustomerInput(first_name="Ana", ...))
+
+Threading: a Shop may be used from any thread. Reads open their own session;
+writes are serialized by the Store's lock, so there is one writer at a time.
+Services return plain frozen dataclasses, never ORM objects.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from shopdesk import paths
+from shopdesk.db import migrate
+from shopdesk.db.engine import make_engine
+from shopdesk.domain.permissions import Role
+from shopdesk.models.base import utcnow
+from shopdesk.services.audit import AuditTrail
+from shopdesk.services.customers import CustomerService
+from shopdesk.services.documents import DocumentService
+from shopdesk.services.settings import SettingsService
+from shopdesk.services.staff import StaffInfo, StaffService
+from shopdesk.services.store import Actor, Store
+from shopdesk.services.transfer import TransferService
+
+
+class Shop:
+    """An open shop database and its services (Anki's ``Collection``)."""
+
+    def __init__(self, root: Path, clock: Callable[[], datetime] = utcnow) -> None:
+        self.root = root
+        self.db_path = paths.database_path(root)
+        self.engine = make_engine(self.db_path)
+        self.store = Store(root, self.engine, clock)
+        self.audit = AuditTrail(self.store)
+        self.settings = SettingsService(self.store, self.audit)
+        self.staff = StaffService(self.store, self.audit, self.settings)
+        self.customers = CustomerService(self.store, self.audit, self.settings)
+        self.documents = DocumentService(self.store, self.audit)
+        self.transfer = TransferService(self.store, self.audit, self.settings, self.customers)
+
+    @classmethod
+    def open(cls, data_dir: str | Path | None = None,
+             clock: Callable[[], datetime] = utcnow) -> Shop:
+        root = paths.data_dir(data_dir)
+        migrate.upgrade(paths.database_path(root))
+        return cls(root, clock)
+
+    # -- who is acting ----------------------------------------------------------
+    @property
+    def actor(self) -> Actor | None:
+        return self.store.actor
+
+    def sign_in(self, username: str, secret: str) -> StaffInfo:
+        info = self.staff.sign_in(username, secret)
+        self.store.actor = info.actor()
+        return info
+
+    def sign_out(self) -> None:
+        self.store.actor = None
+
+    def act_as_system(self, purpose: str) -> Actor:
+        """For the command line: whoever can run it on the data directory acts as
+        the owner, and the audit trail names the OS user and the command."""
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):
+            user = "unknown"
+        self.store.actor = Actor(None, f"{purpose} (OS user {user})", Role.OWNER)
+        return self.store.actor
+
+    def needs_owner(self) -> bool:
+        return self.staff.count() == 0
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Shop:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
