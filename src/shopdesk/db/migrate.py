@@ -73,7 +73,7 @@ def upgrade(db_path: Path) -> Path | None:
     if current == head:
         return None
     copy = None
-    if current is not None:
+    if db_path.exists() and db_path.stat().st_size > 0:
         copy = backup(db_path, f"upgrade-to-{head}")
         log.info("database backed up to %s before upgrading %s -> %s", copy, current, head)
     command.upgrade(cfg, "head")

@@ -15,7 +15,8 @@ def normalize_email(raw: str, field: str = "email") -> str:
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise _fail(field, "email_format", f"'{raw}' is not a valid e-mail address: {exc}")
+        raise _fail(field, "email_format",
+                    f"'{raw}' is not a valid e-mail address: {exc}") from None
     # Treated as case-insensitive as a whole: shops never see mailboxes that
     # differ only in case, and staff type addresses in any case.
     return result.normalized.lower()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from shopdesk.domain.permissions import Permission
@@ -64,7 +65,7 @@ class AuditTrail:
         self.append_many(session, actor, [(action, entity, entity_id, detail)])
 
     def append_many(self, session: Session, actor: Actor,
-                    entries: list[tuple[str, str, UUID | str, dict[str, Any]]]) -> None:
+                    entries: Sequence[tuple[str, str, UUID | str, dict[str, Any]]]) -> None:
         node = self._store.node_tag
         prev = session.scalar(
             select(AuditEntry.hash).where(AuditEntry.node == node)
@@ -84,7 +85,7 @@ class AuditTrail:
                 "detail": detail_text, "prev_hash": prev, "hash": digest,
             })
             prev = digest
-        session.execute(AuditEntry.__table__.insert(), rows)
+        session.execute(insert(AuditEntry), rows)
 
     def verify(self) -> VerifyReport:
         """Recompute every chain; the first broken link is reported."""

@@ -231,9 +231,9 @@ class CustomerService(CustomerLookup):
                 select(CustomerDocument).where(CustomerDocument.customer_id == customer_id)
                 .order_by(CustomerDocument.added_at.desc())))
             staff_ids |= {d.added_by for d in docs}
-            names = dict(session.execute(
+            names: dict[UUID | None, str] = dict(session.execute(
                 select(Staff.id, Staff.display_name).where(
-                    Staff.id.in_([s for s in staff_ids if s]))).tuples().all())
+                    Staff.id.in_([s for s in staff_ids if s]))).all())
             services = [ServiceEntry(s.id, s.occurred_at, s.kind, s.description)
                         for s in session.scalars(
                             select(ServiceRecord).where(ServiceRecord.customer_id == customer_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from rapidfuzz import fuzz
@@ -38,7 +39,7 @@ class Match:
     score: float
 
 
-def _prefix_range(column: ColumnElement[str], prefix: str) -> ColumnElement[bool]:
+def _prefix_range(column: Any, prefix: str) -> ColumnElement[bool]:
     # A range on an indexed column, which SQLite can seek (LIKE 'x%' could not here).
     return (column >= prefix) & (column < prefix + "\uffff")
 
@@ -95,7 +96,7 @@ class CustomerLookup:
         if codes.looks_like_code(text):
             return Customer.code == codes.normalize_code(text)
         if "@" in text:
-            return _prefix_range(Customer.email, text.lower())  # type: ignore[arg-type]
+            return _prefix_range(Customer.email, text.lower())
         if _PHONEISH.match(text):
             digits = re.sub(r"\D", "", text)
             e164 = try_normalize(text, self._settings.get("phone.default_region"))
@@ -147,7 +148,7 @@ class CustomerLookup:
         if len(first_key) < 2 or len(last_key) < 2:
             return []
         wanted = f"{first_key} {last_key}"
-        candidates = set()
+        candidates: set[Customer] = set()
         # Seek on the start of each name, both ways round, so a typo late in one
         # name or swapped first/last names are still found.
         for column, prefix in ((Customer.last_key, last_key[:3]),

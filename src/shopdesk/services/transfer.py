@@ -75,9 +75,8 @@ def input_from_row(row: dict[str, str]) -> CustomerInput:
                 values[key] = _as_bool(text)
         elif key == "date_of_birth":
             values[key] = text or None
-        elif text or key in ("customer_type", "preferred_contact", "channel"):
-            if text:
-                values[key] = text
+        elif text:
+            values[key] = text
     return CustomerInput(**values)
 
 
@@ -134,11 +133,11 @@ class TransferService:
         with self._store.read() as session:
             seen_phone: dict[str, str] = {
                 p: f"existing customer {c}" for p, c in session.execute(
-                    select(Customer.phone, Customer.code)).tuples()}
+                    select(Customer.phone, Customer.code))}
             seen_email: dict[str, str] = {
                 e: f"existing customer {c}" for e, c in session.execute(
                     select(Customer.email, Customer.code).where(
-                        Customer.email.is_not(None))).tuples()}
+                        Customer.email.is_not(None))) if e}
         batch: list[dict[str, Any]] = []
         done = 0
         for line, row in rows:

@@ -1,0 +1,237 @@
+"""The command line: the same facade as the window, for managers, IT and scripts.
+
+Every command takes ``--data-dir`` (else ``SHOPDESK_HOME``, else the platform's
+data directory) and exits non-zero with a one-line reason on failure. Commands
+act as the built-in system actor, named in the audit trail with the OS user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import NoReturn
+
+from shopdesk import __version__
+from shopdesk.errors import ShopdeskError, ValidationError
+from shopdesk.shop import Shop
+
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_SOME_REJECTED = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"shopdesk: error: {message} (see 'shopdesk --help')\n")
+
+
+def _data_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
+                        help="data directory (default: $SHOPDESK_HOME or the user data dir)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="shopdesk", description="Counter app of a device repair shop. "
+                     "With no command, opens the window.")
+    parser.add_argument("--version", action="version", version=f"shopdesk {__version__}")
+    _data_dir_option(parser)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    gui = sub.add_parser("gui", help="open the window (the default)")
+    _data_dir_option(gui)
+
+    demo = sub.add_parser("demo", help="fill the data directory with generated customers")
+    demo.add_argument("--customers", type=int, default=500, metavar="N")
+    demo.add_argument("--seed", type=int, default=7)
+    _data_dir_option(demo)
+
+    imp = sub.add_parser("import", help="import records from a file")
+    imp.add_argument("what", choices=["customers"])
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--rejects", type=Path, help="where to write rejected rows "
+                     "(default: FILE.rejects.csv)")
+    _data_dir_option(imp)
+
+    exp = sub.add_parser("export", help="export records to .csv or .json")
+    exp.add_argument("what", choices=["customers"])
+    exp.add_argument("file", type=Path)
+    _data_dir_option(exp)
+
+    settings = sub.add_parser("settings", help="read or change shop settings")
+    settings.add_argument("action", choices=["get", "set", "list"])
+    settings.add_argument("key", nargs="?")
+    settings.add_argument("value", nargs="?")
+    _data_dir_option(settings)
+
+    audit = sub.add_parser("audit", help="check the audit trail")
+    audit.add_argument("action", choices=["verify"])
+    _data_dir_option(audit)
+
+    staff = sub.add_parser("staff", help="list or add staff accounts")
+    staff.add_argument("action", choices=["list", "add"])
+    staff.add_argument("username", nargs="?")
+    staff.add_argument("--name", help="display name")
+    staff.add_argument("--role", default="front_desk")
+    staff.add_argument("--secret-stdin", action="store_true",
+                       help="read the PIN or password from standard input")
+    _data_dir_option(staff)
+    return parser
+
+
+def wants_gui(args: list[str]) -> bool:
+    """True when the arguments ask for the window (no command, or `gui`)."""
+    rest = [a for a in args if not a.startswith("--data-dir")]
+    if "--data-dir" in args:
+        index = args.index("--data-dir")
+        rest = args[:index] + args[index + 2:]
+    return not rest or rest[0] == "gui"
+
+
+def gui_data_dir(args: list[str]) -> str | None:
+    for i, arg in enumerate(args):
+        if arg == "--data-dir" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--data-dir="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not args.command:
+        build_parser().print_help()
+        return EXIT_USAGE
+    try:
+        with Shop.open(getattr(args, "data_dir", None)) as shop:
+            shop.act_as_system(f"command line: {args.command}")
+            return COMMANDS[args.command](shop, args)
+    except ValidationError as exc:
+        print(f"shopdesk: error: {exc}", file=sys.stderr)
+    except ShopdeskError as exc:
+        print(f"shopdesk: error: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"shopdesk: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+              file=sys.stderr)
+    except KeyboardInterrupt:
+        print("shopdesk: interrupted", file=sys.stderr)
+    return EXIT_FAILURE
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (redrawn in place on a terminal)."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.tty = sys.stderr.isatty()
+        self.started = time.perf_counter()
+        self._last_tenth = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        fraction = done / total if total else 1.0
+        if not self.tty:
+            tenth = int(fraction * 10)
+            if tenth == self._last_tenth:
+                return
+            self._last_tenth = tenth
+        width = 30
+        bar = "#" * int(fraction * width)
+        line = (f"{self.label} [{bar:<{width}}] {done}/{total} "
+                f"({time.perf_counter() - self.started:.1f} s)")
+        sys.stderr.write(("\r" + line) if self.tty else line + "\n")
+        if self.tty and done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _demo(shop: Shop, args: argparse.Namespace) -> int:
+    from shopdesk.services.demo import generate
+
+    if args.customers < 1:
+        raise ShopdeskError("--customers must be at least 1")
+    if shop.needs_owner():
+        shop.staff.create_owner("owner", "Demo Owner", "1234")
+        print("created the owner account: username 'owner', PIN 1234 (change it in Staff)")
+    rows = ((n + 2, row) for n, row in enumerate(generate(args.customers, args.seed)))
+    report = shop.transfer.import_rows(rows, args.customers, ProgressBar("generating"))
+    print(f"added {report.imported} customers to {shop.root} in {report.seconds:.1f} s"
+          + (f" ({len(report.rejected)} already present)" if report.rejected else ""))
+    return 0
+
+
+def _import(shop: Shop, args: argparse.Namespace) -> int:
+    report = shop.transfer.import_csv(args.file, ProgressBar("importing"), args.rejects)
+    print(f"imported {report.imported} of {report.total} rows in {report.seconds:.1f} s")
+    if report.rejected:
+        for r in report.rejected[:20]:
+            print(f"  line {r.line}: {r.field}: {r.reason}", file=sys.stderr)
+        if len(report.rejected) > 20:
+            print(f"  ... and {len(report.rejected) - 20} more", file=sys.stderr)
+        print(f"rejected {len(report.rejected)} rows; written to {report.rejects_path}")
+        return EXIT_SOME_REJECTED
+    return 0
+
+
+def _export(shop: Shop, args: argparse.Namespace) -> int:
+    count = shop.transfer.export(args.file, ProgressBar("exporting"))
+    print(f"exported {count} customers to {args.file}")
+    return 0
+
+
+def _settings(shop: Shop, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        for key, value in shop.settings.all().items():
+            print(f"{key} = {value}")
+    elif args.action == "get":
+        if not args.key:
+            raise ShopdeskError("settings get needs a KEY")
+        print(shop.settings.get(args.key))
+    else:
+        if not args.key or args.value is None:
+            raise ShopdeskError("settings set needs a KEY and a VALUE")
+        shop.settings.set(args.key, args.value)
+        print(f"{args.key} = {shop.settings.get(args.key)}")
+    return 0
+
+
+def _audit(shop: Shop, args: argparse.Namespace) -> int:
+    report = shop.audit.verify()
+    if report.ok:
+        print(f"audit trail intact: {report.checked} entries verified")
+        return 0
+    print(f"shopdesk: error: audit trail broken at entry #{report.bad_seq}: {report.problem} "
+          f"({report.checked} entries before it verified)", file=sys.stderr)
+    return EXIT_FAILURE
+
+
+def _staff(shop: Shop, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        for s in shop.staff.list():
+            state = "active" if s.is_active else "inactive"
+            print(f"{s.username:<16} {s.display_name:<24} {s.role.value:<12} {state}")
+        return 0
+    if not args.username:
+        raise ShopdeskError("staff add needs a USERNAME")
+    if args.secret_stdin:
+        secret = sys.stdin.readline().rstrip("\r\n")
+    elif os.environ.get("SHOPDESK_NEW_SECRET"):
+        secret = os.environ["SHOPDESK_NEW_SECRET"]
+    else:
+        secret = getpass.getpass("PIN or password: ")
+    if shop.needs_owner():
+        info = shop.staff.create_owner(args.username, args.name or args.username, secret)
+    else:
+        info = shop.staff.create(args.username, args.name or args.username, args.role, secret)
+    print(json.dumps({"username": info.username, "role": info.role.value}))
+    return 0
+
+
+COMMANDS: dict[str, Callable[[Shop, argparse.Namespace], int]] = {
+    "demo": _demo, "import": _import, "export": _export, "settings": _settings,
+    "audit": _audit, "staff": _staff,
+}
