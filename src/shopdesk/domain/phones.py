@@ -29,13 +29,16 @@ def normalize_phone(raw: str, region: str, field: str, *, mobile: bool) -> str:
             field, "phone_format",
             f"'{raw}' is not a phone number (type it with its country code, e.g. +44 7400 123456)",
         ) from None
-    if not phonenumbers.is_valid_number(number):
+    # number_type() is UNKNOWN exactly when the number is invalid for its
+    # region; asking it alone halves the cost of is_valid_number() + number_type().
+    kind = phonenumbers.number_type(number)
+    if kind == PhoneNumberType.UNKNOWN:
         raise _fail(
             field, "phone_invalid",
             f"'{raw}' is not a valid phone number for "
             f"{phonenumbers.region_code_for_number(number) or region}",
         )
-    if mobile and phonenumbers.number_type(number) not in _MOBILE_TYPES:
+    if mobile and kind not in _MOBILE_TYPES:
         raise _fail(field, "phone_not_mobile", f"'{raw}' is not a mobile number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -7,10 +7,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from shopdesk.domain.permissions import Permission
@@ -85,7 +85,7 @@ class AuditTrail:
                 "detail": detail_text, "prev_hash": prev, "hash": digest,
             })
             prev = digest
-        session.execute(insert(AuditEntry), rows)
+        session.connection().execute(insert(cast(Table, AuditEntry.__table__)), rows)
 
     def verify(self) -> VerifyReport:
         """Recompute every chain; the first broken link is reported."""

@@ -85,7 +85,7 @@ def generate(count: int, seed: int = 7) -> Iterator[dict[str, str]]:
         pool = rng.choices(pools, weights)[0]
         first, last = rng.choice(pool.first), rng.choice(pool.last)
         business = rng.random() < 0.15
-        local = f"{fold(first).replace(' ', '')}.{fold(last).replace(' ', '')}"
+        local = ".".join(fold(part).replace(" ", "").replace(".", "") for part in (first, last))
         email = f"{local}{n}@{rng.choice(MAIL_DOMAINS)}" if rng.random() < 0.8 else ""
         if email in used_emails:
             email = ""

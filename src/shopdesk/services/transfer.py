@@ -15,15 +15,15 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 
 from shopdesk.domain import codes
 from shopdesk.domain.customer_rules import CustomerInput, clean_customer
 from shopdesk.domain.permissions import Permission
 from shopdesk.errors import FieldError, ShopdeskError, ValidationError
-from shopdesk.models import Customer, CustomerLoyalty, CustomerPreferences
+from shopdesk.models import Base, Customer, CustomerLoyalty, CustomerPreferences
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.customer_views import CUSTOMER_COLUMNS, PREFERENCE_COLUMNS
 from shopdesk.services.customers import CustomerService, name_keys
@@ -200,9 +200,11 @@ class TransferService:
                                 "opened_at": now})
                 audit.append(("create", "customer", customer_id,
                               {"code": code, "via": "import"}))
-            session.execute(insert(Customer), customers)
-            session.execute(insert(CustomerPreferences), prefs)
-            session.execute(insert(CustomerLoyalty), loyalty)
+            # Core executemany: one prepared statement for the whole batch.
+            connection = session.connection()
+            connection.execute(insert(_table(Customer)), customers)
+            connection.execute(insert(_table(CustomerPreferences)), prefs)
+            connection.execute(insert(_table(CustomerLoyalty)), loyalty)
             self._audit.append_many(session, actor, audit)
         return len(batch)
 
@@ -268,6 +270,10 @@ class TransferService:
                 record["created_at"] = row.created_at.isoformat()
                 record["updated_at"] = row.updated_at.isoformat()
                 yield {k: record.get(k) for k in self.EXPORT_COLUMNS}
+
+
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
 
 
 def _csv_value(value: Any) -> Any:
