@@ -61,6 +61,11 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
+def created_fields(clean: dict[str, Any]) -> dict[str, list[Any]]:
+    """Audit detail of a creation: each set field, from nothing to its value."""
+    return {k: [None, _jsonable(v)] for k, v in clean.items() if v not in (None, "", False)}
+
+
 class CustomerService(CustomerLookup):
     """Customer use cases. Any thread; writes serialize on `Store.write()`.
 
@@ -80,9 +85,7 @@ class CustomerService(CustomerLookup):
             self.check_unique(session, clean)
             row = self.insert(session, actor, clean)
             self._audit.append(session, actor, "create", "customer", row.id,
-                               {"code": row.code,
-                                "fields": {k: [None, _jsonable(v)] for k, v in clean.items()
-                                           if v not in (None, "", False)}})
+                               {"code": row.code, "fields": created_fields(clean)})
             saved = Saved(summary_of(row), Changes(customers=frozenset({row.id})))
         return saved
 

@@ -26,7 +26,7 @@ from shopdesk.errors import FieldError, ShopdeskError, ValidationError
 from shopdesk.models import Base, Customer, CustomerLoyalty, CustomerPreferences
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.customer_views import CUSTOMER_COLUMNS, PREFERENCE_COLUMNS
-from shopdesk.services.customers import CustomerService, name_keys
+from shopdesk.services.customers import CustomerService, created_fields, name_keys
 from shopdesk.services.settings import SettingsService
 from shopdesk.services.store import Store
 
@@ -199,7 +199,7 @@ class TransferService:
                 loyalty.append({"customer_id": customer_id, "points": 0, "tier": "bronze",
                                 "opened_at": now})
                 audit.append(("create", "customer", customer_id,
-                              {"code": code, "via": "import"}))
+                              {"code": code, "via": "import", "fields": created_fields(clean)}))
             # Core executemany: one prepared statement for the whole batch.
             connection = session.connection()
             connection.execute(insert(_table(Customer)), customers)
