@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# Where "capitalise the value" reads wrong to staff.
+_LABELS = {"whatsapp": "WhatsApp", "sms": "SMS", "walk_in": "Walk-in", "id_scan": "ID scan",
+           "national_id": "National ID card", "non_binary": "Non-binary",
+           "in_person": "In person"}
+
 
 class _Labelled(StrEnum):
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return _LABELS.get(self.value) or self.value.replace("_", " ").capitalize()
 
 
 class CustomerType(_Labelled):

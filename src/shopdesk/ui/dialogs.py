@@ -1,0 +1,226 @@
+"""Start-up and small dialogs: first-start owner, sign-in, ID check, reason.
+
+Thread rule: GUI thread only. Sign-in and owner creation call the core directly
+(argon2 takes ~100 ms, acceptable while a modal dialog waits).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shopdesk.domain.choices import IdDocumentType
+from shopdesk.errors import AuthenticationFailed, ShopdeskError, ValidationError
+from shopdesk.services.staff import StaffInfo
+from shopdesk.shop import Shop
+from shopdesk.ui import fmt
+from shopdesk.ui.fmt import field_message
+from shopdesk.ui.widgets import ErrorLabel, Heading, muted
+
+
+def _field(form: QFormLayout, label: str, widget: QWidget) -> ErrorLabel:
+    """Add `widget` with an error label under it; returns the label."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addWidget(widget)
+    error = ErrorLabel()
+    layout.addWidget(error)
+    form.addRow(label, box)
+    return error
+
+
+def mark_error(widget: QWidget, on: bool) -> None:
+    widget.setProperty("error", "true" if on else "false")
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+class SignInDialog(QDialog):
+    """Username and PIN/password; Enter signs in; errors shown inline. GUI thread only."""
+
+    def __init__(self, shop: Shop, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.shop = shop
+        self.staff: StaffInfo | None = None
+        self.setWindowTitle("Sign in — shopdesk")
+        self.setMinimumWidth(380)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 22, 24, 20)
+        layout.setSpacing(10)
+        layout.addWidget(Heading(self.shop.settings.get("shop.name"), 18))
+        layout.addWidget(muted("Sign in with your username and PIN or password."))
+        form = QFormLayout()
+        form.setSpacing(8)
+        self.username = QLineEdit()
+        self.username.setPlaceholderText("e.g. amira")
+        self.secret = QLineEdit()
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("Username", self.username)
+        form.addRow("PIN or password", self.secret)
+        layout.addLayout(form)
+        self.error = ErrorLabel()
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.ok = buttons.addButton("Sign in", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok.setProperty("primary", True)
+        self.ok.setDefault(True)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.username.returnPressed.connect(self.secret.setFocus)
+        self.secret.returnPressed.connect(self.submit)
+        self.username.setFocus()
+
+    def submit(self) -> None:
+        if not self.username.text().strip():
+            self.error.show_message("Type your username.")
+            self.username.setFocus()
+            return
+        try:
+            self.staff = self.shop.sign_in(self.username.text(), self.secret.text())
+        except AuthenticationFailed as exc:
+            message = str(exc)
+            self.error.show_message(message[:1].upper() + message[1:])
+            self.secret.clear()
+            self.secret.setFocus()
+            return
+        self.accept()
+
+
+class OwnerSetupDialog(QDialog):
+    """First start: create the shop owner's account. GUI thread only."""
+
+    def __init__(self, shop: Shop, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.shop = shop
+        self.owner: StaffInfo | None = None
+        self.setWindowTitle("Welcome to shopdesk")
+        self.setMinimumWidth(460)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 22, 24, 20)
+        layout.setSpacing(10)
+        layout.addWidget(Heading("Set up the owner account", 18))
+        layout.addWidget(muted("This is the first start. The owner can add staff, change "
+                               "settings and read the audit trail. Use a 4–8 digit PIN or a "
+                               "password of at least 8 characters."))
+        form = QFormLayout()
+        form.setSpacing(6)
+        self.display_name = QLineEdit()
+        self.display_name.setPlaceholderText("e.g. Amira Haddad")
+        self.username = QLineEdit()
+        self.username.setPlaceholderText("e.g. amira")
+        self.secret = QLineEdit()
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.confirm = QLineEdit()
+        self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
+        self.inputs = {"display_name": self.display_name, "username": self.username,
+                       "secret": self.secret, "confirm": self.confirm}
+        self.errors = {
+            "display_name": _field(form, "Your name", self.display_name),
+            "username": _field(form, "Username", self.username),
+            "secret": _field(form, "PIN or password", self.secret),
+            "confirm": _field(form, "Repeat it", self.confirm),
+        }
+        layout.addLayout(form)
+        self.general = ErrorLabel()
+        layout.addWidget(self.general)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.ok = buttons.addButton("Create owner", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok.setProperty("primary", True)
+        self.ok.setDefault(True)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.display_name.setFocus()
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for name, label in self.errors.items():
+            label.show_message(errors.get(name, ""))
+            mark_error(self.inputs[name], name in errors)
+        for name in self.inputs:
+            if name in errors:
+                self.inputs[name].setFocus()
+                break
+
+    def submit(self) -> None:
+        self.general.show_message("")
+        if self.secret.text() != self.confirm.text():
+            self.show_errors({"confirm": "The two entries are not the same."})
+            return
+        try:
+            self.owner = self.shop.staff.create_owner(
+                self.username.text(), self.display_name.text(), self.secret.text())
+        except ValidationError as exc:
+            self.show_errors({e.field: field_message(e.field, e.message)
+                              for e in exc.errors})
+            return
+        except ShopdeskError as exc:
+            self.general.show_message(str(exc))
+            return
+        self.accept()
+
+
+class IdCheckDialog(QDialog):
+    """Record that an ID document was seen: its type and last characters only."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Record ID check")
+        layout = QVBoxLayout(self)
+        layout.addWidget(muted("Only the document type and its last 2–6 characters are "
+                               "kept; never store the full number."))
+        form = QFormLayout()
+        self.kind = QComboBox()
+        for item in IdDocumentType:
+            self.kind.addItem(fmt.choice_label(item), item.value)
+        self.digits = QLineEdit()
+        self.digits.setMaxLength(6)
+        self.digits.setPlaceholderText("e.g. 4821")
+        form.addRow("Document", self.kind)
+        self.digits_error = _field(form, "Last characters", self.digits)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.digits.setFocus()
+
+    def values(self) -> tuple[str, str]:
+        return self.kind.currentData(), self.digits.text()
+
+
+class ReasonDialog(QDialog):
+    """Asks for a short reason before an action such as deactivating."""
+
+    def __init__(self, title: str, prompt: str, action: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(420)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(prompt))
+        self.reason = QPlainTextEdit()
+        self.reason.setPlaceholderText("Reason (kept in the audit trail)")
+        self.reason.setFixedHeight(80)
+        layout.addWidget(self.reason)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.ok = buttons.addButton(action, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.reason.setFocus()
+
+    def text(self) -> str:
+        return self.reason.toPlainText().strip()

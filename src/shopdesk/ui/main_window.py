@@ -1,0 +1,193 @@
+"""The main window: search, profile and registration pages in one stack.
+
+Keyboard: the search box has focus at start; Ctrl+N registers, Ctrl+F searches,
+Esc goes back to the search page. The window emits `ready` once its first
+result list has arrived (a benchmark measures cold start to that signal).
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QWidget
+
+from shopdesk.changes import Changes
+from shopdesk.domain.permissions import Permission, allowed
+from shopdesk.services.customer_views import CustomerProfile
+from shopdesk.shop import Shop
+from shopdesk.ui.customer_form import CustomerForm
+from shopdesk.ui.profile_page import ProfilePage
+from shopdesk.ui.search_page import SearchPage
+from shopdesk.ui.staff_admin import StaffAdminDialog
+from shopdesk.ui.style import STYLE
+from shopdesk.ui.taskman import TaskManager
+
+
+class MainWindow(QMainWindow):
+    """The counter window. GUI thread only; owns the TaskManager it is given.
+
+    Signals: `ready()` once, when the first result list is shown;
+    `signed_out()` when staff choose "Sign out" (the app shows sign-in again).
+    """
+
+    ready = Signal()
+    signed_out = Signal()
+
+    def __init__(self, shop: Shop, ops: TaskManager | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.shop = shop
+        self.ops = ops or TaskManager(parent=self)
+        self.is_ready = False
+        self.staff_dialog: StaffAdminDialog | None = None
+        region = shop.settings.get("phone.default_region")
+        self.setWindowTitle(f"{shop.settings.get('shop.name')} — shopdesk")
+        self.setStyleSheet(STYLE)
+        self.resize(1100, 700)
+        self.search = SearchPage(shop, self.ops, region)
+        self.profile = ProfilePage(shop, self.ops, region)
+        self.form = CustomerForm(shop, self.ops, region)
+        self.stack = QStackedWidget()
+        for page in (self.search, self.profile, self.form):
+            self.stack.addWidget(page)
+        self.setCentralWidget(self.stack)
+        self._return_to: QWidget = self.search
+
+        self.search.open_customer.connect(self.open_customer)
+        self.search.new_customer.connect(self.new_customer)
+        self.search.results_shown.connect(self._first_results)
+        self.form.saved.connect(self.open_customer)
+        self.form.cancelled.connect(self._form_cancelled)
+        self.form.open_customer.connect(self.open_customer)
+        self.profile.edit_requested.connect(self.edit_customer)
+        self.ops.bus.ops_did_execute.connect(self._on_changes)
+        self._build_menus()
+        self._build_status()
+        esc = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        esc.setContext(Qt.ShortcutContext.WindowShortcut)
+        esc.activated.connect(self.go_back)
+        self.search.run_search()
+        self.refresh_count()
+        self.search.box.setFocus()
+
+    # -- chrome ------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        customers = bar.addMenu("&Customers")
+        self.new_action = QAction("&New customer", self)
+        self.new_action.setShortcut(QKeySequence("Ctrl+N"))
+        self.new_action.triggered.connect(self.new_customer)
+        self.find_action = QAction("&Find customer", self)
+        self.find_action.setShortcut(QKeySequence("Ctrl+F"))
+        self.find_action.triggered.connect(self.show_search)
+        customers.addAction(self.new_action)
+        customers.addAction(self.find_action)
+        admin = bar.addMenu("&Shop")
+        self.staff_action = QAction("&Staff…", self)
+        self.staff_action.triggered.connect(self.open_staff_admin)
+        self.sign_out_action = QAction("Sign &out", self)
+        self.sign_out_action.triggered.connect(self.sign_out)
+        admin.addAction(self.staff_action)
+        admin.addSeparator()
+        admin.addAction(self.sign_out_action)
+        for action in (self.new_action, self.find_action, self.staff_action,
+                       self.sign_out_action):
+            self.addAction(action)
+        self.update_permissions()
+
+    def _build_status(self) -> None:
+        self.who = QLabel()
+        self.count_label = QLabel()
+        self.statusBar().addWidget(self.who)
+        self.statusBar().addPermanentWidget(self.count_label)
+        self.statusBar().setSizeGripEnabled(False)
+        actor = self.shop.actor
+        self.who.setText(f"  Signed in: {actor.name} ({actor.role.label})" if actor
+                         else "  Not signed in")
+
+    def update_permissions(self) -> None:
+        actor = self.shop.actor
+        self.staff_action.setEnabled(actor is not None
+                                     and allowed(actor.role, Permission.MANAGE_STAFF))
+        self.new_action.setEnabled(actor is not None
+                                   and allowed(actor.role, Permission.REGISTER_CUSTOMERS))
+
+    def refresh_count(self) -> None:
+        customers = self.shop.customers
+        self.ops.query(self, customers.count,
+                       lambda n: self.count_label.setText(f"{n:,} customers  "))
+
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.customers:
+            self.refresh_count()
+
+    def _first_results(self, _count: int) -> None:
+        if not self.is_ready:
+            self.is_ready = True
+            self.ready.emit()
+
+    # -- navigation --------------------------------------------------------------
+    def show_search(self) -> None:
+        self.stack.setCurrentWidget(self.search)
+        self.search.focus_box()
+
+    def open_customer(self, customer_id: UUID) -> None:
+        self.stack.setCurrentWidget(self.profile)
+        self.profile.show_customer(customer_id)
+        self.profile.setFocus()
+
+    def new_customer(self) -> None:
+        if not self.new_action.isEnabled():
+            return
+        self._return_to = self.search
+        self.form.start_new()
+        self.stack.setCurrentWidget(self.form)
+        self.form.fields["first_name"].input.setFocus()
+
+    def edit_customer(self, profile: CustomerProfile) -> None:
+        self._return_to = self.profile
+        self.form.start_edit(profile)
+        self.stack.setCurrentWidget(self.form)
+        self.form.fields["first_name"].input.setFocus()
+
+    def _form_cancelled(self) -> None:
+        if self._return_to is self.profile:
+            self.stack.setCurrentWidget(self.profile)
+            self.profile.setFocus()
+        else:
+            self.show_search()
+
+    def go_back(self) -> None:
+        """Esc: from registration or a profile back towards the search page."""
+        current = self.stack.currentWidget()
+        if current is self.form:
+            self.form.cancel()
+        else:
+            self.show_search()
+
+    # -- staff and session -------------------------------------------------------
+    def open_staff_admin(self) -> StaffAdminDialog | None:
+        if not self.staff_action.isEnabled():
+            return None
+        if self.staff_dialog is None:
+            self.staff_dialog = StaffAdminDialog(self.shop, self.ops, self)
+        else:
+            self.staff_dialog.refresh()
+        self.staff_dialog.show()
+        self.staff_dialog.raise_()
+        return self.staff_dialog
+
+    def sign_out(self) -> None:
+        self.shop.sign_out()
+        self.signed_out.emit()
+        self.close()
+
+    def shutdown(self) -> None:
+        """Stop the worker threads (idempotent)."""
+        self.ops.shutdown(wait=True)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,120 @@
+"""Small shared widgets: badges, collapsible sections, inline error labels, headings.
+
+Thread rule: like every widget, create and use them on the GUI thread only.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+BADGE_STYLES = {
+    "ok": "background:#e3f4e8; color:#17663a; border:1px solid #9fd7b3;",
+    "off": "background:#eef0f3; color:#5b6270; border:1px solid #d3d7de;",
+    "warn": "background:#fdecea; color:#a3281c; border:1px solid #f0b4ad;",
+    "info": "background:#e8f0fc; color:#1f4f99; border:1px solid #b5cbef;",
+}
+
+
+class Badge(QLabel):
+    """A rounded coloured tag: 'ok' (green), 'off' (grey), 'warn' (red), 'info' (blue).
+
+    Thread rule: GUI thread only.
+    """
+
+    def __init__(self, text: str = "", tone: str = "off", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.tone = tone
+        self.set_tone(tone)
+        self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+
+    def set_tone(self, tone: str) -> None:
+        self.tone = tone
+        self.setStyleSheet(f"QLabel {{ {BADGE_STYLES[tone]} border-radius:9px;"
+                           " padding:2px 10px; font-weight:600; }")
+
+    def show_state(self, text: str, tone: str) -> None:
+        self.setText(text)
+        self.set_tone(tone)
+
+
+class ErrorLabel(QLabel):
+    """Red text under a field; hidden while empty. GUI thread only."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("fieldError")
+        self.setWordWrap(True)
+        self.setStyleSheet("color:#b3261e; font-size:12px;")
+        self.hide()
+
+    def show_message(self, message: str) -> None:
+        self.setText(message)
+        self.setVisible(bool(message))
+
+
+class Heading(QLabel):
+    """A section title. GUI thread only."""
+
+    def __init__(self, text: str, size: int = 15, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setStyleSheet(f"font-size:{size}px; font-weight:600; color:#1d2330;")
+
+
+class Card(QFrame):
+    """A white rounded panel with an optional title. GUI thread only."""
+
+    def __init__(self, title: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(14, 12, 14, 14)
+        self.body.setSpacing(8)
+        if title:
+            self.body.addWidget(Heading(title, 14))
+
+
+class CollapsibleSection(QWidget):
+    """A titled section whose content shows or hides with a click. GUI thread only."""
+
+    def __init__(self, title: str, expanded: bool = False,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.toggle = QToolButton(self)
+        self.toggle.setText(title)
+        self.toggle.setCheckable(True)
+        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toggle.setObjectName("sectionToggle")
+        self.toggle.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.content = QWidget(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 4)
+        layout.setSpacing(4)
+        layout.addWidget(self.toggle)
+        layout.addWidget(self.content)
+        self.toggle.toggled.connect(self.set_expanded)
+        self.set_expanded(expanded)
+
+    def set_expanded(self, expanded: bool) -> None:
+        if self.toggle.isChecked() != expanded:
+            self.toggle.setChecked(expanded)
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
+        self.content.setVisible(expanded)
+
+    @property
+    def expanded(self) -> bool:
+        return self.toggle.isChecked()
+
+
+def muted(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setStyleSheet("color:#6b7280;")
+    label.setWordWrap(True)
+    return label
