@@ -77,7 +77,8 @@ def bench_cold_start(root: Path, runs: int = 5) -> None:
     walls, inner = [], []
     for _ in range(runs):
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, str(child), str(root), OWNER, SECRET],
+        done = subprocess.run([sys.executable, str(child), str(root), OWNER, SECRET,
+                               str(time.time())],
                               capture_output=True, text=True, env=env, timeout=120)
         wall = time.perf_counter() - started
         if done.returncode != 0:

@@ -11,6 +11,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import gc
 import threading
 from collections.abc import Iterator
 from uuid import UUID
@@ -64,3 +65,18 @@ def window(qtbot, shop: Shop, customers: dict[str, UUID]) -> Iterator[MainWindow
 def _no_leaked_threads() -> Iterator[None]:
     yield
     assert worker_threads() == [], "a TaskManager was not shut down"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _collect_on_gui_thread() -> Iterator[None]:
+    # As the app does (shopdesk.ui.gc): no automatic collection, which could
+    # run on a worker thread and destroy Qt widgets there.
+    gc.disable()
+    yield
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_each_test() -> Iterator[None]:
+    yield
+    gc.collect()

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from shopdesk.shop import Shop
 from shopdesk.ui.dialogs import OwnerSetupDialog, SignInDialog
+from shopdesk.ui.gc import GarbageCollector
 from shopdesk.ui.main_window import MainWindow
 from shopdesk.ui.style import STYLE
 from shopdesk.ui.taskman import TaskManager
@@ -24,6 +25,7 @@ def application() -> QApplication:
         app = QApplication(sys.argv[:1])
         app.setApplicationName("shopdesk")
         app.setStyle("Fusion")
+        app._shopdesk_gc = GarbageCollector(app)  # type: ignore[attr-defined]
     return app  # type: ignore[return-value]
 
 
