@@ -24,6 +24,8 @@ from shopdesk.db import migrate
 from shopdesk.db.engine import make_engine
 from shopdesk.domain.permissions import Role
 from shopdesk.models.base import utcnow
+from shopdesk.search.engine import Hit, SearchEngine
+from shopdesk.search.filters import SearchFilters
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.customers import CustomerService
 from shopdesk.services.documents import DocumentService
@@ -47,6 +49,13 @@ class Shop:
         self.customers = CustomerService(self.store, self.audit, self.settings)
         self.documents = DocumentService(self.store, self.audit)
         self.transfer = TransferService(self.store, self.audit, self.settings, self.customers)
+        self.search_engine = SearchEngine(self.store, self.settings)
+        self.customers.attach_searcher(self.search_engine.ids)
+
+    def search(self, text: str, limit: int = 20,
+               filters: SearchFilters | None = None) -> list[Hit]:
+        """The one search box: phones, e-mails, codes, names with typos, addresses."""
+        return self.search_engine.search(text, limit, filters)
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None,

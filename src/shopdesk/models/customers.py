@@ -24,6 +24,9 @@ class Customer(Base):
         Index("ix_customers_last_key", "last_key"),
         Index("ix_customers_name_key", "name_key"),
         Index("ix_customers_updated_at", "updated_at"),
+        Index("ix_customers_phone_rev", "phone_rev"),
+        Index("ix_customers_whatsapp", "whatsapp"),
+        Index("ix_customers_secondary_phone", "secondary_phone"),
     )
 
     id: Mapped[uuid_pk]
@@ -33,6 +36,10 @@ class Customer(Base):
     # Accent- and case-folded forms, kept in step by the service for matching.
     name_key: Mapped[str] = mapped_column(String(170))
     last_key: Mapped[str] = mapped_column(String(80))
+    # Search support (issue #3): field-tagged folded words, and the phone's
+    # digits reversed so "last digits" becomes an indexed prefix range.
+    words: Mapped[str] = mapped_column(Text, default="")
+    phone_rev: Mapped[str] = mapped_column(String(20), default="")
     phone: Mapped[str] = mapped_column(String(20), unique=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     address_line1: Mapped[str200 | None]

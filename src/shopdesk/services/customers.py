@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec
 from uuid import UUID
 
 from sqlalchemy import select
@@ -16,6 +18,7 @@ from shopdesk.domain import codes
 from shopdesk.domain.choices import IdDocumentType
 from shopdesk.domain.customer_rules import CustomerInput, clean_customer
 from shopdesk.domain.permissions import Permission
+from shopdesk.domain.search_text import customer_words, reversed_digits
 from shopdesk.domain.text import fold
 from shopdesk.errors import FieldError, NotFound, ValidationError
 from shopdesk.models import (
@@ -43,6 +46,19 @@ from shopdesk.services.settings import SettingsService
 from shopdesk.services.store import Actor, Store
 
 VERIFIABLE = ("phone", "email", "address")
+P = ParamSpec("P")
+
+
+def _publishes(method: Callable[P, Saved]) -> Callable[P, Saved]:
+    """Tell the store's listeners (the search index) once the write has committed."""
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Saved:
+        saved = method(*args, **kwargs)
+        service = args[0]
+        assert isinstance(service, CustomerService)
+        service._store.publish(saved.changes)
+        return saved
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -53,8 +69,15 @@ class Saved:
     changes: Changes
 
 
-def name_keys(first: str, last: str) -> tuple[str, str]:
-    return fold(f"{first} {last}"), fold(last)
+def derived_columns(values: dict[str, Any]) -> dict[str, str]:
+    """Columns kept in step with the typed ones, for matching and search."""
+    return {
+        "name_key": fold(f"{values['first_name']} {values['last_name']}"),
+        "last_key": fold(values["last_name"]),
+        "words": customer_words(values["first_name"], values["last_name"], values["company"],
+                                values["address_line1"], values["city"], values["postcode"]),
+        "phone_rev": reversed_digits(values["phone"]) or "",
+    }
 
 
 def _jsonable(value: Any) -> Any:
@@ -78,6 +101,7 @@ class CustomerService(CustomerLookup):
         self._audit = audit
 
     # -- writes -----------------------------------------------------------------
+    @_publishes
     def register(self, data: CustomerInput) -> Saved:
         actor = self._store.require(Permission.REGISTER_CUSTOMERS)
         clean = clean_customer(data, self._settings.policy(), self._store.clock().date())
@@ -96,10 +120,9 @@ class CustomerService(CustomerLookup):
         if sequence is None:
             sequence = self._store.next_sequence(session, "customer")
         customer_id = uuid.uuid4()
-        name_key, last_key = name_keys(clean["first_name"], clean["last_name"])
         row = Customer(
             id=customer_id, code=codes.customer_code(self._store.node_tag, sequence),
-            name_key=name_key, last_key=last_key, registered_by=actor.staff_id,
+            **derived_columns(clean), registered_by=actor.staff_id,
             created_at=now, updated_at=now, is_active=True,
             **{c: clean[c] for c in CUSTOMER_COLUMNS},
         )
@@ -117,6 +140,7 @@ class CustomerService(CustomerLookup):
             raise self._integrity(exc) from None
         return row
 
+    @_publishes
     def update(self, customer_id: UUID, changes: dict[str, Any]) -> Saved:
         """Apply `changes` (field -> typed text) with the registration rules."""
         actor = self._store.require(Permission.EDIT_CUSTOMERS)
@@ -137,7 +161,8 @@ class CustomerService(CustomerLookup):
                 setattr(target, key, clean[key])
             if "marketing_opt_in" in diff:
                 row.preferences.marketing_consent_at = now if clean["marketing_opt_in"] else None
-            row.name_key, row.last_key = name_keys(row.first_name, row.last_name)
+            for column, value in derived_columns(values_of(row)).items():
+                setattr(row, column, value)
             row.updated_at = now
             # A changed number or address is no longer the one that was verified.
             for item, fields in (("phone", ("phone",)), ("email", ("email",)),
@@ -158,6 +183,7 @@ class CustomerService(CustomerLookup):
     def reactivate(self, customer_id: UUID) -> Saved:
         return self._set_active(customer_id, True, "")
 
+    @_publishes
     def _set_active(self, customer_id: UUID, active: bool, reason: str) -> Saved:
         actor = self._store.require(Permission.DEACTIVATE_CUSTOMERS)
         with self._store.write() as session:
@@ -172,6 +198,7 @@ class CustomerService(CustomerLookup):
                                 "reason": reason.strip()})
             return Saved(summary_of(row), Changes(customers=frozenset({row.id})))
 
+    @_publishes
     def set_verified(self, customer_id: UUID, item: str, verified: bool) -> Saved:
         """Record (or clear) that staff verified the phone, e-mail or address (spec 1.3)."""
         actor = self._store.require(Permission.VERIFY_CUSTOMERS)
@@ -190,6 +217,7 @@ class CustomerService(CustomerLookup):
                                "customer", row.id, {"code": row.code, "item": item})
             return Saved(summary_of(row), Changes(customers=frozenset({row.id})))
 
+    @_publishes
     def record_id_check(self, customer_id: UUID, document_type: str,
                         last_digits: str) -> Saved:
         """Staff saw an ID document; only its type and last characters are kept."""

@@ -7,6 +7,7 @@ engine (typo tolerance, ranking at a million rows) replaces `search_ids` later.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -50,6 +51,7 @@ class CustomerLookup:
     def __init__(self, store: Store, settings: SettingsService) -> None:
         self._store = store
         self._settings = settings
+        self._searcher: Callable[[str, int, Any], list[UUID]] | None = None
 
     def count(self, active_only: bool = False) -> int:
         query = select(func.count()).select_from(Customer)
@@ -58,18 +60,15 @@ class CustomerLookup:
         with self._store.read() as session:
             return session.scalar(query) or 0
 
-    def search_ids(self, text: str, limit: int = 500,
-                   include_inactive: bool = True) -> list[UUID]:
-        """Ordered ids of customers matching `text` (all customers, newest first, if empty)."""
-        with self._store.read() as session:
-            query = select(Customer.id)
-            condition = self._condition(text)
-            if condition is not None:
-                query = query.where(condition)
-            if not include_inactive:
-                query = query.where(Customer.is_active.is_(True))
-            query = query.order_by(Customer.updated_at.desc()).limit(limit)
-            return list(session.scalars(query))
+    def search_ids(self, text: str, limit: int = 500, filters: Any = None) -> list[UUID]:
+        """Ordered ids for the one search box (the search engine, set by the Shop);
+        `filters` is a `shopdesk.search.filters.SearchFilters` or None."""
+        if self._searcher is None:
+            raise RuntimeError("no search engine attached (open the shop with Shop.open)")
+        return self._searcher(text, limit, filters)
+
+    def attach_searcher(self, searcher: Callable[[str, int, Any], list[UUID]]) -> None:
+        self._searcher = searcher
 
     def summaries(self, ids: list[UUID]) -> list[CustomerSummary]:
         """Rows for `ids`, in the same order (missing ids are skipped)."""
@@ -88,28 +87,6 @@ class CustomerLookup:
             row = session.scalar(select(Customer).where(
                 Customer.code == codes.normalize_code(code)))
             return summary_of(row) if row else None
-
-    def _condition(self, text: str) -> ColumnElement[bool] | None:
-        text = text.strip()
-        if not text:
-            return None
-        if codes.looks_like_code(text):
-            return Customer.code == codes.normalize_code(text)
-        if "@" in text:
-            return _prefix_range(Customer.email, text.lower())
-        if _PHONEISH.match(text):
-            digits = re.sub(r"\D", "", text)
-            e164 = try_normalize(text, self._settings.get("phone.default_region"))
-            tail = Customer.phone.like(f"%{digits}")
-            return or_(Customer.phone == e164, tail) if e164 else tail
-        terms = []
-        for token in fold(text).split():
-            terms.append(or_(
-                (" " + Customer.name_key).like(f"% {token}%"),
-                func.lower(func.coalesce(Customer.company, "")).like(f"%{token}%"),
-                Customer.postcode.like(f"{token.upper()}%"),
-            ))
-        return _all(terms)
 
     def find_matches(self, *, phone: str = "", email: str = "", first_name: str = "",
                      last_name: str = "", exclude: UUID | None = None,

@@ -13,6 +13,7 @@ from uuid import UUID
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from shopdesk.changes import Changes
 from shopdesk.db.engine import session_factories
 from shopdesk.domain import codes
 from shopdesk.domain.permissions import Permission, Role, allowed
@@ -51,6 +52,7 @@ class Store:
         self._lock = threading.RLock()
         self.clock = clock
         self.actor: Actor | None = None
+        self._listeners: list[Callable[[Changes], None]] = []
         self.node_tag = self._ensure_node_tag()
 
     @contextmanager
@@ -62,6 +64,16 @@ class Store:
     def write(self) -> Iterator[Session]:
         with self._lock, self._writer() as session, session.begin():
             yield session
+
+    def subscribe(self, listener: Callable[[Changes], None]) -> None:
+        """Call `listener` after every committed write (on the writing thread)."""
+        self._listeners.append(listener)
+
+    def publish(self, changes: Changes) -> Changes:
+        if not changes.empty:
+            for listener in self._listeners:
+                listener(changes)
+        return changes
 
     def require(self, permission: Permission) -> Actor:
         actor = self.actor

@@ -19,6 +19,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, insert, select
 
+from shopdesk.changes import Changes
 from shopdesk.domain import codes
 from shopdesk.domain.customer_rules import CustomerInput, clean_customer
 from shopdesk.domain.permissions import Permission
@@ -26,7 +27,7 @@ from shopdesk.errors import FieldError, ShopdeskError, ValidationError
 from shopdesk.models import Base, Customer, CustomerLoyalty, CustomerPreferences
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.customer_views import CUSTOMER_COLUMNS, PREFERENCE_COLUMNS
-from shopdesk.services.customers import CustomerService, created_fields, name_keys
+from shopdesk.services.customers import CustomerService, created_fields, derived_columns
 from shopdesk.services.settings import SettingsService
 from shopdesk.services.store import Store
 
@@ -187,10 +188,9 @@ class TransferService:
             for offset, clean in enumerate(batch):
                 customer_id = uuid.uuid4()
                 code = codes.customer_code(self._store.node_tag, first + offset)
-                name_key, last_key = name_keys(clean["first_name"], clean["last_name"])
                 customers.append({
-                    "id": customer_id, "code": code, "name_key": name_key,
-                    "last_key": last_key, "registered_by": actor.staff_id,
+                    "id": customer_id, "code": code, **derived_columns(clean),
+                    "registered_by": actor.staff_id,
                     "created_at": now, "updated_at": now, "is_active": True,
                     **{c: clean[c] for c in CUSTOMER_COLUMNS}})
                 prefs.append({"customer_id": customer_id,
@@ -206,6 +206,7 @@ class TransferService:
             connection.execute(insert(_table(CustomerPreferences)), prefs)
             connection.execute(insert(_table(CustomerLoyalty)), loyalty)
             self._audit.append_many(session, actor, audit)
+        self._store.publish(Changes(customers=frozenset(row["id"] for row in customers)))
         return len(batch)
 
     @staticmethod
