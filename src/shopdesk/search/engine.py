@@ -13,13 +13,13 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import phonenumbers
-from sqlalchemy import Select, func, literal_column, or_, select
+from sqlalchemy import func, literal_column, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -93,11 +93,12 @@ class SearchEngine:
         self.refresh(pending)
 
     @staticmethod
-    def _index_query() -> Select[Any]:
+    def _index_query() -> Any:  # a Select; its generic form differs in SQLAlchemy 2.0/2.1
         # Raw ISO text (not the UTCDateTime type): parsing it here is cheaper,
         # and the later of the two instants is simply the larger string.
-        latest: ColumnElement[str] = func.max(literal_column("customers.updated_at"),
-                          func.coalesce(literal_column("customers.last_visit_at"), ""))
+        latest: ColumnElement[str] = func.max(
+            literal_column("customers.updated_at"),
+            func.coalesce(literal_column("customers.last_visit_at"), ""))
         return select(ROWID, Customer.words, latest, Customer.is_active).select_from(Customer)
 
     @staticmethod
