@@ -73,6 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("action", choices=["verify"])
     _data_dir_option(audit)
 
+    search = sub.add_parser("search", help="find customers as the search box does")
+    search.add_argument("text", nargs="?", help="what to look for")
+    search.add_argument("--batch", type=Path, metavar="FILE",
+                        help="one query a line; one JSON line out per query")
+    search.add_argument("--limit", type=int, default=10, metavar="N")
+    search.add_argument("--json", action="store_true", help="JSON output")
+    _data_dir_option(search)
+
     staff = sub.add_parser("staff", help="list or add staff accounts")
     staff.add_argument("action", choices=["list", "add"])
     staff.add_argument("username", nargs="?")
@@ -231,7 +239,47 @@ def _staff(shop: Shop, args: argparse.Namespace) -> int:
     return 0
 
 
+def _search_record(shop: Shop, query: str, limit: int) -> dict[str, object]:
+    started = time.perf_counter()
+    hits = shop.search(query, limit)
+    ms = (time.perf_counter() - started) * 1000
+    return {"query": query, "ms": round(ms, 3), "results": [
+        {"id": str(h.id), "code": h.code, "name": h.name, "phone": h.phone, "email": h.email,
+         "score": h.score} for h in hits]}
+
+
+def _search(shop: Shop, args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise ShopdeskError("--limit must be at least 1")
+    if (args.text is None) == (args.batch is None):
+        raise ShopdeskError("give either TEXT or --batch FILE")
+    shop.search_engine.warm()  # built once per process, not counted per query
+    if args.batch is not None:
+        if not args.batch.is_file():
+            raise ShopdeskError(f"cannot read {args.batch}: no such file")
+        print(f"index of {shop.search_engine.index_size} customers built in "
+              f"{shop.search_engine.build_seconds:.2f} s", file=sys.stderr)
+        with args.batch.open(encoding="utf-8") as handle:
+            for line in handle:
+                query = line.rstrip("\r\n")
+                if query.strip():
+                    print(json.dumps(_search_record(shop, query, args.limit),
+                                     ensure_ascii=False))
+        return 0
+    record = _search_record(shop, args.text, args.limit)
+    if args.json:
+        print(json.dumps(record, ensure_ascii=False))
+        return 0
+    results = record["results"]
+    assert isinstance(results, list)
+    for r in results:
+        print(f"{r['code']:<11} {r['name']:<32} {r['phone']:<16} {r['email'] or '':<32} "
+              f"{r['score']:>7.1f}")
+    print(f"{len(results)} found in {record['ms']} ms", file=sys.stderr)
+    return 0 if results else EXIT_FAILURE
+
+
 COMMANDS: dict[str, Callable[[Shop, argparse.Namespace], int]] = {
     "demo": _demo, "import": _import, "export": _export, "settings": _settings,
-    "audit": _audit, "staff": _staff,
+    "audit": _audit, "staff": _staff, "search": _search,
 }

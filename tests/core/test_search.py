@@ -152,3 +152,30 @@ def test_word_index_unit() -> None:
     assert [r for r, _ in index.search(["leeds"], 5)] == []
     assert len(index) == 2
     assert (max_typos("ab"), max_typos("jose"), max_typos("muller")) == (0, 1, 2)
+
+
+def test_cli_search_text_json_and_batch(shop: Shop, people: dict[str, object], tmp_path,  # type: ignore[no-untyped-def]
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from shopdesk.cli import main
+
+    root = str(shop.root)
+    assert main(["search", "jsoe muller", "--data-dir", root]) == 0
+    out = capsys.readouterr()
+    assert "José Müller" in out.out and "+447400123456" in out.out
+    assert main(["search", "07911 123457", "--json", "--limit", "3", "--data-dir", root]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["query"] == "07911 123457" and record["ms"] >= 0
+    assert [r["name"] for r in record["results"]] == ["John Smith"]
+    assert set(record["results"][0]) == {"id", "code", "name", "phone", "email", "score"}
+    batch = tmp_path / "queries.txt"
+    batch.write_text("smith\n\nberlin\nnobody-at-all-xyz\n", encoding="utf-8")
+    assert main(["search", "--batch", str(batch), "--data-dir", root]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["query"] for line in lines] == ["smith", "berlin", "nobody-at-all-xyz"]
+    assert [r["name"] for r in lines[0]["results"]] == ["John Smith", "Joan Smithson"]
+    assert lines[2]["results"] == []
+    assert main(["search", "--data-dir", root]) == 1
+    assert "give either TEXT or --batch FILE" in capsys.readouterr().err
+    assert main(["search", "nobody-at-all-xyz", "--data-dir", root]) == 1

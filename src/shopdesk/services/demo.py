@@ -42,6 +42,15 @@ class _Pool:
     mobile_prefix: str
 
 
+def _names(fake: Faker, attribute: str) -> list[str]:
+    """A locale's whole list of first or last names (Faker keeps them on its provider)."""
+    for provider in fake.providers:
+        names = getattr(provider, attribute, None)
+        if names and len(names) >= 20:  # some locales keep only a stub list here
+            return sorted({str(n) for n in names})
+    return []
+
+
 def _pool(locale: str, region: str, seed: int) -> _Pool:
     fake = Faker(locale)
     fake.seed_instance(seed)
@@ -54,7 +63,8 @@ def _pool(locale: str, region: str, seed: int) -> _Pool:
     assert example is not None, region
     national = str(example.national_number)
     return _Pool(
-        region=region, first=many(fake.first_name), last=many(fake.last_name),
+        region=region, first=_names(fake, "first_names") or many(fake.first_name),
+        last=_names(fake, "last_names") or many(fake.last_name),
         streets=many(fake.street_address), cities=many(fake.city),
         postcodes=many(fake.postcode), regions=many(state) if state else [""],
         companies=many(fake.company, 100), jobs=many(fake.job, 100),
@@ -81,9 +91,16 @@ def generate(count: int, seed: int = 7) -> Iterator[dict[str, str]]:
     weights = [w for _l, _r, w in LOCALES]
     used_phones: set[str] = set()
     used_emails: set[str] = set()
+    # A city shop's clientele: surnames from every community, some double-barrelled.
+    every_last = sorted({name for pool in pools for name in pool.last})
     for n in range(count):
         pool = rng.choices(pools, weights)[0]
-        first, last = rng.choice(pool.first), rng.choice(pool.last)
+        first = rng.choice(pool.first)
+        last = rng.choice(pool.last if rng.random() < 0.7 else every_last)
+        second = rng.choice(pool.last)
+        if rng.random() < 0.12 and second != last:
+            joiner = " " if pool.region in ("ES", "BR") else "-"
+            last = f"{last}{joiner}{second}"
         business = rng.random() < 0.15
         local = ".".join(fold(part).replace(" ", "").replace(".", "") for part in (first, last))
         email = f"{local}{n}@{rng.choice(MAIL_DOMAINS)}" if rng.random() < 0.8 else ""
