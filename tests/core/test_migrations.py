@@ -49,6 +49,11 @@ def test_upgrade_backs_up_the_file_first(tmp_path: Path) -> None:
     assert migrate.current_revision(db) == migrate.head_revision(migrate.alembic_config(db))
 
 
+def test_schema_head_constant_matches_alembic(tmp_path: Path) -> None:
+    cfg = migrate.alembic_config(tmp_path / "x.sqlite")
+    assert migrate.SCHEMA_HEAD == migrate.head_revision(cfg)
+
+
 def test_models_and_migrations_agree(tmp_path: Path) -> None:
     db = tmp_path / "check.sqlite"
     migrate.upgrade(db)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,8 +30,13 @@ from shopdesk.services.store import Actor, Store
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so timing does not reveal it.
-_DUMMY_HASH = _hasher.hash("not-a-real-secret")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Verified against when the username is unknown, so timing does not reveal
+    # it; made on first need because hashing costs ~100 ms at start-up.
+    return _hasher.hash("not-a-real-secret")
 
 
 @dataclass(frozen=True)
@@ -185,7 +191,7 @@ class StaffService:
             row = session.scalar(select(Staff).where(Staff.username == username))
             now = self._store.clock()
             if row is None or not row.is_active:
-                _verify(_DUMMY_HASH, secret)
+                _verify(_dummy_hash(), secret)
                 raise AuthenticationFailed("wrong username or PIN/password")
             actor = Actor(row.id, row.display_name, Role(row.role))
             if row.locked_until and row.locked_until > now:
