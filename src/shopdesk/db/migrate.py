@@ -11,7 +11,6 @@ import logging
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from shopdesk import paths
