@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from shopdesk import cli
+from shopdesk import cli, logs, paths
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,5 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     if cli.wants_gui(args):
         from shopdesk.ui.app import run_gui
 
-        return run_gui(cli.gui_data_dir(args))
+        data_dir = cli.gui_data_dir(args)
+        logs.configure(paths.data_dir(data_dir))
+        return run_gui(data_dir)
     return cli.main(args)
