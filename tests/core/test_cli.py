@@ -133,3 +133,33 @@ def test_staff_add_from_stdin(tmp_path: Path) -> None:
     assert json.loads(done.stdout) == {"username": "olivia", "role": "owner"}
     with Shop.open(tmp_path / "s") as shop:
         assert shop.sign_in("olivia", "4821").display_name == "Olivia O"
+
+
+@pytest.mark.parametrize("args,gui,data_dir", [
+    ([], True, None), (["--data-dir", "D"], True, "D"), (["--data-dir=D"], True, "D"),
+    (["gui", "--data-dir", "D"], True, "D"), (["audit", "verify"], False, None),
+    (["--data-dir", "D", "search", "x"], False, "D"),
+])
+def test_no_command_means_the_window(args: list[str], gui: bool, data_dir: str | None) -> None:
+    from shopdesk.cli import gui_data_dir, wants_gui
+
+    assert wants_gui(args) is gui
+    assert gui_data_dir(args) == data_dir
+
+
+def test_logs_go_to_the_data_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import logging
+
+    from shopdesk import logs
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
+    target = logs.configure(tmp_path)
+    logging.getLogger("shopdesk.test").warning("hello from the test")
+    for handler in logging.getLogger("shopdesk").handlers:
+        handler.flush()
+    assert target == tmp_path / "logs" / "shopdesk.log"
+    assert "hello from the test" in target.read_text(encoding="utf-8")
+    logger = logging.getLogger("shopdesk")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
