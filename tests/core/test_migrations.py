@@ -51,7 +51,7 @@ def test_upgrade_backs_up_the_file_first(tmp_path: Path) -> None:
 
 def test_schema_head_constant_matches_alembic(tmp_path: Path) -> None:
     cfg = migrate.alembic_config(tmp_path / "x.sqlite")
-    assert migrate.SCHEMA_HEAD == migrate.head_revision(cfg)
+    assert migrate.head_revision(cfg) == migrate.SCHEMA_HEAD
 
 
 def test_models_and_migrations_agree(tmp_path: Path) -> None:

@@ -270,10 +270,10 @@ class SearchPage(QWidget):
             self.filter_bar.focus_first()
 
     def _show_filters(self, shown: bool) -> None:
+        had_focus = self.filter_bar.isAncestorOf(QApplication.focusWidget())
         self.filter_bar.setVisible(shown)
-        if not shown and (self.filter_bar.isAncestorOf(QApplication.focusWidget())
-                          or QApplication.focusWidget() is None):
-            self.focus_box()
+        if not shown and had_focus:
+            self.focus_box()  # not wherever Qt would move focus from a hidden widget
 
     def _filters_changed(self, _filters: SearchFilters) -> None:
         count = self.filter_bar.count
