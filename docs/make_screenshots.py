@@ -4,7 +4,9 @@
 
 Builds a throw-away shop in a temporary directory (an owner, generated
 customers from several countries, one customer with verification and
-documents) and saves `widget.grab()` of each screen.
+documents) and saves `widget.grab()` of each screen. The suggestions popup is
+a separate top-level window, so its grab is painted onto the window's grab
+where it appears on screen.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QDeadlineTimer
+from PySide6.QtCore import QDeadlineTimer, QPoint
+from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QScrollArea, QWidget
 
@@ -43,6 +46,19 @@ def save(widget: QWidget, out: Path, name: str) -> None:
     QTest.qWait(50)
     path = out / name
     widget.grab().save(str(path))
+    print("wrote", path)
+
+
+def save_with_popup(window: QWidget, popup: QWidget, out: Path, name: str) -> None:
+    """The window with `popup` (a separate top-level window) painted where it shows."""
+    QTest.qWait(50)
+    shot: QPixmap = window.grab()
+    offset = popup.mapToGlobal(QPoint(0, 0)) - window.mapToGlobal(QPoint(0, 0))
+    painter = QPainter(shot)
+    painter.drawPixmap(offset, popup.grab())
+    painter.end()
+    path = out / name
+    shot.save(str(path))
     print("wrote", path)
 
 
@@ -118,6 +134,28 @@ def main(target: str) -> int:
         wait_until(lambda: not window.search.searching)
         wait_until(lambda: window.search.model.summary_at(0) is not None)
         save(window, out, "search-results.png")
+
+        search = window.search
+        search.box.clear()
+        search.filter_toggle.setChecked(True)
+        bar = search.filter_bar
+        bar.customer_type.setCurrentIndex(bar.customer_type.findData("individual"))
+        bar.marketing.setCurrentIndex(bar.marketing.findData(True))
+        bar.active_only.setChecked(True)
+        search.run_search()
+        wait_until(lambda: not search.searching)
+        wait_until(lambda: search.model.rowCount() == 0 or search.model.summary_at(0) is not None)
+        save(window, out, "search-filters.png")
+        bar.clear()
+        search.filter_toggle.setChecked(False)
+
+        window.activateWindow()
+        search.box.setFocus()
+        QTest.keyClicks(search.box, "ana")
+        wait_until(lambda: search.suggestions.visible)
+        wait_until(lambda: search.model.summary_at(0) is not None)
+        save_with_popup(window, search.suggestions.popup, out, "search-suggestions.png")
+        search.suggestions.hide()
 
         window.new_customer()
         form = window.form

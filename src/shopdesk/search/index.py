@@ -47,6 +47,7 @@ class WordIndex:
         self._postings: list[array[int]] = []  # word id -> rowids
         self._plain: dict[str, list[int]] = {}  # untagged word -> word ids
         self._sorted_plain: list[str] = []  # for prefix ranges
+        self._by_length: dict[int, list[str]] = {}  # typo candidates differ by <= 2 letters
         self._sorted_dirty = False
         self._start = array("q")  # rowid -> offset in _fwd (-1: absent)
         self._count = array("B")  # rowid -> number of words
@@ -112,6 +113,7 @@ class WordIndex:
             if plain not in self._plain:
                 self._plain[plain] = []
                 self._sorted_dirty = True
+                self._by_length.setdefault(len(plain), []).append(plain)
             self._plain[plain].append(tid)
             self._cache.clear()
         return tid
@@ -132,9 +134,9 @@ class WordIndex:
                 for word in self._prefixed(token):
                     quality.setdefault(word, PREFIX)
             typos = max_typos(token)
-            if typos:
+            for length in range(len(token) - typos, len(token) + typos + 1) if typos else ():
                 for word, distance, _ in process.extract(
-                        token, self._plain.keys(), scorer=OSA.distance,
+                        token, self._by_length.get(length, ()), scorer=OSA.distance,
                         score_cutoff=typos, limit=None):
                     quality.setdefault(word, TYPO1 if distance == 1 else TYPO2)
             expansion = {tid: q * FIELD_WEIGHT[self._tagged[tid][0]]
@@ -174,13 +176,27 @@ class WordIndex:
     def _score(self, expansions: list[Expansion], sizes: list[int], needed: int,
                active_only: bool) -> list[tuple[int, float]]:
         order = sorted(range(len(expansions)), key=sizes.__getitem__)
-        # Candidates come from the rarest words; with `needed` < all, any of the
-        # (all - needed + 1) rarest can generate, so no qualifying row is missed.
-        generators = order[:len(expansions) - needed + 1]
-        candidates: set[int] = set()
-        for g in generators:
-            for tid in expansions[g]:
-                candidates.update(self._postings[tid])
+        postings = self._postings
+        if needed == len(expansions):
+            # Intersect row sets, rarest first, while that is cheap (set operations
+            # run in C); rows left are then checked word by word.
+            candidates: set[int] = set()
+            for tid in expansions[order[0]]:
+                candidates.update(postings[tid])
+            for i in order[1:]:
+                if not candidates or sizes[i] > 8 * len(candidates) + 2000:
+                    break
+                rows: set[int] = set()
+                for tid in expansions[i]:
+                    rows.update(postings[tid])
+                candidates &= rows
+        else:
+            # Any of the (all - needed + 1) rarest words can stand for a row
+            # matching `needed` of them, so their union misses none.
+            candidates = set()
+            for i in order[:len(expansions) - needed + 1]:
+                for tid in expansions[i]:
+                    candidates.update(postings[tid])
         start, count, fwd, active = self._start, self._count, self._fwd, self._active
         results = []
         for rowid in candidates:

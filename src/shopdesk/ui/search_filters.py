@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QWidget,
 )
 
@@ -101,7 +102,8 @@ class FilterBar(QFrame):
         super().__init__(parent)
         self.setObjectName("filterBar")
         self.setStyleSheet("QFrame#filterBar { background:#ffffff; border:1px solid #e1e4ea;"
-                           " border-radius:8px; }")
+                           " border-radius:8px; }"
+                           "QDateEdit:disabled { color:#9aa1ad; }")
         self.filters = SearchFilters()
         self.valid = True
         self._quiet = False
@@ -137,19 +139,21 @@ class FilterBar(QFrame):
             grid.addWidget(label, row, column)
             grid.addWidget(widget, row, column + 1, 1, span)
 
+        # Three columns of label + control; the date ranges share the middle one.
         pair(0, 0, "Customer &type", self.customer_type)
-        pair(0, 2, "&Registered", self._range(self.registered_from, self.registered_to), 3)
-        pair(0, 5, "Last ser&vice", self._range(self.last_service_from,
-                                                self.last_service_to), 3)
+        pair(0, 2, "&Registered", self._range(self.registered_from, self.registered_to))
+        pair(0, 4, "&Marketing", self.marketing)
         pair(1, 0, "Service &kind", self.service_kind)
-        pair(1, 2, "&Location", self.location)
+        pair(1, 2, "Last ser&vice", self._range(self.last_service_from,
+                                                self.last_service_to))
         pair(1, 4, "Preferred &contact", self.preferred_contact)
-        pair(1, 6, "&Marketing", self.marketing)
-        pair(2, 0, "Re&gistered via", self.channel)
-        grid.addWidget(self.active_only, 2, 2, 1, 2)
-        grid.addWidget(self.error, 2, 4, 1, 3)
-        grid.addWidget(self.clear_button, 2, 7, Qt.AlignmentFlag.AlignRight)
-        for column in (1, 3, 5, 7):
+        pair(2, 0, "&Location", self.location)
+        pair(2, 2, "Re&gistered via", self.channel)
+        grid.addWidget(self.active_only, 2, 4)
+        grid.addWidget(self.clear_button, 2, 5, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self.error, 3, 3, 1, 3)
+        self.channel.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        for column in (1, 5):
             grid.setColumnStretch(column, 1)
 
         for combo in (self.customer_type, self.preferred_contact, self.marketing, self.channel):
@@ -166,7 +170,7 @@ class FilterBar(QFrame):
         box = QWidget()
         row = QHBoxLayout(box)
         row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(10)
+        row.setSpacing(12)
         row.addWidget(lo)
         row.addWidget(hi)
         row.addStretch(1)
