@@ -47,6 +47,7 @@ class Hit:
     phone: str
     email: str | None
     score: float
+    company: str | None = None
 
 
 def _range(column: Any, prefix: str) -> ColumnElement[bool]:
@@ -143,13 +144,13 @@ class SearchEngine:
             return []
         with self._store.read() as session:
             rows = {r[0]: r for r in self._fetch(session, [rowid for rowid, _ in ranked])}
-        return [Hit(rows[rowid][1], rows[rowid][2], f"{rows[rowid][3]} {rows[rowid][4]}",
-                    rows[rowid][5], rows[rowid][6], round(score, 2))
-                for rowid, score in ranked if rowid in rows]
+        return [Hit(r[1], r[2], f"{r[3]} {r[4]}", r[5], r[6], round(score, 2), r[7])
+                for rowid, score in ranked if (r := rows.get(rowid))]
 
     def _fetch(self, session: Session, rowids: list[int]) -> list[tuple[Any, ...]]:
         query = select(ROWID, Customer.id, Customer.code, Customer.first_name,
-                       Customer.last_name, Customer.phone, Customer.email).where(
+                       Customer.last_name, Customer.phone, Customer.email,
+                       Customer.company).where(
             ROWID.in_(rowids))
         return [tuple(r) for r in session.execute(query)]
 

@@ -116,7 +116,8 @@ class FilterBar(QFrame):
         self.service_kind = QLineEdit()
         self.service_kind.setPlaceholderText("e.g. repair")
         self.location = QLineEdit()
-        self.location.setPlaceholderText("City, region or postcode")
+        self.location.setPlaceholderText("City or postcode")
+        self.location.setToolTip("A city or region (whole name), or the start of a postcode")
         self.preferred_contact = _enum_combo(ContactMethod)
         self.marketing = QComboBox()
         for text, value in ((ANY, None), ("Opted in", True), ("Opted out", False)):

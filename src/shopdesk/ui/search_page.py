@@ -72,6 +72,8 @@ class SearchPage(QWidget):
         self.filter_toggle = QPushButton("Filters")
         self.filter_toggle.setCheckable(True)
         self.filter_toggle.setToolTip("Show or hide the filters (Ctrl+F)")
+        self.filter_toggle.setStyleSheet(
+            "QPushButton:checked { background:#e8f0fc; border:1px solid #b5cbef; }")
         self.filter_chip = Badge("", "info")
         self.filter_chip.hide()
         self.filter_bar = FilterBar()
@@ -206,9 +208,16 @@ class SearchPage(QWidget):
 
     # -- keyboard ----------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.box and event.type() == QEvent.Type.KeyPress:
+        if watched is self.box and event.type() in (QEvent.Type.KeyPress,
+                                                    QEvent.Type.ShortcutOverride):
             key_event: QKeyEvent = event  # type: ignore[assignment]
-            if key_event.key() in NAV_KEYS:
+            if key_event.key() == Qt.Key.Key_Escape and self.suggestions.visible:
+                # Esc closes the suggestions first (not the window's "back" shortcut)
+                if event.type() == QEvent.Type.KeyPress:
+                    self.suggestions.dismiss()
+                event.accept()
+                return True
+            if key_event.key() in NAV_KEYS and event.type() == QEvent.Type.KeyPress:
                 self._move(key_event.key())
                 return True
         return super().eventFilter(watched, event)

@@ -9,8 +9,8 @@ thread.
 Keyboard while the popup is open: Up/Down/PageUp/PageDown still move in the
 results table (the highlighted suggestion follows the table when that customer
 is among the suggestions), Enter goes to the page (which opens the highlighted
-suggestion, else its usual choice), Esc closes the popup. A click opens that
-suggestion.
+suggestion, else its usual choice), Esc closes the popup until the text changes.
+A click opens that suggestion.
 
 Thread rule: GUI thread only.
 """
@@ -36,6 +36,8 @@ _ENTER_KEYS = {Qt.Key.Key_Return, Qt.Key.Key_Enter}
 def suggestion_text(hit: Hit, region: str) -> str:
     """What one suggestion line says: 'Jürgen Müller · +49 1512 3456789 · C-000123'."""
     parts = [hit.name.strip() or fmt.DASH]
+    if hit.company:
+        parts[0] += f" ({hit.company})"
     if hit.phone:
         parts.append(fmt.phone(hit.phone, region))
     parts.append(hit.code)
@@ -60,6 +62,7 @@ class Suggestions(QObject):
         self._on_nav = on_nav
         self._on_enter = on_enter
         self.ids: list[UUID] = []
+        self._dismissed_for: str | None = None  # the text Esc closed the popup on
         self.model = QStringListModel(self)
         self.completer = QCompleter(self.model, self)
         self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
@@ -89,7 +92,8 @@ class Suggestions(QObject):
         hits = hits[:MAX_SUGGESTIONS]
         self.ids = [hit.id for hit in hits]
         self.model.setStringList([suggestion_text(hit, self.region) for hit in hits])
-        if not hits or not self.box.hasFocus() or not self.box.isVisible():
+        if (not hits or not self.box.hasFocus() or not self.box.isVisible()
+                or self.box.text() == self._dismissed_for):
             self.hide()
             return
         self.completer.complete()
@@ -98,6 +102,11 @@ class Suggestions(QObject):
     def hide(self) -> None:
         if self.visible:
             self.popup.hide()
+
+    def dismiss(self) -> None:
+        """Esc: close, and stay closed until staff change the text."""
+        self._dismissed_for = self.box.text()
+        self.hide()
 
     # -- the highlighted suggestion -----------------------------------------------
     def clear_highlight(self) -> None:
@@ -146,5 +155,8 @@ class Suggestions(QObject):
                 return True
             if key in _ENTER_KEYS:
                 self._on_enter()  # the page opens highlighted() or its own choice
+                return True
+            if key == Qt.Key.Key_Escape:
+                self.dismiss()
                 return True
         return super().eventFilter(watched, event)
