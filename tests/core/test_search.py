@@ -179,3 +179,20 @@ def test_cli_search_text_json_and_batch(shop: Shop, people: dict[str, object], t
     assert main(["search", "--data-dir", root]) == 1
     assert "give either TEXT or --batch FILE" in capsys.readouterr().err
     assert main(["search", "nobody-at-all-xyz", "--data-dir", root]) == 1
+
+
+def test_whole_name_and_order_win_ties() -> None:
+    index = WordIndex()
+    index.put(1, "nvitor ngabriel nnogueira", 9.0, True)  # more recent, longer name
+    index.put(2, "nvitor nnogueira", 1.0, True)
+    index.put(3, "nstacey nowen", 9.0, True)
+    index.put(4, "nowen nstanton", 1.0, True)
+    assert [r for r, _ in index.search(["vitor", "nogueira"], 5)] == [2, 1]
+    assert [r for r, _ in index.search(["owen", "sta"], 5)][0] == 4
+
+
+def test_one_row_word_answers_one_query_word() -> None:
+    index = WordIndex()
+    index.put(1, "njan nminkina", 9.0, True)
+    index.put(2, "njan njanowiak", 1.0, True)
+    assert [r for r, _ in index.search(["jan", "jan"], 5)] == [2]

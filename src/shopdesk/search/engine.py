@@ -192,7 +192,10 @@ class SearchEngine:
                 self._email_rows(session, text, wide, add)
             elif kind is QueryKind.PHONE:
                 self._phone_rows(session, text, wide, add)
-            if kind is QueryKind.WORDS or (kind is QueryKind.EMAIL and "@" not in text) or (
+            # "john.smith" may be an e-mail start or a name; when it starts an
+            # address, it was an e-mail. Short digit runs may be postcodes.
+            email_as_words = kind is QueryKind.EMAIL and "@" not in text and not scores
+            if kind is QueryKind.WORDS or email_as_words or (
                     kind is QueryKind.PHONE and len(re.sub(r"\D", "", text)) <= 6):
                 for rowid, quality in self._index.search(words(text), wide,
                                                          active_only=filters.active_only):

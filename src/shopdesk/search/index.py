@@ -21,6 +21,10 @@ from rapidfuzz.distance import OSA
 
 FIELD_WEIGHT = {"n": 1.0, "o": 0.9, "a": 0.7}
 EXACT, PREFIX, TYPO1, TYPO2 = 1.0, 0.75, 0.6, 0.4
+# Among rows matching every query word, prefer the one whose name the query
+# covers whole ("Vitor Nogueira" over "Vitor Gabriel Nogueira"), then the one
+# typed in order (first name first).
+COVERAGE, IN_ORDER = 0.3, 0.1
 _EXPANSION_CACHE = 4096
 
 Expansion = dict[int, float]  # word id -> match quality
@@ -45,6 +49,7 @@ class WordIndex:
         self._ids: dict[str, int] = {}  # tagged word -> word id
         self._tagged: list[str] = []  # word id -> tagged word
         self._postings: list[array[int]] = []  # word id -> rowids
+        self._is_name = bytearray()  # word id -> 1 for a name word
         self._plain: dict[str, list[int]] = {}  # untagged word -> word ids
         self._sorted_plain: list[str] = []  # for prefix ranges
         self._by_length: dict[int, list[str]] = {}  # typo candidates differ by <= 2 letters
@@ -109,6 +114,7 @@ class WordIndex:
             self._ids[tagged] = tid
             self._tagged.append(tagged)
             self._postings.append(array("i"))
+            self._is_name.append(1 if tagged[0] == "n" else 0)
             plain = tagged[1:]
             if plain not in self._plain:
                 self._plain[plain] = []
@@ -198,6 +204,7 @@ class WordIndex:
                 for tid in expansions[i]:
                     candidates.update(postings[tid])
         start, count, fwd, active = self._start, self._count, self._fwd, self._active
+        is_name = self._is_name
         results = []
         for rowid in candidates:
             if active_only and not active[rowid]:
@@ -205,15 +212,27 @@ class WordIndex:
             s = start[rowid]
             row_words = fwd[s:s + count[rowid]]
             total, matched = 0.0, 0
+            used: set[int] = set()
+            first_hit = -1
             for expansion in expansions:
-                best = 0.0
+                best, best_tid = 0.0, -1
                 for tid in row_words:
                     q = expansion.get(tid)
-                    if q is not None and q > best:
-                        best = q
+                    # One word of the row answers one word of the query:
+                    # "jan jan" is not Jan Minkina.
+                    if q is not None and q > best and tid not in used:
+                        best, best_tid = q, tid
                 if best:
                     matched += 1
                     total += best
+                    used.add(best_tid)
+                    if first_hit < 0:
+                        first_hit = best_tid
             if matched >= needed:
+                names = [tid for tid in row_words if is_name[tid]]
+                if names:
+                    total += COVERAGE * sum(1 for t in names if t in used) / len(names)
+                    if first_hit == names[0]:
+                        total += IN_ORDER
                 results.append((rowid, total))
         return results
