@@ -188,7 +188,7 @@ def test_whole_name_and_order_win_ties() -> None:
     index.put(3, "nstacey nowen", 9.0, True)
     index.put(4, "nowen nstanton", 1.0, True)
     assert [r for r, _ in index.search(["vitor", "nogueira"], 5)] == [2, 1]
-    assert [r for r, _ in index.search(["owen", "sta"], 5)][0] == 4
+    assert next(r for r, _ in index.search(["owen", "sta"], 5)) == 4
 
 
 def test_one_row_word_answers_one_query_word() -> None:
