@@ -74,3 +74,22 @@ def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:
     assert tables == {"alembic_version"}
     command.upgrade(cfg, "head")
     assert migrate.current_revision(db) == migrate.head_revision(cfg)
+
+
+def test_a_newer_database_is_refused_untouched(tmp_path: Path) -> None:
+    import pytest
+
+    from shopdesk.errors import ShopdeskError
+
+    root = tmp_path / "future"
+    Shop.open(root).close()
+    db = paths.database_path(root)
+    con = sqlite3.connect(db)
+    con.execute("UPDATE alembic_version SET version_num = '9999'")
+    con.commit()
+    con.close()
+    before = db.read_bytes()
+    with pytest.raises(ShopdeskError, match="written by a newer shopdesk"):
+        Shop.open(root)
+    assert db.read_bytes() == before
+    assert not paths.backups_dir(root).exists()

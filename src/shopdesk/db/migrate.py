@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shopdesk import paths
+from shopdesk.errors import ShopdeskError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -80,10 +81,19 @@ def upgrade(db_path: Path) -> Path | None:
         return None
     from alembic import command
 
+    from alembic.script import ScriptDirectory
+
     cfg = alembic_config(db_path)
-    head = head_revision(cfg)
+    scripts = ScriptDirectory.from_config(cfg)
+    head = scripts.get_current_head()
     if current == head:
         return None
+    if current is not None and current not in {s.revision for s in scripts.walk_revisions()}:
+        # Never "upgrade" a file written by a newer shopdesk: refuse before
+        # touching it, and say what to do.
+        raise ShopdeskError(
+            f"the database {db_path} was written by a newer shopdesk (schema {current}; "
+            f"this version knows up to {head}); install the newer shopdesk to open it")
     copy = None
     if db_path.exists() and db_path.stat().st_size > 0:
         copy = backup(db_path, f"upgrade-to-{head}")
