@@ -80,7 +80,6 @@ def upgrade(db_path: Path) -> Path | None:
     if current == SCHEMA_HEAD:
         return None
     from alembic import command
-
     from alembic.script import ScriptDirectory
 
     cfg = alembic_config(db_path)
