@@ -92,13 +92,32 @@ def bench_cold_start(root: Path, runs: int = 5) -> None:
           f"whole process incl. exit median {statistics.median(walls):.2f} s (target < 1.5 s)")
 
 
+def app_memory(root: Path) -> None:
+    """Resident memory of the running app (window shown, search index built)."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run([sys.executable, str(HERE / "_startup_child.py"), str(root), OWNER,
+                           SECRET, str(time.time()), "--memory"],
+                          capture_output=True, text=True, env=env, timeout=600)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("RSS")), None)
+    if done.returncode or line is None:
+        raise SystemExit(f"memory child failed: {done.stderr.strip()}")
+    print(f"memory: running app on {root.name}, window shown and search index built: "
+          f"{line.split()[1]} MB resident ({line.split()[2]})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--workdir", type=Path, default=HERE / "out")
     parser.add_argument("--skip-start", action="store_true")
+    parser.add_argument("--memory-of", type=Path, metavar="DATA_DIR",
+                        help="only report the running app's memory on this data directory "
+                        "(e.g. a 1M-customer one made with `shopdesk demo`)")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
+    if args.memory_of:
+        app_memory(args.memory_of)
+        return
     root = bench_import(args.workdir, args.customers)
     if not args.skip_start:
         bench_cold_start(root)
