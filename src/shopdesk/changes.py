@@ -16,6 +16,9 @@ class Changes:
     staff: bool = False
     settings: bool = False
     documents: frozenset[UUID] = field(default_factory=frozenset)  # customer ids
+    devices: frozenset[UUID] = field(default_factory=frozenset)
+    tickets: frozenset[UUID] = field(default_factory=frozenset)  # repair ticket ids
+    support: frozenset[UUID] = field(default_factory=frozenset)  # support ticket ids
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
@@ -23,8 +26,12 @@ class Changes:
             staff=self.staff or other.staff,
             settings=self.settings or other.settings,
             documents=self.documents | other.documents,
+            devices=self.devices | other.devices,
+            tickets=self.tickets | other.tickets,
+            support=self.support | other.support,
         )
 
     @property
     def empty(self) -> bool:
-        return not (self.customers or self.staff or self.settings or self.documents)
+        return not (self.customers or self.staff or self.settings or self.documents
+                    or self.devices or self.tickets or self.support)

@@ -8,14 +8,18 @@ act as the built-in system actor, named in the audit trail with the OS user.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import json
 import os
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import NoReturn
+from uuid import UUID
 
 from shopdesk import __version__
 from shopdesk.errors import ShopdeskError, ValidationError
@@ -49,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="fill the data directory with generated customers")
     demo.add_argument("--customers", type=int, default=500, metavar="N")
     demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--tickets-per-customer", type=float, default=4.0, metavar="X",
+                      help="repair tickets per customer with devices (0: none)")
     _data_dir_option(demo)
 
     imp = sub.add_parser("import", help="import records from a file")
@@ -89,6 +95,20 @@ def build_parser() -> argparse.ArgumentParser:
     staff.add_argument("--secret-stdin", action="store_true",
                        help="read the PIN or password from standard input")
     _data_dir_option(staff)
+
+    devices = sub.add_parser("devices", help="look up devices")
+    devices.add_argument("action", choices=["history"])
+    devices.add_argument("identifier", metavar="IMEI_OR_SERIAL")
+    devices.add_argument("--json", action="store_true", help="JSON output")
+    _data_dir_option(devices)
+
+    tickets = sub.add_parser("tickets", help="list or show repair tickets")
+    tickets.add_argument("action", choices=["list", "show"])
+    tickets.add_argument("number", nargs="?", metavar="NUMBER")
+    tickets.add_argument("--status", help="only tickets in this status (default: open ones)")
+    tickets.add_argument("--limit", type=int, default=500, metavar="N")
+    tickets.add_argument("--json", action="store_true", help="JSON output")
+    _data_dir_option(tickets)
     return parser
 
 
@@ -169,6 +189,13 @@ def _demo(shop: Shop, args: argparse.Namespace) -> int:
     report = shop.transfer.import_rows(rows, args.customers, ProgressBar("generating"))
     print(f"added {report.imported} customers to {shop.root} in {report.seconds:.1f} s"
           + (f" ({len(report.rejected)} already present)" if report.rejected else ""))
+    if args.tickets_per_customer > 0:
+        from shopdesk.services.demo_repairs import generate_repairs
+
+        done = generate_repairs(shop.store, shop.audit, shop.staff, args.tickets_per_customer,
+                                args.seed, ProgressBar("repairs"))
+        print(f"added {done.devices} devices, {done.tickets} repair tickets and "
+              f"{done.services} service records in {done.seconds:.1f} s")
     return 0
 
 
@@ -279,7 +306,84 @@ def _search(shop: Shop, args: argparse.Namespace) -> int:
     return 0 if results else EXIT_FAILURE
 
 
+def _plain(value: object) -> object:
+    """A view (dataclass) as JSON-ready data: UUIDs, dates and Decimals as text."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, UUID | Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _day(value: datetime) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _devices(shop: Shop, args: argparse.Namespace) -> int:
+    history = shop.devices.history_of(args.identifier)
+    if args.json:
+        print(json.dumps(_plain(history), ensure_ascii=False))
+        return 0
+    d = history.device
+    print(f"{d.make} {d.model}  IMEI {d.imei or '-'}  IMEI2 {d.imei2 or '-'}  "
+          f"serial {d.serial or '-'}  condition {d.condition}")
+    print(f"owner {d.customer_code} {d.customer_name}; shop warranty until "
+          f"{d.shop_warranty_until or '-'}; {len(history.owners)} owner(s) so far")
+    for e in history.entries:
+        amount = "" if e.amount is None else f"{e.amount:>9}"
+        status = f" [{e.status}]" if e.status else ""
+        print(f"{_day(e.at)}  {e.title:<16} {e.owner_code:<10} {amount}{status}  "
+              f"{e.description}")
+        if e.pre_existing_faults:
+            print(f"{'':18}pre-existing: {e.pre_existing_faults}")
+    if not history.entries:
+        print("no tickets or services yet")
+    return 0
+
+
+def _tickets(shop: Shop, args: argparse.Namespace) -> int:
+    if args.action == "show":
+        if not args.number:
+            raise ShopdeskError("tickets show needs a NUMBER")
+        detail = shop.tickets.get(args.number)
+        if args.json:
+            print(json.dumps(_plain(detail), ensure_ascii=False))
+            return 0
+        s = detail.summary
+        print(f"{s.number}  {s.status}  {s.customer_code} {s.customer_name}"
+              + (f"  technician {s.technician_name}" if s.technician_name else "")
+              + ("  WARRANTY REWORK" if s.warranty_rework else ""))
+        print(f"estimate {s.estimate if s.estimate is not None else '-'}  deposit "
+              f"{detail.deposit}  final {detail.final_amount or '-'}")
+        for d in detail.devices:
+            print(f"  {d.device.label}: {d.fault}"
+                  + (f" (pre-existing: {d.pre_existing_faults})" if d.pre_existing_faults
+                     else ""))
+        for h in detail.history:
+            print(f"  {_day(h.at)}  {h.from_status or '-'} -> {h.to_status}  {h.staff_name}"
+                  + (f"  {h.note}" if h.note else ""))
+        return 0
+    if args.limit < 1:
+        raise ShopdeskError("--limit must be at least 1")
+    board = shop.tickets.board(status=args.status, limit=args.limit)
+    if args.json:
+        print(json.dumps(_plain(board), ensure_ascii=False))
+        return 0
+    for t in board:
+        print(f"{t.number:<14} {t.status:<18} {t.customer_code:<10} {t.customer_name:<28} "
+              f"{t.technician_name or '-':<16} {t.devices}")
+    print(f"{len(board)} tickets", file=sys.stderr)
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Shop, argparse.Namespace], int]] = {
     "demo": _demo, "import": _import, "export": _export, "settings": _settings,
-    "audit": _audit, "staff": _staff, "search": _search,
+    "audit": _audit, "staff": _staff, "search": _search, "devices": _devices,
+    "tickets": _tickets,
 }

@@ -28,10 +28,15 @@ from shopdesk.search.engine import Hit, SearchEngine
 from shopdesk.search.filters import SearchFilters
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.customers import CustomerService
+from shopdesk.services.devices import DeviceService
 from shopdesk.services.documents import DocumentService
+from shopdesk.services.passcodes import PasscodeBox
+from shopdesk.services.service_records import ServiceRecordService
 from shopdesk.services.settings import SettingsService
 from shopdesk.services.staff import StaffInfo, StaffService
 from shopdesk.services.store import Actor, Store
+from shopdesk.services.support import SupportService
+from shopdesk.services.tickets import TicketService
 from shopdesk.services.transfer import TransferService
 
 
@@ -49,6 +54,12 @@ class Shop:
         self.customers = CustomerService(self.store, self.audit, self.settings)
         self.documents = DocumentService(self.store, self.audit)
         self.transfer = TransferService(self.store, self.audit, self.settings, self.customers)
+        self.devices = DeviceService(self.store, self.audit)
+        self.service_records = ServiceRecordService(self.store, self.audit)
+        self.tickets = TicketService(self.store, self.audit, self.settings, self.devices,
+                                     self.service_records,
+                                     PasscodeBox(root, self.store.node_tag))
+        self.support = SupportService(self.store, self.audit)
         self.search_engine = SearchEngine(self.store, self.settings)
         self.customers.attach_searcher(self.search_engine.ids)
 

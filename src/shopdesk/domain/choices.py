@@ -78,5 +78,36 @@ class LoyaltyTier(_Labelled):
     PLATINUM = "platinum"
 
 
+class ServiceKind(_Labelled):
+    """What a service record is (spec 5.1)."""
+
+    REPAIR = "repair"
+    PART_PURCHASE = "part_purchase"
+    CONSULTATION = "consultation"
+    WARRANTY_CLAIM = "warranty_claim"
+    RETURN_EXCHANGE = "return_exchange"
+
+
+class PaymentMethod(_Labelled):
+    CASH = "cash"
+    CARD = "card"
+    MOBILE_MONEY = "mobile_money"
+    BANK_TRANSFER = "bank_transfer"
+    STORE_CREDIT = "store_credit"
+
+
+class DeviceCondition(_Labelled):
+    """A device's current condition (spec 5.3), as staff judge it at the counter."""
+
+    NEW = "new"
+    GOOD = "good"
+    FAIR = "fair"
+    POOR = "poor"
+    BROKEN = "broken"
+
+
+Labelled = _Labelled  # the base of every closed list, for the other domain modules
+
+
 def values(enum: type[StrEnum]) -> list[str]:
     return [member.value for member in enum]

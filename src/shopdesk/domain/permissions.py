@@ -32,6 +32,15 @@ class Permission(StrEnum):
     MANAGE_STAFF = "manage_staff"
     READ_AUDIT = "read_audit"
     CHANGE_SETTINGS = "change_settings"
+    VIEW_REPAIRS = "view_repairs"
+    MANAGE_DEVICES = "manage_devices"
+    MANAGE_TICKETS = "manage_tickets"
+    RECORD_SERVICES = "record_services"
+    HANDLE_SUPPORT = "handle_support"
+    REFUND = "refund"
+    # Every role may hold it, but the repair service also requires the actor to
+    # be the technician assigned to the ticket (checked per ticket, not per role).
+    REVEAL_PASSCODE = "reveal_passcode"
 
 
 _ALL = frozenset(Role)
@@ -49,6 +58,13 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_STAFF: _MANAGER_UP,
     Permission.READ_AUDIT: _MANAGER_UP,
     Permission.CHANGE_SETTINGS: _MANAGER_UP,
+    Permission.VIEW_REPAIRS: _ALL,
+    Permission.MANAGE_DEVICES: _ALL,
+    Permission.MANAGE_TICKETS: _ALL,
+    Permission.RECORD_SERVICES: _ALL,
+    Permission.HANDLE_SUPPORT: _ALL,
+    Permission.REFUND: _MANAGER_UP,
+    Permission.REVEAL_PASSCODE: _ALL,
 }
 
 

@@ -7,12 +7,18 @@ from shopdesk.models.customers import (
     CustomerDocument,
     CustomerLoyalty,
     CustomerPreferences,
+    ServicePart,
     ServiceRecord,
 )
+from shopdesk.models.devices import Device, DeviceOwner
 from shopdesk.models.meta import LocalMeta, Setting
+from shopdesk.models.repairs import RepairTicket, TicketDevice, TicketStatusChange
 from shopdesk.models.staff import Staff
+from shopdesk.models.support import SupportEvent, SupportTicket
 
 __all__ = [
     "AuditEntry", "Base", "Customer", "CustomerDocument", "CustomerLoyalty",
-    "CustomerPreferences", "LocalMeta", "ServiceRecord", "Setting", "Staff",
+    "CustomerPreferences", "Device", "DeviceOwner", "LocalMeta", "RepairTicket",
+    "ServicePart", "ServiceRecord", "Setting", "Staff", "SupportEvent", "SupportTicket",
+    "TicketDevice", "TicketStatusChange",
 ]

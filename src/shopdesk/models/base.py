@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
-from sqlalchemy import MetaData, String, TypeDecorator, Uuid
+from sqlalchemy import Integer, MetaData, String, TypeDecorator, Uuid
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
@@ -43,6 +44,31 @@ class UTCDateTime(TypeDecorator[datetime]):
         return datetime.fromisoformat(value).astimezone(UTC)
 
 
+class Money(TypeDecorator[Decimal]):
+    """An exact amount of the shop's currency stored as integer minor units (pence).
+
+    Never a float: Decimal in, Decimal (two places) out; SQL sums stay exact.
+    """
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal | int):
+            raise TypeError(f"Money columns take Decimal amounts, not {type(value).__name__}")
+        cents = Decimal(value) * 100
+        if cents != cents.to_integral_value():
+            raise ValueError(f"{value} has more than two decimal places")
+        return int(cents)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return (Decimal(int(value)) / 100).quantize(Decimal("0.01"))
+
+
 uuid_pk = Annotated[uuid.UUID, mapped_column(Uuid, primary_key=True, default=uuid.uuid4)]
 created_at = Annotated[datetime, mapped_column(UTCDateTime, default=utcnow, nullable=False)]
 str80 = Annotated[str, mapped_column(String(80))]
@@ -51,4 +77,4 @@ str200 = Annotated[str, mapped_column(String(200))]
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime, uuid.UUID: Uuid}
+    type_annotation_map = {datetime: UTCDateTime, uuid.UUID: Uuid, Decimal: Money}

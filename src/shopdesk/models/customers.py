@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -117,10 +118,28 @@ class CustomerLoyalty(Base):
 
 
 class ServiceRecord(Base):
-    """One entry of a customer's service history; the repairs issue extends it."""
+    """One service of a customer's history (spec 5.1, 5.2), on a device or not.
+
+    Amounts are exact (`Money`: integer pence). `customer_id` is who was served,
+    so a device's history shows the owner at the time of each service.
+    """
 
     __tablename__ = "customer_services"
-    __table_args__ = (Index("ix_customer_services_customer", "customer_id", "occurred_at"),)
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('repair','part_purchase','consultation','warranty_claim',"
+            "'return_exchange')", name="kind"),
+        CheckConstraint(
+            "payment_method IS NULL OR payment_method IN "
+            "('cash','card','mobile_money','bank_transfer','store_credit')",
+            name="payment_method"),
+        CheckConstraint("satisfaction IS NULL OR satisfaction BETWEEN 1 AND 5",
+                        name="satisfaction"),
+        CheckConstraint("labour >= 0 AND total >= 0", name="amounts_non_negative"),
+        Index("ix_customer_services_customer", "customer_id", "occurred_at"),
+        Index("ix_customer_services_device", "device_id", "occurred_at"),
+        Index("ix_customer_services_ticket", "ticket_id"),
+    )
 
     id: Mapped[uuid_pk]
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
@@ -128,6 +147,32 @@ class ServiceRecord(Base):
     kind: Mapped[str] = mapped_column(String(24))
     description: Mapped[str] = mapped_column(Text)
     staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("devices.id"))
+    ticket_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("repair_tickets.id"))
+    technician_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    labour: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    total: Mapped[Decimal] = mapped_column(default=Decimal("0"))
+    payment_method: Mapped[str | None] = mapped_column(String(16))
+    satisfaction: Mapped[int | None]
+
+
+class ServicePart(Base):
+    """A part used or sold in a service: name or SKU, quantity, unit price."""
+
+    __tablename__ = "service_parts"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("unit_price >= 0", name="unit_price_non_negative"),
+        Index("ix_service_parts_service", "service_id"),
+    )
+
+    id: Mapped[uuid_pk]
+    service_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("customer_services.id", ondelete="CASCADE"))
+    name: Mapped[str200]
+    sku: Mapped[str | None] = mapped_column(String(40))
+    quantity: Mapped[int]
+    unit_price: Mapped[Decimal]
 
 
 class CustomerDocument(Base):

@@ -89,6 +89,8 @@ CATALOGUE: dict[str, SettingSpec] = {s.key: s for s in [
                 "refuse registrations without an e-mail address"),
     SettingSpec("customers.require_address", "false", _boolean,
                 "refuse registrations without street and city"),
+    SettingSpec("repairs.warranty_days", "90", _int_range(0, 3650),
+                "days of the shop's repair warranty, counted from pickup"),
     SettingSpec("security.max_failed_signins", "5", _int_range(1, 20),
                 "failed sign-ins before an account is locked"),
     SettingSpec("security.lockout_minutes", "15", _int_range(1, 1440),

@@ -1,0 +1,550 @@
+"""Repair tickets (the counter workflow): intake, status, technician, approval, pickup.
+
+* Intake takes a customer and one or more devices (existing ones by id, or new
+  ones typed in), each with the fault as described, a condition checklist,
+  pre-existing faults, accessories left and the passcode (Fernet-encrypted at
+  rest, see `shopdesk.services.passcodes`); estimate, approval and deposit.
+  A device still under the shop's repair warranty flags the ticket as
+  warranty rework.
+* Status moves follow `shopdesk.domain.tickets.TRANSITIONS`; each is stamped
+  with who and when. "collected" is reached only through `pickup`, which
+  writes one service record per device, starts the shop warranty
+  (setting ``repairs.warranty_days``) and erases the passcodes (as does
+  cancelling).
+* Only the assigned technician may reveal a passcode, and that is audited.
+
+Thread rule: any thread; every write is one `Store.write()` transaction with
+its audit entries; rejected input raises before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shopdesk.changes import Changes
+from shopdesk.domain import tickets as workflow
+from shopdesk.domain.choices import ServiceKind
+from shopdesk.domain.device_rules import DeviceInput, clean_device
+from shopdesk.domain.money import Amount, amount, parse_amount, split_evenly, total
+from shopdesk.domain.permissions import Permission
+from shopdesk.domain.service_rules import (
+    PartInput,
+    clean_parts,
+    clean_payment,
+    clean_satisfaction,
+    parts_total,
+)
+from shopdesk.domain.text import collapse_spaces
+from shopdesk.domain.tickets import TicketStatus
+from shopdesk.errors import FieldError, NotFound, PermissionDenied, ValidationError
+from shopdesk.models import (
+    Customer,
+    Device,
+    RepairTicket,
+    ServiceRecord,
+    Staff,
+    TicketDevice,
+    TicketStatusChange,
+)
+from shopdesk.services.audit import AuditTrail
+from shopdesk.services.devices import DeviceService, customer_row, device_info
+from shopdesk.services.passcodes import PasscodeBox
+from shopdesk.services.repair_views import (
+    StatusChange,
+    TicketDetail,
+    TicketDeviceInfo,
+    TicketSaved,
+    TicketSummary,
+)
+from shopdesk.services.service_records import ServiceRecordService, service_infos
+from shopdesk.services.settings import SettingsService
+from shopdesk.services.store import Actor, Store
+
+MAX_PASSCODE = 64
+MAX_FAULT = 2000
+
+
+@dataclass(frozen=True)
+class TicketDeviceIntake:
+    """One device on a new ticket: `device_id` of a known device, or `device` typed in."""
+
+    fault: str
+    device_id: UUID | None = None
+    device: DeviceInput | None = None
+    checklist: Mapping[str, bool | str] = field(default_factory=dict)
+    pre_existing_faults: str = ""
+    accessories: str = ""
+    passcode: str = ""  # PIN, password or pattern (e.g. "L-shape 1-4-7-8-9")
+
+
+@dataclass(frozen=True)
+class TicketIntake:
+    customer_id: UUID
+    devices: Sequence[TicketDeviceIntake]
+    estimate: Amount | None = None
+    estimate_approved: bool | None = None
+    deposit: Amount = "0"
+    technician_id: UUID | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PickupWork:
+    """What was done to one device of the ticket, for its service record."""
+
+    device_id: UUID
+    description: str = ""
+    parts: Sequence[PartInput] = ()
+    labour: Amount = "0"
+
+
+def _checklist(items: Mapping[str, bool | str], where: str) -> dict[str, bool | str]:
+    out: dict[str, bool | str] = {}
+    for key, value in items.items():
+        name = collapse_spaces(str(key))
+        if not name or not isinstance(value, bool | str):
+            raise ValidationError(FieldError(
+                f"{where}.checklist", "checklist",
+                "each checklist item is a name with yes/no or a short note"))
+        out[name] = value if isinstance(value, bool) else collapse_spaces(value)
+    return out
+
+
+class TicketService:
+    def __init__(self, store: Store, audit: AuditTrail, settings: SettingsService,
+                 devices: DeviceService, services: ServiceRecordService,
+                 passcodes: PasscodeBox) -> None:
+        self._store = store
+        self._audit = audit
+        self._settings = settings
+        self._devices = devices
+        self._services = services
+        self._box = passcodes
+
+    # -- intake -----------------------------------------------------------------
+    def intake(self, data: TicketIntake) -> TicketSaved:
+        actor = self._store.require(Permission.MANAGE_TICKETS)
+        today = self._store.clock().date()
+        errors: list[FieldError] = []
+        lines: list[dict[str, Any]] = []
+        if not data.devices:
+            errors.append(FieldError("devices", "required", "a ticket needs at least one device"))
+        seen: set[UUID] = set()
+        for i, item in enumerate(data.devices):
+            where = f"devices[{i}]"
+            line: dict[str, Any] = {"device_id": item.device_id, "clean": None}
+            if (item.device_id is None) == (item.device is None):
+                errors.append(FieldError(where, "device", "give either a known device or a "
+                                         "new device's details"))
+            elif item.device_id is not None:
+                if item.device_id in seen:
+                    errors.append(FieldError(where, "duplicate", "the device is listed twice"))
+                seen.add(item.device_id)
+            elif item.device is not None:
+                try:
+                    line["clean"] = clean_device(item.device, today)
+                except ValidationError as exc:
+                    errors.extend(FieldError(f"{where}.{e.field}", e.rule, e.message)
+                                  for e in exc.errors)
+            line["fault"] = collapse_spaces(item.fault)
+            if not line["fault"]:
+                errors.append(FieldError(f"{where}.fault", "required",
+                                         "describe the fault as the customer tells it"))
+            elif len(line["fault"]) > MAX_FAULT:
+                errors.append(FieldError(f"{where}.fault", "too_long",
+                                         f"must be at most {MAX_FAULT} characters"))
+            try:
+                line["checklist"] = _checklist(item.checklist, where)
+            except ValidationError as exc:
+                errors.extend(exc.errors)
+            line["pre_existing_faults"] = item.pre_existing_faults.strip()
+            line["accessories"] = collapse_spaces(item.accessories)
+            if len(item.passcode) > MAX_PASSCODE:
+                errors.append(FieldError(f"{where}.passcode", "too_long",
+                                         f"must be at most {MAX_PASSCODE} characters"))
+            line["passcode"] = item.passcode.strip()
+            lines.append(line)
+        estimate = deposit = None
+        try:
+            estimate = parse_amount(data.estimate, "estimate", required=False)
+        except ValidationError as exc:
+            errors.extend(exc.errors)
+        try:
+            deposit = amount(data.deposit if data.deposit is not None else "0", "deposit")
+        except ValidationError as exc:
+            errors.extend(exc.errors)
+        if data.estimate_approved is not None and data.estimate in (None, ""):
+            errors.append(FieldError("estimate_approved", "no_estimate",
+                                     "there is no estimate to approve"))
+        if errors:
+            raise ValidationError(errors)
+        for line in lines:  # encrypt before taking the write lock (a key lookup may be slow)
+            line["passcode"] = self._box.encrypt(line["passcode"]) if line["passcode"] else None
+        with self._store.write() as session:
+            customer = customer_row(session, data.customer_id)
+            if data.technician_id is not None:
+                self._technician(session, data.technician_id)
+            now = self._store.clock()
+            number = workflow.ticket_number(
+                self._store.node_tag, self._store.next_sequence(session, "repair_ticket"))
+            ticket = RepairTicket(
+                id=uuid.uuid4(), number=number, customer_id=customer.id,
+                status=TicketStatus.RECEIVED.value, technician_id=data.technician_id,
+                estimate=estimate, estimate_approved=data.estimate_approved,
+                approved_at=now if data.estimate_approved is not None else None,
+                deposit=deposit, warranty_rework=False, created_by=actor.staff_id,
+                created_at=now, updated_at=now)
+            session.add(ticket)
+            session.flush()
+            device_ids = []
+            for position, line in enumerate(lines):
+                if line["clean"] is not None:
+                    device = self._devices.insert(session, actor, customer.id, line["clean"])
+                else:
+                    found = session.get(Device, line["device_id"])
+                    if found is None:
+                        raise NotFound(f"no device with id {line['device_id']}")
+                    device = found
+                if device.shop_warranty_until is not None and device.shop_warranty_until >= today:
+                    ticket.warranty_rework = True
+                device_ids.append(device.id)
+                session.add(TicketDevice(
+                    id=uuid.uuid4(), ticket_id=ticket.id, device_id=device.id,
+                    position=position, fault=line["fault"],
+                    checklist=json.dumps(line["checklist"], ensure_ascii=False),
+                    pre_existing_faults=line["pre_existing_faults"],
+                    accessories=line["accessories"], passcode_encrypted=line["passcode"]))
+            self._stamp(session, actor, ticket, None, TicketStatus.RECEIVED, data.note)
+            session.flush()
+            self._audit.append(session, actor, "create", "repair_ticket", ticket.id, {
+                "number": number, "customer_id": str(customer.id),
+                "devices": [str(d) for d in device_ids],
+                "estimate": str(estimate) if estimate is not None else None,
+                "estimate_approved": data.estimate_approved, "deposit": str(deposit),
+                "warranty_rework": ticket.warranty_rework,
+                "passcodes": sum(1 for line in lines if line["passcode"])})
+            detail = self._detail(session, ticket)
+        return self._saved(detail, customer=True)
+
+    # -- workflow ---------------------------------------------------------------
+    def change_status(self, ticket_id: UUID, to: TicketStatus | str,
+                      note: str = "") -> TicketSaved:
+        actor = self._store.require(Permission.MANAGE_TICKETS)
+        target = workflow.status(str(to))
+        if target == TicketStatus.COLLECTED:
+            raise ValidationError(FieldError(
+                "status", "use_pickup", "a ticket is marked collected at pickup, with the "
+                "final amount and payment"))
+        with self._store.write() as session:
+            ticket = self._row(session, ticket_id)
+            current = TicketStatus(ticket.status)
+            workflow.check_move(current, target)
+            self._stamp(session, actor, ticket, current, target, note)
+            if target == TicketStatus.CANCELLED:
+                self._erase_passcodes(session, ticket.id)
+            self._audit.append(session, actor, "change_status", "repair_ticket", ticket.id, {
+                "number": ticket.number, "fields": {"status": [current.value, target.value]},
+                "note": note.strip()})
+            detail = self._detail(session, ticket)
+        return self._saved(detail)
+
+    def assign(self, ticket_id: UUID, technician_id: UUID | None) -> TicketSaved:
+        """Give the ticket to a technician (None: unassign)."""
+        actor = self._store.require(Permission.MANAGE_TICKETS)
+        with self._store.write() as session:
+            ticket = self._open_row(session, ticket_id)
+            if technician_id is not None:
+                self._technician(session, technician_id)
+            if ticket.technician_id == technician_id:
+                return TicketSaved(self._detail(session, ticket), Changes())
+            before = ticket.technician_id
+            ticket.technician_id = technician_id
+            ticket.updated_at = self._store.clock()
+            self._audit.append(session, actor, "assign", "repair_ticket", ticket.id, {
+                "number": ticket.number, "fields": {"technician_id": [
+                    str(before) if before else None,
+                    str(technician_id) if technician_id else None]}})
+            detail = self._detail(session, ticket)
+        return self._saved(detail)
+
+    def set_estimate(self, ticket_id: UUID, estimate: Amount | None) -> TicketSaved:
+        """A new estimate; any earlier approval no longer holds."""
+        actor = self._store.require(Permission.MANAGE_TICKETS)
+        value = parse_amount(estimate, "estimate", required=False)
+        with self._store.write() as session:
+            ticket = self._open_row(session, ticket_id)
+            before = ticket.estimate
+            ticket.estimate, ticket.estimate_approved, ticket.approved_at = value, None, None
+            ticket.updated_at = self._store.clock()
+            self._audit.append(session, actor, "set_estimate", "repair_ticket", ticket.id, {
+                "number": ticket.number, "fields": {"estimate": [
+                    str(before) if before is not None else None,
+                    str(value) if value is not None else None]}})
+            detail = self._detail(session, ticket)
+        return self._saved(detail)
+
+    def record_approval(self, ticket_id: UUID, approved: bool) -> TicketSaved:
+        """The customer approved (or declined) the estimate."""
+        actor = self._store.require(Permission.MANAGE_TICKETS)
+        with self._store.write() as session:
+            ticket = self._open_row(session, ticket_id)
+            if ticket.estimate is None:
+                raise ValidationError(FieldError("estimate_approved", "no_estimate",
+                                                 "there is no estimate to approve yet"))
+            ticket.estimate_approved = approved
+            ticket.approved_at = ticket.updated_at = self._store.clock()
+            self._audit.append(session, actor, "approval", "repair_ticket", ticket.id, {
+                "number": ticket.number, "estimate": str(ticket.estimate),
+                "approved": approved})
+            detail = self._detail(session, ticket)
+        return self._saved(detail)
+
+    def pickup(self, ticket_id: UUID, final_amount: Amount, payment_method: str | None,
+               work: Sequence[PickupWork] = (), satisfaction: int | str | None = None,
+               note: str = "") -> TicketSaved:
+        """Hand the devices back: ready -> collected, service records, warranty, passcodes.
+
+        Each device gets a service record (kind `repair`, or `warranty_claim` for
+        warranty rework) with its parts and labour from `work`. When `work` is
+        given its parts and labour must add up to the final amount; without it
+        the final amount is labour shared evenly across the devices.
+        """
+        actor = self._store.require(Permission.MANAGE_TICKETS)
+        final = amount(final_amount, "final_amount")
+        method = clean_payment(payment_method, required=final > 0)
+        rating = clean_satisfaction(satisfaction)
+        cleaned = []
+        for i, item in enumerate(work):
+            parts = clean_parts(item.parts, f"work[{i}].parts")
+            labour = amount(item.labour, f"work[{i}].labour")
+            cleaned.append((item.device_id, collapse_spaces(item.description), parts, labour))
+        if cleaned:
+            given = total(parts_total(p) + lab for _d, _t, p, lab in cleaned)
+            if given != final:
+                raise ValidationError(FieldError(
+                    "final_amount", "total_mismatch",
+                    f"parts and labour add up to {given}, but the final amount is {final}"))
+        days = int(self._settings.get("repairs.warranty_days"))
+        with self._store.write() as session:
+            ticket = self._row(session, ticket_id)
+            workflow.check_move(ticket.status, TicketStatus.COLLECTED)
+            tds = self._ticket_devices(session, ticket.id)
+            by_device = {d for d, *_ in cleaned}
+            unknown = by_device - {td.device_id for td in tds}
+            if unknown or len(by_device) != len(cleaned):
+                raise ValidationError(FieldError(
+                    "work", "device", "list each device of this ticket at most once"))
+            now = self._store.clock()
+            shares = split_evenly(final, len(tds))
+            kind = (ServiceKind.WARRANTY_CLAIM if ticket.warranty_rework
+                    else ServiceKind.REPAIR).value
+            warranty_until = now.date() + timedelta(days=days)
+            for td, share in zip(tds, shares, strict=True):
+                found = next((c for c in cleaned if c[0] == td.device_id), None)
+                if found is not None:
+                    _d, text, parts, labour = found
+                elif cleaned:
+                    text, parts, labour = "", [], Decimal("0.00")
+                else:
+                    text, parts, labour = "", [], share
+                self._services.write(
+                    session, actor, customer_id=ticket.customer_id, kind=kind,
+                    description=text or f"Repair {ticket.number}: {td.fault}",
+                    device_id=td.device_id, ticket_id=ticket.id,
+                    technician_id=ticket.technician_id, parts=parts, labour=labour,
+                    payment_method=method, satisfaction=rating, occurred_at=now)
+                device = session.get(Device, td.device_id)
+                assert device is not None
+                if device.shop_warranty_until is None or device.shop_warranty_until < \
+                        warranty_until:
+                    device.shop_warranty_until = warranty_until
+                    device.updated_at = now
+            self._erase_passcodes(session, ticket.id)
+            ticket.final_amount, ticket.payment_method = final, method
+            ticket.collected_at = now
+            self._stamp(session, actor, ticket, TicketStatus(ticket.status),
+                        TicketStatus.COLLECTED, note)
+            customer = customer_row(session, ticket.customer_id)
+            customer.last_visit_at = now
+            self._audit.append(session, actor, "pickup", "repair_ticket", ticket.id, {
+                "number": ticket.number, "final_amount": str(final), "payment_method": method,
+                "deposit": str(ticket.deposit), "warranty_until": warranty_until.isoformat(),
+                "services": len(tds)})
+            detail = self._detail(session, ticket)
+        return self._saved(detail, customer=True)
+
+    def reveal_passcode(self, ticket_id: UUID, device_id: UUID) -> str:
+        """The device's passcode, for the technician assigned to the ticket only."""
+        actor = self._store.require(Permission.REVEAL_PASSCODE)
+        with self._store.write() as session:
+            ticket = self._row(session, ticket_id)
+            if ticket.technician_id is None or actor.staff_id != ticket.technician_id:
+                raise PermissionDenied("only the technician assigned to ticket "
+                                       f"{ticket.number} may see its passcodes")
+            td = session.scalar(select(TicketDevice).where(
+                TicketDevice.ticket_id == ticket_id, TicketDevice.device_id == device_id))
+            if td is None:
+                raise NotFound(f"device {device_id} is not on ticket {ticket.number}")
+            if not td.passcode_encrypted:
+                raise NotFound(f"no passcode is stored for this device on {ticket.number}")
+            self._audit.append(session, actor, "reveal_passcode", "repair_ticket", ticket.id,
+                               {"number": ticket.number, "device_id": str(device_id)})
+            token = td.passcode_encrypted
+        return self._box.decrypt(token)
+
+    # -- reads ------------------------------------------------------------------
+    def get(self, number_or_id: str | UUID) -> TicketDetail:
+        with self._store.read() as session:
+            return self._detail(session, self._find(session, number_or_id))
+
+    def board(self, status: TicketStatus | str | None = None,
+              technician_id: UUID | None = None, limit: int = 500,
+              include_closed: bool = False) -> list[TicketSummary]:
+        """Tickets, most recently changed first. With no status: the open ones
+        (unless `include_closed`)."""
+        query = self._summary_query()
+        if status is not None:
+            query = query.where(RepairTicket.status == workflow.status(str(status)).value)
+        elif not include_closed:
+            query = query.where(RepairTicket.status.in_([s.value for s in
+                                                          workflow.OPEN_STATUSES]))
+        if technician_id is not None:
+            query = query.where(RepairTicket.technician_id == technician_id)
+        query = query.order_by(RepairTicket.updated_at.desc()).limit(limit)
+        with self._store.read() as session:
+            return self._summaries(session, query)
+
+    def for_customer(self, customer_id: UUID, limit: int = 500) -> list[TicketSummary]:
+        query = (self._summary_query().where(RepairTicket.customer_id == customer_id)
+                 .order_by(RepairTicket.created_at.desc()).limit(limit))
+        with self._store.read() as session:
+            return self._summaries(session, query)
+
+    # -- helpers ----------------------------------------------------------------
+    def _saved(self, detail: TicketDetail, customer: bool = False) -> TicketSaved:
+        changes = Changes(
+            tickets=frozenset({detail.summary.id}),
+            devices=frozenset(d.device.id for d in detail.devices),
+            customers=frozenset({detail.summary.customer_id}) if customer else frozenset())
+        self._store.publish(changes)
+        return TicketSaved(detail, changes)
+
+    def _stamp(self, session: Session, actor: Actor, ticket: RepairTicket,
+               current: TicketStatus | None, target: TicketStatus, note: str) -> None:
+        now = self._store.clock()
+        ticket.status, ticket.updated_at = target.value, now
+        session.add(TicketStatusChange(
+            id=uuid.uuid4(), ticket_id=ticket.id,
+            from_status=current.value if current else None, to_status=target.value,
+            staff_id=actor.staff_id, actor=actor.name, at=now, note=note.strip()))
+
+    @staticmethod
+    def _erase_passcodes(session: Session, ticket_id: UUID) -> None:
+        for td in session.scalars(select(TicketDevice).where(
+                TicketDevice.ticket_id == ticket_id,
+                TicketDevice.passcode_encrypted.is_not(None))):
+            td.passcode_encrypted = None
+
+    @staticmethod
+    def _technician(session: Session, staff_id: UUID) -> Staff:
+        staff = session.get(Staff, staff_id)
+        if staff is None:
+            raise NotFound(f"no staff member with id {staff_id}")
+        if not staff.is_active:
+            raise ValidationError(FieldError("technician_id", "inactive",
+                                             f"{staff.display_name}'s account is deactivated"))
+        return staff
+
+    @staticmethod
+    def _row(session: Session, ticket_id: UUID) -> RepairTicket:
+        row = session.get(RepairTicket, ticket_id)
+        if row is None:
+            raise NotFound(f"no repair ticket with id {ticket_id}")
+        return row
+
+    def _open_row(self, session: Session, ticket_id: UUID) -> RepairTicket:
+        row = self._row(session, ticket_id)
+        if TicketStatus(row.status).final:
+            raise ValidationError(FieldError(
+                "status", "ticket_closed",
+                f"ticket {row.number} is {TicketStatus(row.status).label.lower()}; "
+                "it can no longer be changed"))
+        return row
+
+    def _find(self, session: Session, number_or_id: str | UUID) -> RepairTicket:
+        if isinstance(number_or_id, UUID):
+            return self._row(session, number_or_id)
+        number = workflow.normalize_number(number_or_id)
+        row = session.scalar(select(RepairTicket).where(RepairTicket.number == number))
+        if row is None:
+            try:
+                return self._row(session, UUID(number_or_id.strip()))
+            except ValueError:
+                raise NotFound(f"no repair ticket numbered {number}") from None
+        return row
+
+    @staticmethod
+    def _ticket_devices(session: Session, ticket_id: UUID) -> list[TicketDevice]:
+        return list(session.scalars(select(TicketDevice).where(
+            TicketDevice.ticket_id == ticket_id).order_by(TicketDevice.position)))
+
+    @staticmethod
+    def _summary_query() -> Any:  # a Select of (ticket, code, first, last, technician)
+        return (select(RepairTicket, Customer.code, Customer.first_name, Customer.last_name,
+                       Staff.display_name)
+                .join(Customer, Customer.id == RepairTicket.customer_id)
+                .outerjoin(Staff, Staff.id == RepairTicket.technician_id))
+
+    @staticmethod
+    def _summaries(session: Session, query: Any) -> list[TicketSummary]:
+        rows = session.execute(query).all()
+        ids = [r[0].id for r in rows]
+        labels: dict[UUID, list[str]] = {i: [] for i in ids}
+        if ids:
+            for ticket_id, make, model in session.execute(
+                    select(TicketDevice.ticket_id, Device.make, Device.model)
+                    .join(Device, Device.id == TicketDevice.device_id)
+                    .where(TicketDevice.ticket_id.in_(ids))
+                    .order_by(TicketDevice.ticket_id, TicketDevice.position)):
+                labels[ticket_id].append(f"{make} {model}")
+        return [TicketSummary(
+            t.id, t.number, t.status, t.customer_id, code, f"{first} {last}", t.technician_id,
+            tech, ", ".join(labels[t.id]), len(labels[t.id]), t.estimate, t.warranty_rework,
+            t.created_at, t.updated_at) for t, code, first, last, tech in rows]
+
+    def _detail(self, session: Session, ticket: RepairTicket) -> TicketDetail:
+        session.flush()
+        summary = self._summaries(session, self._summary_query().where(
+            RepairTicket.id == ticket.id))[0]
+        devices = []
+        for td, device, owner in session.execute(
+                select(TicketDevice, Device, Customer)
+                .join(Device, Device.id == TicketDevice.device_id)
+                .join(Customer, Customer.id == Device.customer_id)
+                .where(TicketDevice.ticket_id == ticket.id).order_by(TicketDevice.position)):
+            devices.append(TicketDeviceInfo(
+                device_info(device, owner), td.fault, json.loads(td.checklist),
+                td.pre_existing_faults, td.accessories, bool(td.passcode_encrypted)))
+        history = [StatusChange(c.from_status, c.to_status, c.at, c.staff_id, c.actor, c.note)
+                   for c in session.scalars(select(TicketStatusChange).where(
+                       TicketStatusChange.ticket_id == ticket.id)
+                       .order_by(TicketStatusChange.at))]
+        services = service_infos(session, list(session.scalars(
+            select(ServiceRecord).where(ServiceRecord.ticket_id == ticket.id)
+            .order_by(ServiceRecord.occurred_at))))
+        return TicketDetail(
+            summary, devices, ticket.estimate_approved, ticket.approved_at, ticket.deposit,
+            ticket.final_amount, ticket.payment_method, ticket.collected_at,
+            tuple(s.value for s in workflow.next_statuses(ticket.status)
+                  if s != TicketStatus.COLLECTED or ticket.status == TicketStatus.READY),
+            history, services)
