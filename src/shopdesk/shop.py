@@ -26,6 +26,7 @@ from shopdesk.domain.permissions import Role
 from shopdesk.models.base import utcnow
 from shopdesk.search.engine import Hit, SearchEngine
 from shopdesk.search.filters import SearchFilters
+from shopdesk.search.identify import Identified
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.customers import CustomerService
 from shopdesk.services.devices import DeviceService
@@ -67,6 +68,10 @@ class Shop:
                filters: SearchFilters | None = None) -> list[Hit]:
         """The one search box: phones, e-mails, codes, names with typos, addresses."""
         return self.search_engine.search(text, limit, filters)
+
+    def identify(self, text: str) -> Identified | None:
+        """An IMEI, serial or ticket number typed or scanned: what it names, or None."""
+        return self.search_engine.identify(text)
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None,

@@ -29,6 +29,7 @@ from shopdesk.domain.phones import try_normalize
 from shopdesk.domain.search_text import QueryKind, classify, reversed_digits, words
 from shopdesk.models import Customer
 from shopdesk.search.filters import SearchFilters, conditions
+from shopdesk.search.identify import Identified, identify
 from shopdesk.search.index import WordIndex
 from shopdesk.services.settings import SettingsService
 from shopdesk.services.store import Store
@@ -186,6 +187,10 @@ class SearchEngine:
 
         kind = classify(text, codes.looks_like_code(text))
         with self._store.read() as session:
+            named = identify(session, text)
+            if named is not None:  # an IMEI, serial or ticket number: its customer
+                add(session.scalars(select(ROWID).select_from(Customer).where(
+                    Customer.id == named.customer_id)), EXACT_ID)
             if kind is QueryKind.CODE:
                 add(self._code_rows(session, text, wide), EXACT_ID)
             elif kind is QueryKind.EMAIL:
@@ -263,6 +268,11 @@ class SearchEngine:
         if digits.startswith("0"):
             return f"+{phonenumbers.country_code_for_region(region)}{digits[1:]}"
         return None
+
+    def identify(self, text: str) -> Identified | None:
+        """The device or ticket an exact identifier (IMEI, serial, number) names."""
+        with self._store.read() as session:
+            return identify(session, text)
 
     @property
     def index_size(self) -> int:
