@@ -1,0 +1,95 @@
+"""Repairs figures: a device's history by IMEI, and the ticket board, at shop scale.
+
+    python bench/repairs.py [--source bench/out/shop-100000] [--target bench/out/shop-100k-repairs]
+
+Copies the 100k-customer shop made by bench/foundation.py, adds generated
+devices and repair tickets (about 150k and 400k), then times
+`shop.devices.history_of(imei)` (target < 5 ms) and `shop.tickets.board()`
+(target: the board opens in < 200 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import statistics
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+from shopdesk.models import Device, RepairTicket
+from shopdesk.services.demo_repairs import generate_repairs
+from shopdesk.shop import Shop
+
+HERE = Path(__file__).resolve().parent
+
+
+def copy_db(source: Path, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    src = sqlite3.connect(source / "shopdesk.sqlite")
+    dst = sqlite3.connect(target / "shopdesk.sqlite")
+    src.backup(dst)
+    dst.close()
+    src.close()
+
+
+def timed(fn, runs: int) -> list[float]:  # type: ignore[no-untyped-def]
+    out = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return sorted(out)
+
+
+def describe(label: str, ms: list[float], target: str) -> None:
+    p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
+    print(f"{label}: median {statistics.median(ms):.2f} ms, p95 {p95:.2f} ms, "
+          f"max {ms[-1]:.2f} ms over {len(ms)} runs (target {target})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--source", type=Path, default=HERE / "out" / "shop-100000")
+    parser.add_argument("--target", type=Path, default=HERE / "out" / "shop-100k-repairs")
+    parser.add_argument("--tickets-per-customer", type=float, default=4.0)
+    args = parser.parse_args()
+    if not (args.target / "shopdesk.sqlite").exists():
+        copy_db(args.source, args.target)
+        with Shop.open(args.target) as shop:
+            shop.act_as_system("bench")
+            done = generate_repairs(shop.store, shop.audit, shop.staff,
+                                    args.tickets_per_customer, 7, None)
+            print(f"generated {done.devices:,} devices, {done.tickets:,} tickets, "
+                  f"{done.services:,} service records in {done.seconds:.0f} s")
+    with Shop.open(args.target) as shop:
+        shop.act_as_system("bench")
+        with shop.store.read() as session:
+            customers = session.scalar(text("SELECT count(*) FROM customers"))
+            devices = session.scalar(select(func.count()).select_from(Device))
+            tickets = session.scalar(select(func.count()).select_from(RepairTicket))
+            imeis = list(session.scalars(select(Device.imei).where(Device.imei.is_not(None))))
+        print(f"{args.target.name}: {customers:,} customers, {devices:,} devices, "
+              f"{tickets:,} repair tickets")
+        sample = random.Random(5).sample(imeis, 500)
+        for imei in sample[:20]:
+            shop.devices.history_of(imei)  # statement compile out of the timing
+        ms = []
+        for imei in sample:
+            started = time.perf_counter()
+            history = shop.devices.history_of(imei)
+            ms.append((time.perf_counter() - started) * 1000)
+            assert history.device.imei == imei
+        describe("device history by IMEI", sorted(ms), "< 5 ms")
+        shop.tickets.board()
+        board = shop.tickets.board()
+        describe(f"ticket board, open tickets ({len(board)} rows shown)",
+                 timed(shop.tickets.board, 20), "< 200 ms")
+        describe("ticket board, one status",
+                 timed(lambda: shop.tickets.board(status="in_repair"), 20), "< 200 ms")
+
+
+if __name__ == "__main__":
+    main()
