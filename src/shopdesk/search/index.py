@@ -17,14 +17,14 @@ from collections import OrderedDict
 from collections.abc import Iterable
 
 from rapidfuzz import process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, JaroWinkler
 
 FIELD_WEIGHT = {"n": 1.0, "o": 0.9, "a": 0.7}
 EXACT, PREFIX, TYPO1, TYPO2 = 1.0, 0.75, 0.6, 0.4
 # Among rows matching every query word, prefer the one whose name the query
 # covers whole ("Vitor Nogueira" over "Vitor Gabriel Nogueira"), then the one
 # typed in order (first name first).
-COVERAGE, IN_ORDER = 0.3, 0.1
+COVERAGE, IN_ORDER = 0.15, 0.1  # small: an exact word still beats a prefix, a prefix a typo
 _EXPANSION_CACHE = 4096
 
 Expansion = dict[int, float]  # word id -> match quality
@@ -144,7 +144,11 @@ class WordIndex:
                 for word, distance, _ in process.extract(
                         token, self._by_length.get(length, ()), scorer=OSA.distance,
                         score_cutoff=typos, limit=None):
-                    quality.setdefault(word, TYPO1 if distance == 1 else TYPO2)
+                    if word not in quality:
+                        # Same number of typos: the closer spelling wins
+                        # ("sordman" is Söderman before Jordan).
+                        quality[word] = (TYPO1 if distance == 1 else TYPO2) + 0.1 * (
+                            JaroWinkler.normalized_similarity(token, word))
             expansion = {tid: q * FIELD_WEIGHT[self._tagged[tid][0]]
                          for word, q in quality.items() for tid in self._plain[word]}
             self._cache[key] = expansion
