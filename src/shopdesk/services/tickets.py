@@ -19,6 +19,7 @@ its audit entries; rejected input raises before anything is written.
 
 from __future__ import annotations
 
+import heapq
 import json
 import uuid
 from collections.abc import Mapping, Sequence
@@ -412,17 +413,27 @@ class TicketService:
               include_closed: bool = False) -> list[TicketSummary]:
         """Tickets, most recently changed first. With no status: the open ones
         (unless `include_closed`)."""
-        query = self._summary_query()
         if status is not None:
-            query = query.where(RepairTicket.status == workflow.status(str(status)).value)
-        elif not include_closed:
-            query = query.where(RepairTicket.status.in_([s.value for s in
-                                                          workflow.OPEN_STATUSES]))
-        if technician_id is not None:
-            query = query.where(RepairTicket.technician_id == technician_id)
-        query = query.order_by(RepairTicket.updated_at.desc()).limit(limit)
+            statuses = [workflow.status(str(status)).value]
+        else:
+            statuses = [s.value for s in (TicketStatus if include_closed
+                                          else workflow.OPEN_STATUSES)]
         with self._store.read() as session:
-            return self._summaries(session, query)
+            # Newest `limit` of each status by its (status, updated_at) index,
+            # merged here: an IN (...) ORDER BY would sort every open ticket.
+            newest: list[tuple[Any, UUID]] = []
+            for value in statuses:
+                query = select(RepairTicket.updated_at, RepairTicket.id).where(
+                    RepairTicket.status == value)
+                if technician_id is not None:
+                    query = query.where(RepairTicket.technician_id == technician_id)
+                newest.extend(tuple(r) for r in session.execute(
+                    query.order_by(RepairTicket.updated_at.desc()).limit(limit)))
+            ids = [ticket_id for _, ticket_id in heapq.nlargest(limit, newest,
+                                                               key=lambda r: r[0])]
+            query = (self._summary_query().where(RepairTicket.id.in_(ids))
+                     .order_by(RepairTicket.updated_at.desc()))
+            return self._summaries(session, query) if ids else []
 
     def for_customer(self, customer_id: UUID, limit: int = 500) -> list[TicketSummary]:
         query = (self._summary_query().where(RepairTicket.customer_id == customer_id)
