@@ -427,7 +427,7 @@ class TicketService:
                     RepairTicket.status == value)
                 if technician_id is not None:
                     query = query.where(RepairTicket.technician_id == technician_id)
-                newest.extend(tuple(r) for r in session.execute(
+                newest.extend((at, ticket_id) for at, ticket_id in session.execute(
                     query.order_by(RepairTicket.updated_at.desc()).limit(limit)))
             ids = [ticket_id for _, ticket_id in heapq.nlargest(limit, newest,
                                                                key=lambda r: r[0])]
