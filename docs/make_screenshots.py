@@ -16,6 +16,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from uuid import UUID
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -25,7 +26,11 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QScrollArea, QWidget
 
 from shopdesk.domain.customer_rules import CustomerInput
+from shopdesk.domain.device_rules import DeviceInput
+from shopdesk.domain.imei import luhn_check_digit
+from shopdesk.domain.service_rules import PartInput, ServiceInput
 from shopdesk.services.demo import generate
+from shopdesk.services.tickets import PickupWork, TicketDeviceIntake, TicketIntake
 from shopdesk.shop import Shop
 from shopdesk.ui.app import application, build_main_window
 from shopdesk.ui.dialogs import OwnerSetupDialog, SignInDialog
@@ -70,6 +75,67 @@ def seed(shop: Shop) -> None:
     shop.staff.create("li", "Li Wei", "manager", "manager-pass")
     rows = ((n + 2, row) for n, row in enumerate(generate(120, seed=11)))
     shop.transfer.import_rows(rows, 120)
+
+
+def imei(first14: str) -> str:
+    return first14 + str(luhn_check_digit(first14))
+
+
+def seed_repairs(shop: Shop, ana: UUID) -> dict[str, UUID]:
+    """Devices, tickets in several states and a collected repair with its service record."""
+    tomas = next(s.id for s in shop.staff.list() if s.username == "tomas")
+    others = [i for i in shop.customers.search_ids("", 12) if i != ana]
+    checklist = {"Screen cracked": True, "Back cracked": False, "Water damage": False,
+                 "Powers on": True}
+    seller = others[-1]
+    iphone = shop.devices.register(seller, DeviceInput(
+        make="Apple", model="iPhone 13", imei=imei("35391110123456"),
+        purchase_date="2024-02-10", manufacturer_warranty_until="2025-02-10")).device.id
+    shop.service_records.record(ServiceInput(
+        seller, "consultation", "Battery health check (81 %), data backup advice",
+        device_id=iphone, technician_id=tomas, labour="15.00", payment_method="cash"))
+    shop.devices.change_owner(iphone, ana, "Bought second-hand from the previous owner")
+    first = shop.tickets.intake(TicketIntake(ana, [TicketDeviceIntake(
+        "Screen cracked after a fall, touch still works", device_id=iphone,
+        checklist=checklist, pre_existing_faults="Scratches on the back glass",
+        accessories="Clear case", passcode="2580")], estimate="129.00",
+        estimate_approved=True, deposit="30", technician_id=tomas)).ticket
+    for status in ("diagnosing", "in_repair", "ready"):
+        shop.tickets.change_status(first.summary.id, status)
+    shop.tickets.pickup(first.summary.id, "129.00", "card", [PickupWork(
+        iphone, "Replaced screen assembly", [PartInput("iPhone 13 screen", 1, "89.00",
+                                                       "SCR-IP13")], "40.00")], 5)
+    models = [("Samsung", "Galaxy A52", "35291612000001", "Battery drains in two hours"),
+              ("Apple", "iPhone 12", "35391110999999", "No sound from the earpiece"),
+              ("Google", "Pixel 7", "35851234000005", "Charging port loose"),
+              ("Xiaomi", "Redmi Note 12", "86123405000007", "Water damage, will not boot"),
+              ("Samsung", "Galaxy S21", "35291612000456", "Back glass shattered"),
+              ("Apple", "iPhone 14 Pro", "35391110777777", "Face ID not working")]
+    states = [("diagnosing",), ("awaiting_approval",), ("diagnosing", "awaiting_parts"),
+              ("in_repair",), ("in_repair", "ready"), ()]
+    ids = {"iphone": iphone}
+    for n, ((make, model, digits, fault), moves) in enumerate(zip(models, states,
+                                                                  strict=True)):
+        saved = shop.tickets.intake(TicketIntake(others[n], [TicketDeviceIntake(
+            fault, device=DeviceInput(make=make, model=model, imei=imei(digits)),
+            checklist={"Powers on": n != 3})], estimate=f"{49 + 20 * n}.00",
+            technician_id=tomas if n % 2 == 0 else None)).ticket
+        for status in moves:
+            shop.tickets.change_status(saved.summary.id, status)
+    rework = shop.tickets.intake(TicketIntake(ana, [
+        TicketDeviceIntake("Touch unresponsive near the top edge since the repair",
+                           device_id=iphone, checklist=checklist,
+                           pre_existing_faults="Scratches on the back glass",
+                           accessories="Clear case, charger", passcode="2580"),
+        TicketDeviceIntake("Will not charge", device=DeviceInput(
+            make="Apple", model="iPad Air", serial="DMPX2LL9Q1GC"),
+            checklist={"Powers on": False})],
+        estimate="0.00", estimate_approved=True, technician_id=tomas,
+        note="Warranty return")).ticket
+    shop.tickets.change_status(rework.summary.id, "diagnosing", "Digitizer cable reseated?")
+    shop.tickets.change_status(rework.summary.id, "in_repair", "Replacing screen again")
+    ids["rework"] = rework.summary.id
+    return ids
 
 
 def main(target: str) -> int:
@@ -122,6 +188,8 @@ def main(target: str) -> int:
         form_pdf = Path(tmp) / "repair-consent.pdf"
         form_pdf.write_bytes(b"%PDF-1.4 signed consent (demo)")
         shop.documents.attach(ana.id, form_pdf, "signed_form", "Repair consent form")
+
+        repairs = seed_repairs(shop, ana.id)
 
         window = build_main_window(shop)
         window.resize(*SIZE)
@@ -183,9 +251,44 @@ def main(target: str) -> int:
         save(window, out, "customer-profile.png")
         scroll = window.profile.findChild(QScrollArea)
         scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+        wait_until(lambda: window.profile.devices.tree.topLevelItemCount() == 2)
+        save(window, out, "customer-profile-devices.png")
+        window.profile.tabs.setCurrentWidget(window.profile.services)
+        wait_until(lambda: window.profile.services.tree.topLevelItemCount() > 0)
+        save(window, out, "customer-profile-services.png")
+        window.profile.tabs.setCurrentWidget(window.profile.documents)
         save(window, out, "customer-profile-documents.png")
         window.profile.tabs.setCurrentWidget(window.profile.audit)
         save(window, out, "customer-profile-audit.png")
+
+        window.new_ticket(ana.id)
+        intake = window.intake
+        wait_until(lambda: intake.entries[0].known.count() > 1)
+        entry = intake.entries[0]
+        QTest.keyClicks(entry.line("imei"), imei("35391110555555"))
+        wait_until(lambda: entry.line("model").text() != "")
+        entry.line("fault").setText("Battery swells, back lifting")
+        entry.checks["Back cracked"].setChecked(True)
+        entry.checks["Powers on"].setChecked(True)
+        entry.line("accessories").setText("Charger")
+        entry.line("passcode").setText("1234")
+        intake.estimate.setText("65.00")
+        intake.deposit.setText("20")
+        entry.line("fault").setFocus()
+        save(window, out, "ticket-intake.png")
+        intake.cancelled.emit()
+
+        window.show_board()
+        wait_until(lambda: not window.board.loading and window.board.tree.topLevelItemCount())
+        save(window, out, "ticket-board.png")
+
+        window.open_ticket(repairs["rework"])
+        wait_until(lambda: window.ticket.detail is not None)
+        save(window, out, "ticket-detail.png")
+
+        window.open_device(repairs["iphone"])
+        wait_until(lambda: window.device.history is not None)
+        save(window, out, "device-history.png")
 
         admin = window.open_staff_admin()
         assert admin is not None

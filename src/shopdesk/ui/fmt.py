@@ -42,6 +42,14 @@ FIELD_LABELS: dict[str, str] = {
     # staff accounts
     "display_name": "Name", "username": "Username", "secret": "PIN or password",
     "role": "Role",
+    # devices, tickets, support
+    "make": "Make", "model": "Model", "imei": "IMEI", "imei2": "Second IMEI",
+    "serial": "Serial number", "condition": "Condition", "fault": "Fault",
+    "passcode": "Passcode", "estimate": "Estimate", "deposit": "Deposit",
+    "final_amount": "Final amount", "payment_method": "Payment method",
+    "satisfaction": "Satisfaction", "labour": "Labour", "unit_price": "Unit price",
+    "quantity": "Quantity", "subject": "Subject", "resolution": "Resolution",
+    "refund": "Refund",
 }
 
 # Labels the enums' generic `.label` spells awkwardly.

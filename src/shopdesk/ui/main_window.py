@@ -1,8 +1,11 @@
-"""The main window: search, profile and registration pages in one stack.
+"""The main window: search, profile, registration and repair pages in one stack.
 
 Keyboard: the search box has focus at start; Ctrl+N registers, Ctrl+F goes to
 the search page (on it, Ctrl+F opens and focuses the filter bar, and closes it
-from inside), Esc goes back to the search page. The window emits `ready` once
+from inside), Ctrl+T starts a repair ticket (for the customer on screen, if
+any), Ctrl+B shows the ticket board, Esc goes back to the previous page (the
+search page at the end). Enter on a scanned IMEI, serial or ticket number in
+the search box opens that device's history or that ticket. The window emits `ready` once
 its first result list has arrived (a benchmark measures cold start to that
 signal); then the search engine's word index is built on the read pool so the
 first keystroke is answered at once.
@@ -19,16 +22,24 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QWidget
 
 from shopdesk.changes import Changes
 from shopdesk.domain.permissions import Permission, allowed
+from shopdesk.search.identify import Identified
 from shopdesk.services.customer_views import CustomerProfile
 from shopdesk.shop import Shop
 from shopdesk.ui.customer_form import CustomerForm
+from shopdesk.ui.device_history import DeviceHistoryPage
 from shopdesk.ui.profile_page import ProfilePage
 from shopdesk.ui.search_page import SearchPage
 from shopdesk.ui.staff_admin import StaffAdminDialog
 from shopdesk.ui.style import STYLE
 from shopdesk.ui.taskman import TaskManager
+from shopdesk.ui.ticket_board import TicketBoard
+from shopdesk.ui.ticket_detail import TicketDetailPage
+from shopdesk.ui.ticket_intake import TicketIntakePage
 
 log = logging.getLogger(__name__)
+
+MAX_HISTORY = 30
+
 
 class MainWindow(QMainWindow):
     """The counter window. GUI thread only; owns the TaskManager it is given.
@@ -54,11 +65,17 @@ class MainWindow(QMainWindow):
         self.search = SearchPage(shop, self.ops, region)
         self.profile = ProfilePage(shop, self.ops, region)
         self.form = CustomerForm(shop, self.ops, region)
+        self.intake = TicketIntakePage(shop, self.ops)
+        self.board = TicketBoard(shop, self.ops)
+        self.ticket = TicketDetailPage(shop, self.ops)
+        self.device = DeviceHistoryPage(shop, self.ops)
         self.stack = QStackedWidget()
-        for page in (self.search, self.profile, self.form):
+        for page in (self.search, self.profile, self.form, self.intake, self.board,
+                     self.ticket, self.device):
             self.stack.addWidget(page)
         self.setCentralWidget(self.stack)
         self._return_to: QWidget = self.search
+        self._history: list[QWidget] = []
 
         self.search.open_customer.connect(self.open_customer)
         self.search.new_customer.connect(self.new_customer)
@@ -67,6 +84,18 @@ class MainWindow(QMainWindow):
         self.form.cancelled.connect(self._form_cancelled)
         self.form.open_customer.connect(self.open_customer)
         self.profile.edit_requested.connect(self.edit_customer)
+        self.search.open_identified.connect(self.open_identified)
+        self.profile.open_device.connect(self.open_device)
+        self.profile.open_ticket.connect(self.open_ticket)
+        self.profile.new_ticket.connect(self.new_ticket)
+        self.intake.created.connect(lambda ticket_id: self.open_ticket(ticket_id, False))
+        self.intake.cancelled.connect(self.go_back)
+        self.board.open_ticket.connect(self.open_ticket)
+        self.board.new_ticket.connect(lambda: self.new_ticket(None))
+        self.ticket.open_customer.connect(self.open_customer)
+        self.ticket.open_device.connect(self.open_device)
+        self.device.open_ticket.connect(self.open_ticket)
+        self.device.open_customer.connect(self.open_customer)
         self.ops.bus.ops_did_execute.connect(self._on_changes)
         self._build_menus()
         self._build_status()
@@ -89,6 +118,15 @@ class MainWindow(QMainWindow):
         self.find_action.triggered.connect(self.find)
         customers.addAction(self.new_action)
         customers.addAction(self.find_action)
+        repairs = bar.addMenu("&Repairs")
+        self.ticket_action = QAction("New repair &ticket", self)
+        self.ticket_action.setShortcut(QKeySequence("Ctrl+T"))
+        self.ticket_action.triggered.connect(self._new_ticket_here)
+        self.board_action = QAction("Ticket &board", self)
+        self.board_action.setShortcut(QKeySequence("Ctrl+B"))
+        self.board_action.triggered.connect(self.show_board)
+        repairs.addAction(self.ticket_action)
+        repairs.addAction(self.board_action)
         admin = bar.addMenu("&Shop")
         self.staff_action = QAction("&Staff…", self)
         self.staff_action.triggered.connect(self.open_staff_admin)
@@ -97,8 +135,8 @@ class MainWindow(QMainWindow):
         admin.addAction(self.staff_action)
         admin.addSeparator()
         admin.addAction(self.sign_out_action)
-        for action in (self.new_action, self.find_action, self.staff_action,
-                       self.sign_out_action):
+        for action in (self.new_action, self.find_action, self.ticket_action,
+                       self.board_action, self.staff_action, self.sign_out_action):
             self.addAction(action)
         self.update_permissions()
 
@@ -118,6 +156,8 @@ class MainWindow(QMainWindow):
                                      and allowed(actor.role, Permission.MANAGE_STAFF))
         self.new_action.setEnabled(actor is not None
                                    and allowed(actor.role, Permission.REGISTER_CUSTOMERS))
+        self.ticket_action.setEnabled(actor is not None
+                                      and allowed(actor.role, Permission.MANAGE_TICKETS))
 
     def refresh_count(self) -> None:
         customers = self.shop.customers
@@ -149,13 +189,56 @@ class MainWindow(QMainWindow):
             self.show_search()
 
     def show_search(self) -> None:
+        self._history.clear()
         self.stack.setCurrentWidget(self.search)
         self.search.focus_box()
 
+    def _go_to(self, page: QWidget, remember: bool = True) -> None:
+        """Show `page`; Esc comes back to the page shown before (unless a form)."""
+        current = self.stack.currentWidget()
+        if remember and current is not page and current not in (self.form, self.intake):
+            self._history.append(current)
+            del self._history[:-MAX_HISTORY]
+        self.stack.setCurrentWidget(page)
+
     def open_customer(self, customer_id: UUID) -> None:
-        self.stack.setCurrentWidget(self.profile)
+        self._go_to(self.profile)
         self.profile.show_customer(customer_id)
         self.profile.setFocus()
+
+    def open_ticket(self, ticket_id: UUID, remember: bool = True) -> None:
+        self._go_to(self.ticket, remember)
+        self.ticket.show_ticket(ticket_id)
+        self.ticket.setFocus()
+
+    def open_device(self, device_id: UUID) -> None:
+        self._go_to(self.device)
+        self.device.show_device(device_id)
+        self.device.setFocus()
+
+    def open_identified(self, found: Identified) -> None:
+        """A scanned or typed IMEI, serial or ticket number from the search box."""
+        if found.kind == "device":
+            self.open_device(found.id)
+        elif found.kind == "repair_ticket":
+            self.open_ticket(found.id)
+        else:
+            self.open_customer(found.customer_id)
+
+    def show_board(self) -> None:
+        self._go_to(self.board)
+        self.board.start()
+
+    def new_ticket(self, customer_id: UUID | None = None) -> None:
+        if not self.ticket_action.isEnabled():
+            return
+        self._go_to(self.intake)
+        self.intake.start(customer_id)
+
+    def _new_ticket_here(self) -> None:
+        """Ctrl+T: for the customer whose profile is open, else choose one."""
+        on_profile = self.stack.currentWidget() is self.profile
+        self.new_ticket(self.profile.customer_id if on_profile else None)
 
     def new_customer(self) -> None:
         if not self.new_action.isEnabled():
@@ -179,12 +262,21 @@ class MainWindow(QMainWindow):
             self.show_search()
 
     def go_back(self) -> None:
-        """Esc: from registration or a profile back towards the search page."""
+        """Esc: leave a form, or return to the page shown before (at last, search)."""
         current = self.stack.currentWidget()
         if current is self.form:
             self.form.cancel()
-        else:
-            self.show_search()
+            return
+        while self._history:
+            page = self._history.pop()
+            if page is not current:
+                self.stack.setCurrentWidget(page)
+                if page is self.search:
+                    self.search.focus_box()
+                else:
+                    page.setFocus()
+                return
+        self.show_search()
 
     # -- staff and session -------------------------------------------------------
     def open_staff_admin(self) -> StaffAdminDialog | None:

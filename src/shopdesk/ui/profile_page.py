@@ -28,7 +28,8 @@ from shopdesk.services.customer_views import CustomerProfile
 from shopdesk.shop import Shop
 from shopdesk.ui import fmt
 from shopdesk.ui.dialogs import IdCheckDialog, ReasonDialog
-from shopdesk.ui.profile_tabs import AuditTab, DevicesTab, DocumentsTab, ServicesTab
+from shopdesk.ui.profile_tabs import AuditTab, DocumentsTab
+from shopdesk.ui.repair_tabs import DevicesTab, ServicesTab, TicketsTab
 from shopdesk.ui.taskman import TaskManager
 from shopdesk.ui.widgets import Badge, Card
 
@@ -66,11 +67,15 @@ class ProfilePage(QWidget):
     """Shows one customer. GUI thread only; loads and writes via the TaskManager.
 
     Signals: `loaded(CustomerProfile)` whenever the page shows fresh data,
-    `edit_requested(CustomerProfile)` for the Edit button.
+    `edit_requested(CustomerProfile)` for the Edit button; from the repair tabs
+    `open_device(UUID)`, `open_ticket(UUID)` and `new_ticket(customer UUID)`.
     """
 
     loaded = Signal(object)
     edit_requested = Signal(object)
+    open_device = Signal(object)  # device id
+    open_ticket = Signal(object)  # repair ticket id
+    new_ticket = Signal(object)  # customer id
 
     def __init__(self, shop: Shop, ops: TaskManager, region: str,
                  parent: QWidget | None = None) -> None:
@@ -144,13 +149,19 @@ class ProfilePage(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setMinimumHeight(230)
         self.documents = DocumentsTab(shop, ops)
-        self.services = ServicesTab()
-        self.devices = DevicesTab()
+        self.devices = DevicesTab(shop, ops)
+        self.tickets = TicketsTab(shop, ops)
+        self.services = ServicesTab(shop, ops)
         self.audit = AuditTab()
-        self.tabs.addTab(self.documents, "Documents")
-        self.tabs.addTab(self.services, "Service history")
         self.tabs.addTab(self.devices, "Devices")
+        self.tabs.addTab(self.tickets, "Tickets")
+        self.tabs.addTab(self.services, "Service history")
+        self.tabs.addTab(self.documents, "Documents")
         self.tabs.addTab(self.audit, "Audit")
+        self.devices.activated.connect(self.open_device)
+        self.devices.new_ticket.connect(
+            lambda: self.customer_id is not None and self.new_ticket.emit(self.customer_id))
+        self.tickets.activated.connect(self.open_ticket)
 
         right = QVBoxLayout()
         right.setSpacing(12)
@@ -181,6 +192,8 @@ class ProfilePage(QWidget):
     def show_customer(self, customer_id: UUID) -> None:
         """Open `customer_id`, recording a 'view' in the audit trail."""
         self.customer_id = customer_id
+        for tab in (self.devices, self.tickets, self.services):
+            tab.load(customer_id)
         customers = self.shop.customers
         self.ops.write(self, lambda: customers.open_profile(customer_id),
                        lambda profile: self._render(customer_id, profile))
@@ -251,7 +264,6 @@ class ProfilePage(QWidget):
         self.edit_button.setEnabled(self._allowed(Permission.EDIT_CUSTOMERS))
         self.documents.set_documents(customer_id, p.documents)
         self.documents.attach_button.setEnabled(self._allowed(Permission.ATTACH_DOCUMENTS))
-        self.services.set_services(p.services)
         self._load_audit(customer_id)
         self.loaded.emit(p)
 

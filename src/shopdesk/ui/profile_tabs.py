@@ -1,4 +1,4 @@
-"""The tabs under a customer profile: documents, service history, devices, audit.
+"""The tabs under a customer profile: documents and audit (repairs: `repair_tabs`).
 
 Thread rule: GUI thread only; file opening and attaching go through the
 TaskManager, the chosen file is read by the core on the writer thread.
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from shopdesk.domain.choices import DocumentKind
 from shopdesk.services.audit import AuditRecord
-from shopdesk.services.customer_views import DocumentInfo, ServiceEntry
+from shopdesk.services.customer_views import DocumentInfo
 from shopdesk.shop import Shop
 from shopdesk.ui import fmt
 from shopdesk.ui.taskman import TaskManager
@@ -137,38 +137,6 @@ class DocumentsTab(QWidget):
         documents = self.shop.documents
         self.ops.query(self, lambda: documents.path_of(document_id),
                        lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))
-
-
-class ServicesTab(QWidget):
-    """Past services, newest first; an empty state when there are none."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.tree = _tree(["Date", "Kind", "Description"], [150, 140])
-        self.empty = muted("No services yet")
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.tree, 1)
-        layout.addWidget(self.empty, 1)
-
-    def set_services(self, services: list[ServiceEntry]) -> None:
-        self.tree.clear()
-        for entry in services:
-            self.tree.addTopLevelItem(QTreeWidgetItem([
-                fmt.local_time(entry.occurred_at), entry.kind.replace("_", " ").capitalize(),
-                entry.description]))
-        self.tree.setVisible(bool(services))
-        self.empty.setVisible(not services)
-
-
-class DevicesTab(QWidget):
-    """Placeholder until the repairs module brings devices."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        label = muted("Devices arrive with the repairs module")
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        QVBoxLayout(self).addWidget(label)
 
 
 _ACTIONS = {"view": "Viewed", "create": "Registered", "update": "Edited",

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from shopdesk.changes import Changes
 from shopdesk.search.engine import Hit
 from shopdesk.search.filters import SearchFilters
+from shopdesk.search.identify import MIN_IDENTIFIER, Identified
 from shopdesk.shop import Shop
 from shopdesk.ui.results_model import CustomerResultsModel
 from shopdesk.ui.search_filters import FilterBar
@@ -44,12 +45,17 @@ RESULT_LIMIT = 500
 class SearchPage(QWidget):
     """Search box plus results. GUI thread only; searches run via `TaskManager.query`.
 
+    Enter first asks `shop.identify` (read pool) whether the text is an exact
+    IMEI, serial or ticket number (a barcode scanner types digits and Enter);
+    if so `open_identified(Identified)` fires instead of opening a customer.
+
     Signals: `open_customer(UUID)` when staff choose a row or a suggestion,
     `new_customer()` for the "New customer" button, `results_shown(int)` each
     time a result list arrives.
     """
 
     open_customer = Signal(object)
+    open_identified = Signal(object)  # an Identified: a device or ticket named exactly
     new_customer = Signal()
     results_shown = Signal(int)
 
@@ -61,9 +67,12 @@ class SearchPage(QWidget):
         self._seq = 0
         self._shown_seq = 0
         self._open_when_ready = False
+        self._identify_seq = 0
+        self.identifying = False
         self.box = QLineEdit()
         self.box.setObjectName("searchBox")
-        self.box.setPlaceholderText("Search by name, phone, e-mail, postcode or customer code")
+        self.box.setPlaceholderText("Search by name, phone, e-mail, postcode or code — or scan an "
+                                    "IMEI, serial or ticket number")
         self.box.setClearButtonEnabled(True)
         self.box.installEventFilter(self)
         new = QPushButton("New customer  (Ctrl+N)")
@@ -244,6 +253,31 @@ class SearchPage(QWidget):
         if chosen is not None:
             self.open_customer.emit(chosen)
             return
+        text = self.box.text()
+        if len(text.strip()) >= MIN_IDENTIFIER and " " not in text.strip():
+            self._identify_seq += 1
+            seq, shop = self._identify_seq, self.shop
+            self.identifying = True
+            self.ops.query(self, lambda: shop.identify(text),
+                           lambda found: self._identified(seq, text, found),
+                           lambda _error: self._identified(seq, text, None))
+            return
+        self._enter_customer()
+
+    def _identified(self, seq: int, text: str, found: Identified | None) -> None:
+        if seq != self._identify_seq:
+            return
+        self.identifying = False
+        if self.box.text() != text:
+            return  # typed on meanwhile; a later Enter decides
+        if found is not None:
+            self.suggestions.hide()
+            self._timer.stop()
+            self.open_identified.emit(found)
+            return
+        self._enter_customer()
+
+    def _enter_customer(self) -> None:
         self.suggestions.hide()
         if self.searching:
             self._open_when_ready = True
