@@ -118,3 +118,14 @@ def test_update_staff_and_guard_the_last_owner(shop: Shop) -> None:
     shop.staff.update(fd.id, is_active=False)
     with pytest.raises(AuthenticationFailed):
         shop.sign_in("fd", "5678")
+
+
+def test_everyone_may_list_assignable_staff_without_secrets(shop: Shop) -> None:
+    shop.staff.create("tech", "Tariq Tech", "technician", "482193")
+    fd = shop.staff.create("fd", "Fiona Desk", "front_desk", "1111")
+    shop.staff.update(fd.id, is_active=False)
+    shop.staff.create("fd2", "Frank Desk", "front_desk", "2222")
+    shop.sign_in("fd2", "2222")
+    people = shop.staff.assignable()
+    assert [p.username for p in people] == ["tech", "fd2", "owner"]
+    assert all(p.secret_kind == "" and p.locked_until is None for p in people)

@@ -23,6 +23,7 @@ from tests.conftest import OWNER_SECRET, Clock, fresh_root
 from tests.core.repair_helpers import (
     GALAXY,
     IPHONE,
+    IPHONE_2,
     TECH_SECRET,
     add_staff,
     counts,
@@ -323,3 +324,16 @@ def test_ticket_numbers_unique_across_two_counters(template_db: Path, tmp_path: 
         shop.close()
     assert len(numbers) == 4
     assert all(workflow.looks_like_ticket_number(n) for n in numbers)
+
+
+def test_board_can_show_only_unassigned(shop: Shop) -> None:
+    owner = customer(shop)
+    tech = add_staff(shop, "tech", "technician")
+    first = shop.tickets.intake(TicketIntake(owner, [
+        TicketDeviceIntake("No power", device=phone_input())])).ticket.summary.id
+    second = shop.tickets.intake(TicketIntake(owner, [
+        TicketDeviceIntake("Cracked", device=phone_input(IPHONE_2))])).ticket.summary.id
+    shop.tickets.assign(first, tech)
+    assert [t.id for t in shop.tickets.board(unassigned=True)] == [second]
+    assert [t.id for t in shop.tickets.board(technician_id=tech)] == [first]
+    assert {t.id for t in shop.tickets.board()} == {first, second}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import functools
 import re
 from dataclasses import dataclass
@@ -90,6 +91,17 @@ class StaffService:
         self._store.require(Permission.MANAGE_STAFF)
         with self._store.read() as session:
             return [_info(s) for s in session.scalars(select(Staff).order_by(Staff.username))]
+
+    def assignable(self) -> builtins.list[StaffInfo]:
+        """Active staff anyone signed in may pick from (technician pickers, filters):
+        technicians first, then by name. No secrets or lock-out state are exposed."""
+        self._store.require(Permission.VIEW_REPAIRS)
+        with self._store.read() as session:
+            rows = [_info(s) for s in session.scalars(
+                select(Staff).where(Staff.is_active.is_(True)))]
+        rows.sort(key=lambda s: (s.role != Role.TECHNICIAN, s.display_name.lower()))
+        return [StaffInfo(s.id, s.username, s.display_name, s.role, "", True, None,
+                          s.created_at) for s in rows]
 
     def create_owner(self, username: str, display_name: str, secret: str) -> StaffInfo:
         """First start only: the shop's first account, an owner, needs no sign-in."""

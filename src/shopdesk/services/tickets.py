@@ -410,9 +410,9 @@ class TicketService:
 
     def board(self, status: TicketStatus | str | None = None,
               technician_id: UUID | None = None, limit: int = 500,
-              include_closed: bool = False) -> list[TicketSummary]:
+              include_closed: bool = False, unassigned: bool = False) -> list[TicketSummary]:
         """Tickets, most recently changed first. With no status: the open ones
-        (unless `include_closed`)."""
+        (unless `include_closed`); `unassigned` keeps those with no technician."""
         if status is not None:
             statuses = [workflow.status(str(status)).value]
         else:
@@ -427,6 +427,8 @@ class TicketService:
                     RepairTicket.status == value)
                 if technician_id is not None:
                     query = query.where(RepairTicket.technician_id == technician_id)
+                elif unassigned:
+                    query = query.where(RepairTicket.technician_id.is_(None))
                 newest.extend((at, ticket_id) for at, ticket_id in session.execute(
                     query.order_by(RepairTicket.updated_at.desc()).limit(limit)))
             ids = [ticket_id for _, ticket_id in heapq.nlargest(limit, newest,

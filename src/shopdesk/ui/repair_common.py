@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QComboBox, QLabel, QTreeWidget, QWidget
 
 from shopdesk.domain.choices import DeviceCondition, PaymentMethod, ServiceKind
-from shopdesk.domain.permissions import Permission, Role, allowed
 from shopdesk.domain.support import Level, Priority, SupportStatus
 from shopdesk.domain.tickets import TicketStatus
 from shopdesk.errors import PermissionDenied, ValidationError
@@ -113,10 +112,9 @@ class Technician:
 
 def load_technicians(shop: Shop, ops: TaskManager, parent: QWidget,
                      done: Callable[[list[Technician], bool], None]) -> None:
-    """Call `done(staff, complete)` on the GUI thread with the staff who can be assigned.
-
-    `shop.staff.list()` needs the manage-staff right; for anyone else the list
-    is only the signed-in staff member ("complete" is then False).
+    """Call `done(staff, complete)` on the GUI thread with the staff who can be assigned
+    (`shop.staff.assignable()`, readable by everyone signed in); if that fails,
+    the list is only the signed-in staff member ("complete" is then False).
     """
     actor = shop.actor
     staff = shop.staff
@@ -127,14 +125,12 @@ def load_technicians(shop: Shop, ops: TaskManager, parent: QWidget,
         done(me, False)
 
     def listed(rows: list) -> None:  # type: ignore[type-arg]
-        active = [r for r in rows if r.is_active]
-        active.sort(key=lambda r: (r.role != Role.TECHNICIAN, r.display_name.lower()))
-        done([Technician(r.id, f"{r.display_name} ({r.role.label})") for r in active], True)
+        done([Technician(r.id, f"{r.display_name} ({r.role.label})") for r in rows], True)
 
-    if actor is None or not allowed(actor.role, Permission.MANAGE_STAFF):
-        fallback(PermissionDenied("the staff list needs the manage-staff right"))
+    if actor is None:
+        fallback(PermissionDenied("sign in first"))
         return
-    ops.query(parent, staff.list, listed, fallback)
+    ops.query(parent, staff.assignable, listed, fallback)
 
 
 # Combo boxes keep ids as text: QComboBox.findData cannot match Python UUID objects.

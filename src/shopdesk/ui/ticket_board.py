@@ -48,6 +48,9 @@ COLUMNS = ["Ticket", "Status", "Customer", "Devices", "Technician", "Estimate", 
 WIDTHS = [110, 125, 160, 215, 120, 75, 135]
 
 
+
+UNASSIGNED = "unassigned"  # combo data of the "no technician" filter
+
 class TicketBoard(QWidget):
     """Open tickets with a status and a technician filter. GUI thread only.
 
@@ -105,7 +108,13 @@ class TicketBoard(QWidget):
         self.tree.setFocus()
 
     def _set_technicians(self, staff: list[Technician], _complete: bool) -> None:
+        unassigned = self.technician.currentData() == UNASSIGNED
         fill_staff(self.technician, staff, "All technicians")
+        self.technician.blockSignals(True)
+        self.technician.insertItem(1, "Unassigned", UNASSIGNED)
+        if unassigned:
+            self.technician.setCurrentIndex(1)
+        self.technician.blockSignals(False)
 
     def set_filters(self, status: str | None = None, technician_id: UUID | None = None) -> None:
         self.status.blockSignals(True)
@@ -123,8 +132,11 @@ class TicketBoard(QWidget):
     def refresh(self) -> None:
         self._seq += 1
         seq, tickets = self._seq, self.shop.tickets
-        status, technician = self.status.currentData(), combo_id(self.technician)
-        self.ops.query(self, lambda: tickets.board(status=status, technician_id=technician),
+        status = self.status.currentData()
+        unassigned = self.technician.currentData() == UNASSIGNED
+        technician = None if unassigned else combo_id(self.technician)
+        self.ops.query(self, lambda: tickets.board(status=status, technician_id=technician,
+                                                   unassigned=unassigned),
                        lambda rows: self._show(seq, rows),
                        lambda error: self._failed(seq, error))
 
