@@ -92,11 +92,11 @@ def bench_cold_start(root: Path, runs: int = 5) -> None:
           f"whole process incl. exit median {statistics.median(walls):.2f} s (target < 1.5 s)")
 
 
-def app_memory(root: Path) -> None:
+def app_memory(root: Path, secret: str) -> None:
     """Resident memory of the running app (window shown, search index built)."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     done = subprocess.run([sys.executable, str(HERE / "_startup_child.py"), str(root), OWNER,
-                           SECRET, str(time.time()), "--memory"],
+                           secret, str(time.time()), "--memory"],
                           capture_output=True, text=True, env=env, timeout=600)
     line = next((x for x in done.stdout.splitlines() if x.startswith("RSS")), None)
     if done.returncode or line is None:
@@ -113,10 +113,12 @@ def main() -> None:
     parser.add_argument("--memory-of", type=Path, metavar="DATA_DIR",
                         help="only report the running app's memory on this data directory "
                         "(e.g. a 1M-customer one made with `shopdesk demo`)")
+    parser.add_argument("--secret", default=SECRET,
+                        help="the owner's PIN there (`shopdesk demo` makes 1234)")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     if args.memory_of:
-        app_memory(args.memory_of)
+        app_memory(args.memory_of, args.secret)
         return
     root = bench_import(args.workdir, args.customers)
     if not args.skip_start:
