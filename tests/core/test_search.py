@@ -151,7 +151,8 @@ def test_word_index_unit() -> None:
     assert [r for r, _ in index.search(["smith"], 5)] == [2]
     assert [r for r, _ in index.search(["leeds"], 5)] == []
     assert len(index) == 2
-    assert (max_typos("ab"), max_typos("jose"), max_typos("muller")) == (0, 1, 2)
+    assert (max_typos("ab"), max_typos("jose"), max_typos("muller"), max_typos("vescpci")) == (
+        0, 1, 2, 3)
 
 
 def test_cli_search_text_json_and_batch(shop: Shop, people: dict[str, object], tmp_path,  # type: ignore[no-untyped-def]

@@ -20,7 +20,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
 
 FIELD_WEIGHT = {"n": 1.0, "o": 0.9, "a": 0.7}
-EXACT, PREFIX, TYPO1, TYPO2 = 1.0, 0.75, 0.6, 0.4
+EXACT, PREFIX, TYPO1, TYPO2, TYPO3 = 1.0, 0.75, 0.6, 0.4, 0.25
 # Among rows matching every query word, prefer the one whose name the query
 # covers whole ("Vitor Nogueira" over "Vitor Gabriel Nogueira"), then the one
 # typed in order (first name first).
@@ -34,7 +34,11 @@ def max_typos(token: str) -> int:
     """How many typos a query word may carry and still match."""
     if len(token) <= 2:
         return 0
-    return 1 if len(token) <= 4 else 2
+    if len(token) <= 4:
+        return 1
+    # Two slips in a long word can be three edits apart (a swap beside a dropped
+    # letter: "vespucci" -> "vescpci"), so long words allow three.
+    return 2 if len(token) <= 6 else 3
 
 
 class WordIndex:
@@ -147,7 +151,8 @@ class WordIndex:
                     if word not in quality:
                         # Same number of typos: the closer spelling wins
                         # ("sordman" is Söderman before Jordan).
-                        quality[word] = (TYPO1 if distance == 1 else TYPO2) + 0.1 * (
+                        base = TYPO1 if distance == 1 else TYPO2 if distance == 2 else TYPO3
+                        quality[word] = base + 0.1 * (
                             JaroWinkler.normalized_similarity(token, word))
             expansion = {tid: q * FIELD_WEIGHT[self._tagged[tid][0]]
                          for word, q in quality.items() for tid in self._plain[word]}
