@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -138,6 +139,61 @@ def seed_repairs(shop: Shop, ana: UUID) -> dict[str, UUID]:
     return ids
 
 
+class DemoClock:
+    """The real time shifted by `offset`, so the demo can back-date support tickets."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def at(self, hours_ago: float) -> None:
+        self.offset = -timedelta(hours=hours_ago)
+
+
+def seed_support(shop: Shop, clock: DemoClock, ana: UUID, repairs: dict[str, UUID]) -> UUID:
+    """A complaint with two steps, an escalation and notes; open tickets, some overdue."""
+    support = shop.support
+    others = [i for i in shop.customers.search_ids("", 12) if i != ana]
+    clock.at(6)
+    shop.sign_in("bea", "2468")
+    complaint = support.open(
+        ana, "Screen replaced under warranty failed again",
+        "The replacement screen stopped responding near the top edge a week after pickup. "
+        "Customer is unhappy about a second visit and asks for compensation.",
+        priority="high", repair_ticket_id=repairs["rework"], device_id=repairs["iphone"],
+        complaint=True).ticket.ticket.id
+    clock.at(5.5)
+    support.record_complaint_step(complaint, "registration",
+                                  "Acknowledged by phone; reference given")
+    clock.at(3)
+    shop.sign_in("tomas", "1357")
+    support.record_complaint_step(complaint, "investigation",
+                                  "Digitizer flex cable torn at the connector")
+    clock.at(2)
+    shop.sign_in("li", "manager-pass")
+    support.escalate(complaint, "manager", "Second failure of the same part; customer "
+                     "asks for a partial refund")
+    clock.at(1)
+    support.add_note(complaint, "Called the supplier about the faulty batch")
+    shop.sign_in("amira", "4821")
+    for n, (hours, priority, subject, is_complaint) in enumerate((
+            (4, "urgent", "Phone restarts in a loop after the update", False),
+            (11, "high", "Charged twice for the battery replacement", False),
+            (3, "normal", "Asks for a copy of the repair invoice", False),
+            (30, "low", "Wants to know when the case is back in stock", False),
+            (1, "normal", "Technician was rude at the counter", True),
+            (20, "normal", "Water damage quote seems too high", False))):
+        clock.at(hours)
+        saved = support.open(others[n], subject, "", priority=priority,
+                             complaint=is_complaint).ticket.ticket.id
+        if n == 1:
+            support.escalate(saved, "supervisor", "Needs the card terminal log")
+    clock.offset = timedelta(0)
+    return complaint
+
+
 def main(target: str) -> int:
     out = Path(target)
     out.mkdir(parents=True, exist_ok=True)
@@ -157,7 +213,8 @@ def main(target: str) -> int:
         owner.close()
         fresh.close()
 
-        shop = Shop.open(Path(tmp) / "shop")
+        clock = DemoClock()
+        shop = Shop.open(Path(tmp) / "shop", clock=clock)
         seed(shop)
         shop.sign_out()
         sign = SignInDialog(shop)
@@ -190,6 +247,7 @@ def main(target: str) -> int:
         shop.documents.attach(ana.id, form_pdf, "signed_form", "Repair consent form")
 
         repairs = seed_repairs(shop, ana.id)
+        complaint = seed_support(shop, clock, ana.id, repairs)
 
         window = build_main_window(shop)
         window.resize(*SIZE)
@@ -289,6 +347,14 @@ def main(target: str) -> int:
         window.open_device(repairs["iphone"])
         wait_until(lambda: window.device.history is not None)
         save(window, out, "device-history.png")
+
+        window.open_support(complaint)
+        wait_until(lambda: window.support.detail is not None and not window.support.loading)
+        save(window, out, "support-ticket.png")
+
+        window.show_support_list()
+        wait_until(lambda: not window.support_list.loading)
+        save(window, out, "support-list.png")
 
         admin = window.open_staff_admin()
         assert admin is not None

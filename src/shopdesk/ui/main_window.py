@@ -3,9 +3,10 @@
 Keyboard: the search box has focus at start; Ctrl+N registers, Ctrl+F goes to
 the search page (on it, Ctrl+F opens and focuses the filter bar, and closes it
 from inside), Ctrl+T starts a repair ticket (for the customer on screen, if
-any), Ctrl+B shows the ticket board, Esc goes back to the previous page (the
-search page at the end). Enter on a scanned IMEI, serial or ticket number in
-the search box opens that device's history or that ticket. The window emits `ready` once
+any), Ctrl+B shows the ticket board, Ctrl+Shift+S the open support tickets, Esc
+goes back to the previous page (the search page at the end). Enter on a scanned
+IMEI, serial, repair or support ticket number in the search box opens that
+device's history or that ticket. The window emits `ready` once
 its first result list has arrived (a benchmark measures cold start to that
 signal); then the search engine's word index is built on the read pool so the
 first keystroke is answered at once.
@@ -24,6 +25,7 @@ from shopdesk.changes import Changes
 from shopdesk.domain.permissions import Permission, allowed
 from shopdesk.search.identify import Identified
 from shopdesk.services.customer_views import CustomerProfile
+from shopdesk.services.repair_views import TicketDetail
 from shopdesk.shop import Shop
 from shopdesk.ui.customer_form import CustomerForm
 from shopdesk.ui.device_history import DeviceHistoryPage
@@ -31,6 +33,9 @@ from shopdesk.ui.profile_page import ProfilePage
 from shopdesk.ui.search_page import SearchPage
 from shopdesk.ui.staff_admin import StaffAdminDialog
 from shopdesk.ui.style import STYLE
+from shopdesk.ui.support_dialogs import NewSupportDialog
+from shopdesk.ui.support_list import SupportListPage
+from shopdesk.ui.support_ticket import SupportTicketPage
 from shopdesk.ui.taskman import TaskManager
 from shopdesk.ui.ticket_board import TicketBoard
 from shopdesk.ui.ticket_detail import TicketDetailPage
@@ -58,6 +63,7 @@ class MainWindow(QMainWindow):
         self.ops = ops or TaskManager(parent=self)
         self.is_ready = False
         self.staff_dialog: StaffAdminDialog | None = None
+        self.support_dialog: NewSupportDialog | None = None
         region = shop.settings.get("phone.default_region")
         self.setWindowTitle(f"{shop.settings.get('shop.name')} — shopdesk")
         self.setStyleSheet(STYLE)
@@ -69,9 +75,11 @@ class MainWindow(QMainWindow):
         self.board = TicketBoard(shop, self.ops)
         self.ticket = TicketDetailPage(shop, self.ops)
         self.device = DeviceHistoryPage(shop, self.ops)
+        self.support = SupportTicketPage(shop, self.ops)
+        self.support_list = SupportListPage(shop, self.ops)
         self.stack = QStackedWidget()
         for page in (self.search, self.profile, self.form, self.intake, self.board,
-                     self.ticket, self.device):
+                     self.ticket, self.device, self.support, self.support_list):
             self.stack.addWidget(page)
         self.setCentralWidget(self.stack)
         self._return_to: QWidget = self.search
@@ -96,6 +104,12 @@ class MainWindow(QMainWindow):
         self.ticket.open_device.connect(self.open_device)
         self.device.open_ticket.connect(self.open_ticket)
         self.device.open_customer.connect(self.open_customer)
+        self.profile.open_support.connect(self.open_support)
+        self.profile.new_support.connect(self._new_support_for_customer)
+        self.ticket.new_support.connect(self._new_support_for_ticket)
+        self.support.open_customer.connect(self.open_customer)
+        self.support.open_ticket.connect(self.open_ticket)
+        self.support_list.open_support.connect(self.open_support)
         self.ops.bus.ops_did_execute.connect(self._on_changes)
         self._build_menus()
         self._build_status()
@@ -125,8 +139,13 @@ class MainWindow(QMainWindow):
         self.board_action = QAction("Ticket &board", self)
         self.board_action.setShortcut(QKeySequence("Ctrl+B"))
         self.board_action.triggered.connect(self.show_board)
+        self.support_action = QAction("&Support tickets", self)
+        self.support_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.support_action.triggered.connect(self.show_support_list)
         repairs.addAction(self.ticket_action)
         repairs.addAction(self.board_action)
+        repairs.addSeparator()
+        repairs.addAction(self.support_action)
         admin = bar.addMenu("&Shop")
         self.staff_action = QAction("&Staff…", self)
         self.staff_action.triggered.connect(self.open_staff_admin)
@@ -136,7 +155,8 @@ class MainWindow(QMainWindow):
         admin.addSeparator()
         admin.addAction(self.sign_out_action)
         for action in (self.new_action, self.find_action, self.ticket_action,
-                       self.board_action, self.staff_action, self.sign_out_action):
+                       self.board_action, self.support_action, self.staff_action,
+                       self.sign_out_action):
             self.addAction(action)
         self.update_permissions()
 
@@ -216,12 +236,46 @@ class MainWindow(QMainWindow):
         self.device.show_device(device_id)
         self.device.setFocus()
 
+    def open_support(self, support_id: UUID, remember: bool = True) -> None:
+        self._go_to(self.support, remember)
+        self.support.show_support(support_id)
+        self.support.setFocus()
+
+    def show_support_list(self) -> None:
+        self._go_to(self.support_list)
+        self.support_list.start()
+
+    def new_support(self, customer_id: UUID, customer_label: str = "",
+                    repair_ticket_id: UUID | None = None, repair_label: str = "",
+                    device_id: UUID | None = None) -> NewSupportDialog:
+        """The new support ticket dialog; on success the new ticket's page opens."""
+        dialog = NewSupportDialog(self.shop, self.ops, customer_id, customer_label,
+                                  repair_ticket_id, repair_label, device_id, self)
+        dialog.created.connect(self.open_support)
+        self.support_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _new_support_for_customer(self, customer_id: UUID) -> None:
+        p = self.profile.profile
+        name = f"{p.summary.name} · {p.summary.code}" \
+            if p is not None and p.summary.id == customer_id else ""
+        self.new_support(customer_id, name)
+
+    def _new_support_for_ticket(self, d: TicketDetail) -> None:
+        s = d.summary
+        device = d.devices[0].device.id if len(d.devices) == 1 else None
+        self.new_support(s.customer_id, f"{s.customer_name} · {s.customer_code}", s.id,
+                         s.number, device)
+
     def open_identified(self, found: Identified) -> None:
         """A scanned or typed IMEI, serial or ticket number from the search box."""
         if found.kind == "device":
             self.open_device(found.id)
         elif found.kind == "repair_ticket":
             self.open_ticket(found.id)
+        elif found.kind == "support_ticket":
+            self.open_support(found.id)
         else:
             self.open_customer(found.customer_id)
 

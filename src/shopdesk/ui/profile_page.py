@@ -29,7 +29,7 @@ from shopdesk.shop import Shop
 from shopdesk.ui import fmt
 from shopdesk.ui.dialogs import IdCheckDialog, ReasonDialog
 from shopdesk.ui.profile_tabs import AuditTab, DocumentsTab
-from shopdesk.ui.repair_tabs import DevicesTab, ServicesTab, TicketsTab
+from shopdesk.ui.repair_tabs import DevicesTab, ServicesTab, SupportTab, TicketsTab
 from shopdesk.ui.taskman import TaskManager
 from shopdesk.ui.widgets import Badge, Card
 
@@ -68,7 +68,8 @@ class ProfilePage(QWidget):
 
     Signals: `loaded(CustomerProfile)` whenever the page shows fresh data,
     `edit_requested(CustomerProfile)` for the Edit button; from the repair tabs
-    `open_device(UUID)`, `open_ticket(UUID)` and `new_ticket(customer UUID)`.
+    `open_device(UUID)`, `open_ticket(UUID)` and `new_ticket(customer UUID)`; from the
+    Support tab `open_support(UUID)` and `new_support(customer UUID)`.
     """
 
     loaded = Signal(object)
@@ -76,6 +77,8 @@ class ProfilePage(QWidget):
     open_device = Signal(object)  # device id
     open_ticket = Signal(object)  # repair ticket id
     new_ticket = Signal(object)  # customer id
+    open_support = Signal(object)  # support ticket id
+    new_support = Signal(object)  # customer id
 
     def __init__(self, shop: Shop, ops: TaskManager, region: str,
                  parent: QWidget | None = None) -> None:
@@ -152,16 +155,21 @@ class ProfilePage(QWidget):
         self.devices = DevicesTab(shop, ops)
         self.tickets = TicketsTab(shop, ops)
         self.services = ServicesTab(shop, ops)
+        self.support = SupportTab(shop, ops)
         self.audit = AuditTab()
         self.tabs.addTab(self.devices, "Devices")
         self.tabs.addTab(self.tickets, "Tickets")
         self.tabs.addTab(self.services, "Service history")
+        self.tabs.addTab(self.support, "Support")
         self.tabs.addTab(self.documents, "Documents")
         self.tabs.addTab(self.audit, "Audit")
         self.devices.activated.connect(self.open_device)
         self.devices.new_ticket.connect(
             lambda: self.customer_id is not None and self.new_ticket.emit(self.customer_id))
         self.tickets.activated.connect(self.open_ticket)
+        self.support.activated.connect(self.open_support)
+        self.support.new_support.connect(
+            lambda: self.customer_id is not None and self.new_support.emit(self.customer_id))
 
         right = QVBoxLayout()
         right.setSpacing(12)
@@ -192,7 +200,7 @@ class ProfilePage(QWidget):
     def show_customer(self, customer_id: UUID) -> None:
         """Open `customer_id`, recording a 'view' in the audit trail."""
         self.customer_id = customer_id
-        for tab in (self.devices, self.tickets, self.services):
+        for tab in (self.devices, self.tickets, self.services, self.support):
             tab.load(customer_id)
         customers = self.shop.customers
         self.ops.write(self, lambda: customers.open_profile(customer_id),

@@ -1,4 +1,4 @@
-"""The profile's repair tabs: the customer's devices, service history and tickets.
+"""The profile's repair tabs: the customer's devices, service history, tickets, support.
 
 Each tab loads its rows on the read pool (`TaskManager.query`) when a customer
 is shown and again whenever a write touches devices, tickets or the customer
@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from shopdesk.changes import Changes
-from shopdesk.services.repair_views import DeviceInfo, ServiceInfo, TicketSummary
+from shopdesk.services.repair_views import DeviceInfo, ServiceInfo, SupportInfo, TicketSummary
 from shopdesk.shop import Shop
 from shopdesk.ui import fmt
 from shopdesk.ui.repair_common import ID_ROLE, label, money, tree
@@ -93,7 +93,8 @@ class _ListTab(QWidget):
 
     def _on_changes(self, changes: Changes) -> None:
         if self.customer_id is not None and (
-                changes.devices or changes.tickets or self.customer_id in changes.customers):
+                changes.devices or changes.tickets or changes.support
+                or self.customer_id in changes.customers):
             self.load(self.customer_id)
 
 
@@ -175,3 +176,35 @@ class TicketsTab(_ListTab):
         number = t.number + ("  ⟲ warranty" if t.warranty_rework else "")
         return [number, label("status", t.status), t.devices, t.technician_name or fmt.DASH,
                 money(t.estimate), fmt.local_time(t.created_at), fmt.local_time(t.updated_at)]
+
+
+class SupportTab(_ListTab):
+    """The customer's support tickets and complaints, newest first; Enter opens one.
+
+    Signals: `activated(UUID)` (a support ticket), `new_support()` for the button.
+    """
+
+    new_support = Signal()
+
+    def __init__(self, shop: Shop, ops: TaskManager, parent: QWidget | None = None) -> None:
+        super().__init__(shop, ops, ["Number", "Subject", "Priority", "Status", "Level",
+                                     "Due / resolved", "Opened"],
+                         [120, 250, 80, 90, 100, 140], "No support tickets or complaints",
+                         parent)
+        self.new_button = QPushButton("New support ticket / complaint…")
+        self.new_button.clicked.connect(self.new_support)
+        self.buttons.addStretch(1)
+        self.buttons.addWidget(self.new_button)
+
+    def fetch(self, customer_id: UUID) -> Callable[[], list[SupportInfo]]:
+        support = self.shop.support
+        return lambda: support.for_customer(customer_id)
+
+    def row(self, t: SupportInfo) -> list[str]:
+        subject = ("Complaint: " if t.complaint else "") + t.subject
+        when = fmt.local_time(t.resolved_at) if t.resolved_at else fmt.local_time(t.due_at)
+        if t.overdue:
+            when += "  (overdue)"
+        return [t.number, subject, label("priority", t.priority),
+                label("support_status", t.status), label("level", t.level), when,
+                fmt.local_time(t.created_at)]

@@ -60,12 +60,13 @@ class TicketDetailPage(QWidget):
     """Shows and works one repair ticket. GUI thread only.
 
     Signals: `loaded(TicketDetail)` after each render, `open_customer(UUID)`,
-    `open_device(UUID)`.
+    `open_device(UUID)`, `new_support(TicketDetail)` for "Complaint / support…".
     """
 
     loaded = Signal(object)
     open_customer = Signal(object)
     open_device = Signal(object)
+    new_support = Signal(object)
 
     def __init__(self, shop: Shop, ops: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,6 +81,10 @@ class TicketDetailPage(QWidget):
         self.customer_button = QPushButton()
         self.customer_button.clicked.connect(
             lambda: self.detail and self.open_customer.emit(self.detail.summary.customer_id))
+        self.support_button = QPushButton("Complaint / support…")
+        self.support_button.setToolTip("Open a support ticket or complaint about this repair")
+        self.support_button.clicked.connect(
+            lambda: self.detail and self.new_support.emit(self.detail))
         self.meta = muted("")
         self.error = ErrorLabel()
         header = Card()
@@ -88,6 +93,7 @@ class TicketDetailPage(QWidget):
         top.addWidget(self.status)
         top.addWidget(self.rework)
         top.addStretch(1)
+        top.addWidget(self.support_button)
         top.addWidget(self.customer_button)
         header.body.addLayout(top)
         header.body.addWidget(self.meta)
