@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QScrollArea,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -33,7 +32,7 @@ from shopdesk.shop import Shop
 from shopdesk.ui import fmt
 from shopdesk.ui.repair_common import ID_ROLE, error_text, label, money, title_label, tree
 from shopdesk.ui.taskman import TaskManager
-from shopdesk.ui.widgets import Badge, Card, ErrorLabel, muted
+from shopdesk.ui.widgets import Badge, Card, ErrorLabel, fill_with_scrolled, muted
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -114,12 +113,7 @@ class DeviceHistoryPage(QWidget):
         column.addWidget(header)
         column.addWidget(owners)
         column.addWidget(timeline, 1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        fill_with_scrolled(self, content)
         ops.bus.ops_did_execute.connect(self._on_changes)
 
     def show_device(self, device_id: UUID) -> None:

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -31,7 +30,7 @@ from shopdesk.ui.dialogs import IdCheckDialog, ReasonDialog
 from shopdesk.ui.profile_tabs import AuditTab, DocumentsTab
 from shopdesk.ui.repair_tabs import DevicesTab, ServicesTab, SupportTab, TicketsTab
 from shopdesk.ui.taskman import TaskManager
-from shopdesk.ui.widgets import Badge, Card
+from shopdesk.ui.widgets import Badge, Card, fill_with_scrolled
 
 DETAILS = ("phone", "whatsapp", "secondary_phone", "email", "address", "company",
            "date_of_birth", "gender", "occupation", "channel", "registered", "updated")
@@ -188,12 +187,7 @@ class ProfilePage(QWidget):
         column.addLayout(middle)
         column.addWidget(self.notes_card)
         column.addWidget(self.tabs)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        fill_with_scrolled(self, content)
         ops.bus.ops_did_execute.connect(self._on_changes)
 
     # -- loading -----------------------------------------------------------------

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -39,7 +38,7 @@ from shopdesk.ui import fmt
 from shopdesk.ui.repair_common import error_text, label, money, title_label, tree
 from shopdesk.ui.support_dialogs import NoteDialog, ResolveDialog
 from shopdesk.ui.taskman import TaskManager
-from shopdesk.ui.widgets import Badge, Card, ErrorLabel, Heading, muted
+from shopdesk.ui.widgets import Badge, Card, ErrorLabel, Heading, fill_with_scrolled, muted
 
 STATUS_TONES = {SupportStatus.OPEN: "info", SupportStatus.RESOLVED: "ok",
                 SupportStatus.CLOSED: "off"}
@@ -189,12 +188,7 @@ class SupportTicketPage(QWidget):
         column.addLayout(middle)
         column.addWidget(events)
         column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        fill_with_scrolled(self, content)
         ops.bus.ops_did_execute.connect(self._on_changes)
 
     # -- loading -----------------------------------------------------------------

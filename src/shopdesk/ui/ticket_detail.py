@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -53,7 +52,7 @@ from shopdesk.ui.repair_common import (
     tree,
 )
 from shopdesk.ui.taskman import TaskManager
-from shopdesk.ui.widgets import Badge, Card, ErrorLabel, muted
+from shopdesk.ui.widgets import Badge, Card, ErrorLabel, fill_with_scrolled, muted
 
 
 class TicketDetailPage(QWidget):
@@ -174,12 +173,7 @@ class TicketDetailPage(QWidget):
             else:
                 column.addWidget(part)
         column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        fill_with_scrolled(self, content)
         ops.bus.ops_did_execute.connect(self._on_changes)
 
     # -- loading -----------------------------------------------------------------

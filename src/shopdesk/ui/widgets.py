@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
+    QScrollArea,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -118,3 +119,14 @@ def muted(text: str) -> QLabel:
     label.setStyleSheet("color:#6b7280;")
     label.setWordWrap(True)
     return label
+
+
+def fill_with_scrolled(page: QWidget, content: QWidget) -> QScrollArea:
+    """Make `content` the whole of `page`, scrolling vertically when it is taller."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(content)
+    outer = QVBoxLayout(page)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(scroll)
+    return scroll
