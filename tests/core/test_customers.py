@@ -43,7 +43,7 @@ def test_register_creates_profile_preferences_loyalty_and_history(shop: Shop) ->
     assert profile.marketing_consent_at is not None
     assert profile.values["service_notifications"] is True
     assert (profile.loyalty_points, profile.loyalty_tier) == (0, "bronze")
-    assert profile.services == []
+    assert shop.service_records.for_customer(customer.id) == []
     assert profile.registered_by == "Olivia Owner"
     assert profile.summary.is_active
     assert profile.summary.created_at.tzinfo is not None

@@ -72,13 +72,6 @@ class DocumentInfo:
     added_by: str | None
 
 
-@dataclass(frozen=True)
-class ServiceEntry:
-    id: UUID
-    occurred_at: datetime
-    kind: str
-    description: str
-
 
 @dataclass(frozen=True)
 class CustomerProfile:
@@ -93,7 +86,7 @@ class CustomerProfile:
     loyalty_tier: str
     verification: Verification
     documents: list[DocumentInfo] = field(default_factory=list)
-    services: list[ServiceEntry] = field(default_factory=list)
+    # The service history is `shop.service_records.for_customer(id)`.
 
     def as_input(self) -> CustomerInput:
         """The edit form's starting values."""

@@ -26,7 +26,6 @@ from shopdesk.models import (
     CustomerDocument,
     CustomerLoyalty,
     CustomerPreferences,
-    ServiceRecord,
     Staff,
 )
 from shopdesk.services.audit import AuditTrail
@@ -35,7 +34,6 @@ from shopdesk.services.customer_views import (
     PREFERENCE_COLUMNS,
     CustomerProfile,
     CustomerSummary,
-    ServiceEntry,
     Verification,
     document_of,
     summary_of,
@@ -265,10 +263,6 @@ class CustomerService(CustomerLookup):
             names: dict[UUID | None, str] = dict(session.execute(
                 select(Staff.id, Staff.display_name).where(
                     Staff.id.in_([s for s in staff_ids if s]))).all())
-            services = [ServiceEntry(s.id, s.occurred_at, s.kind, s.description)
-                        for s in session.scalars(
-                            select(ServiceRecord).where(ServiceRecord.customer_id == customer_id)
-                            .order_by(ServiceRecord.occurred_at.desc()))]
             return CustomerProfile(
                 summary=summary_of(row), values=values_of(row), updated_at=row.updated_at,
                 registered_by=names.get(row.registered_by) if row.registered_by else None,
@@ -281,7 +275,6 @@ class CustomerService(CustomerLookup):
                     row.id_document_type, row.id_document_last_digits,
                     row.id_checked_at, names.get(row.id_checked_by)),
                 documents=[document_of(d, names.get(d.added_by)) for d in docs],
-                services=services,
             )
 
     # -- helpers ----------------------------------------------------------------
