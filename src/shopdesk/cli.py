@@ -15,7 +15,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import NoReturn
@@ -109,6 +109,21 @@ def build_parser() -> argparse.ArgumentParser:
     tickets.add_argument("--limit", type=int, default=500, metavar="N")
     tickets.add_argument("--json", action="store_true", help="JSON output")
     _data_dir_option(tickets)
+
+    printer = sub.add_parser("print", help="write a ticket's document as PDF")
+    printer.add_argument("document", choices=["receipt", "jobsheet", "labels", "feedback"])
+    printer.add_argument("number", metavar="TICKET")
+    printer.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    printer.add_argument("--paper", choices=["80mm", "a4", "letter"],
+                         help="receipt paper (default: setting print.receipt_paper)")
+    _data_dir_option(printer)
+
+    report = sub.add_parser("report", help="write a manager report as PDF")
+    report.add_argument("kind", choices=["summary"])
+    report.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD")
+    report.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD")
+    report.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    _data_dir_option(report)
     return parser
 
 
@@ -382,8 +397,40 @@ def _tickets(shop: Shop, args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_pdf(path: Path, pdf: bytes) -> None:
+    if path.is_dir():
+        raise ShopdeskError(f"cannot write {path}: it is a folder")
+    try:
+        path.write_bytes(pdf)
+    except OSError as exc:
+        raise ShopdeskError(f"cannot write {path}: {exc.strerror or exc}") from None
+    print(f"wrote {path} ({len(pdf) // 1024 + 1} KB)")
+
+
+def _print(shop: Shop, args: argparse.Namespace) -> int:
+    documents: dict[str, Callable[[str], bytes]] = {
+        "receipt": lambda n: shop.printing.receipt(n, args.paper),
+        "jobsheet": shop.printing.jobsheet, "labels": shop.printing.labels,
+        "feedback": shop.printing.feedback}
+    _write_pdf(args.out, documents[args.document](args.number))
+    return 0
+
+
+def _date(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ShopdeskError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _report(shop: Shop, args: argparse.Namespace) -> int:
+    start, end = _date(args.date_from, "--from"), _date(args.date_to, "--to")
+    _write_pdf(args.out, shop.printing.summary_report(start, end))
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Shop, argparse.Namespace], int]] = {
     "demo": _demo, "import": _import, "export": _export, "settings": _settings,
     "audit": _audit, "staff": _staff, "search": _search, "devices": _devices,
-    "tickets": _tickets,
+    "tickets": _tickets, "print": _print, "report": _report,
 }

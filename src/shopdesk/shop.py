@@ -32,6 +32,7 @@ from shopdesk.services.customers import CustomerService
 from shopdesk.services.devices import DeviceService
 from shopdesk.services.documents import DocumentService
 from shopdesk.services.passcodes import PasscodeBox
+from shopdesk.services.print_data import PrintService
 from shopdesk.services.service_records import ServiceRecordService
 from shopdesk.services.settings import SettingsService
 from shopdesk.services.staff import StaffInfo, StaffService
@@ -61,6 +62,7 @@ class Shop:
                                      self.service_records,
                                      PasscodeBox(root, self.store.node_tag))
         self.support = SupportService(self.store, self.audit)
+        self.printing = PrintService(self.store, self.settings, self.tickets)
         self.search_engine = SearchEngine(self.store, self.settings)
         self.customers.attach_searcher(self.search_engine.ids)
 

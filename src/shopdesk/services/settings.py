@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
@@ -69,6 +70,26 @@ def _language(value: str) -> str:
     return value
 
 
+def _percent(value: str) -> str:
+    text = value.strip().rstrip("%").strip().replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"'{value}' is not a percentage (e.g. 20 or 8.5)") from None
+    if not number.is_finite() or not Decimal(0) <= number <= Decimal(100):
+        raise ValueError("must be between 0 and 100")
+    return format(number.normalize(), "f")
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        value = value.strip().lower()
+        if value not in choices:
+            raise ValueError(f"'{value}' is not one of: {', '.join(choices)}")
+        return value
+    return check
+
+
 @dataclass(frozen=True)
 class SettingSpec:
     key: str
@@ -89,6 +110,18 @@ CATALOGUE: dict[str, SettingSpec] = {s.key: s for s in [
                 "refuse registrations without an e-mail address"),
     SettingSpec("customers.require_address", "false", _boolean,
                 "refuse registrations without street and city"),
+    SettingSpec("shop.logo_path", "", _text(500),
+                "image file (PNG or JPEG) printed at the top of receipts; empty: none"),
+    SettingSpec("shop.survey_url", "", _text(300),
+                "online survey address printed as a QR code on feedback forms"),
+    SettingSpec("shop.tax_rate", "0", _percent, "tax rate in percent, included in prices"),
+    SettingSpec("print.receipt_paper", "80mm", _choice("80mm", "a4", "letter"),
+                "paper of receipts: 80 mm thermal roll, A4 or Letter"),
+    SettingSpec("repairs.warranty_terms",
+                "Repairs are guaranteed for the warranty period from pickup. The warranty "
+                "covers the parts replaced and the work done; it does not cover liquid or "
+                "impact damage after pickup.", _text(2000),
+                "warranty terms printed on receipts and job sheets"),
     SettingSpec("repairs.warranty_days", "90", _int_range(0, 3650),
                 "days of the shop's repair warranty, counted from pickup"),
     SettingSpec("security.max_failed_signins", "5", _int_range(1, 20),
