@@ -29,6 +29,7 @@ from shopdesk.services.repair_views import TicketDetail
 from shopdesk.shop import Shop
 from shopdesk.ui.customer_form import CustomerForm
 from shopdesk.ui.device_history import DeviceHistoryPage
+from shopdesk.ui.print_actions import PrintQueueDialog, ReportDialog
 from shopdesk.ui.profile_page import ProfilePage
 from shopdesk.ui.search_page import SearchPage
 from shopdesk.ui.staff_admin import StaffAdminDialog
@@ -120,6 +121,14 @@ class MainWindow(QMainWindow):
         self.refresh_count()
         self.search.box.setFocus()
 
+    def open_report(self) -> None:
+        self.report_dialog = ReportDialog(self.shop, self.ops, self)
+        self.report_dialog.open()
+
+    def open_print_queue(self) -> None:
+        self.queue_dialog = PrintQueueDialog(self.shop, self)
+        self.queue_dialog.open()
+
     # -- chrome ------------------------------------------------------------------
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -151,7 +160,13 @@ class MainWindow(QMainWindow):
         self.staff_action.triggered.connect(self.open_staff_admin)
         self.sign_out_action = QAction("Sign &out", self)
         self.sign_out_action.triggered.connect(self.sign_out)
+        self.report_action = QAction("Summary &report…", self)
+        self.report_action.triggered.connect(self.open_report)
+        self.queue_action = QAction("Print &queue…", self)
+        self.queue_action.triggered.connect(self.open_print_queue)
         admin.addAction(self.staff_action)
+        admin.addAction(self.report_action)
+        admin.addAction(self.queue_action)
         admin.addSeparator()
         admin.addAction(self.sign_out_action)
         for action in (self.new_action, self.find_action, self.ticket_action,

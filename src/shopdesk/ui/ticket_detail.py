@@ -37,6 +37,7 @@ from shopdesk.services.repair_views import TicketDetail
 from shopdesk.shop import Shop
 from shopdesk.ui import fmt
 from shopdesk.ui.pickup_dialog import PickupDialog
+from shopdesk.ui.print_actions import PrintButton
 from shopdesk.ui.repair_common import (
     StatusBadge,
     Technician,
@@ -86,12 +87,15 @@ class TicketDetailPage(QWidget):
             lambda: self.detail and self.new_support.emit(self.detail))
         self.meta = muted("")
         self.error = ErrorLabel()
+        self.print_button = PrintButton(shop, ops, self, self.error.show_message)
+        self.print_button.set_ticket(None)
         header = Card()
         top = QHBoxLayout()
         top.addWidget(self.title)
         top.addWidget(self.status)
         top.addWidget(self.rework)
         top.addStretch(1)
+        top.addWidget(self.print_button)
         top.addWidget(self.support_button)
         top.addWidget(self.customer_button)
         header.body.addLayout(top)
@@ -218,6 +222,7 @@ class TicketDetailPage(QWidget):
         self.status.show_status(s.status)
         self.rework.setVisible(s.warranty_rework)
         self.customer_button.setText(f"{s.customer_name}  ·  {s.customer_code}")
+        self.print_button.set_ticket(s.number)
         self.meta.setText(f"Technician: {s.technician_name or 'not assigned'}   ·   opened "
                           f"{fmt.local_time(s.created_at)}   ·   updated "
                           f"{fmt.local_time(s.updated_at)}")
