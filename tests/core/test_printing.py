@@ -234,3 +234,21 @@ def test_logo_is_drawn_and_a_broken_logo_is_skipped(shop: Shop, tmp_path: Path) 
     assert size_mm(with_logo)[1] > size_mm(plain)[1]  # the roll grows to fit it
     shop.settings.set("shop.logo_path", str(broken))
     assert "£139.50" in pages(shop.printing.receipt(number))[0]
+
+
+def test_label_stock_follows_the_setting(shop) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from pypdf import PdfReader
+    from reportlab.lib.units import inch
+
+    from shopdesk.services.tickets import TicketDeviceIntake, TicketIntake
+    from tests.core.repair_helpers import customer, phone_input
+
+    owner = customer(shop)
+    number = shop.tickets.intake(TicketIntake(owner, [TicketDeviceIntake(
+        "No power", device=phone_input())])).ticket.summary.number
+    shop.settings.set("print.label_size", "2.25x1.25in")
+    page = PdfReader(io.BytesIO(shop.printing.labels(number))).pages[0]
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (
+        round(2.25 * inch), round(1.25 * inch))

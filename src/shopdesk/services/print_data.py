@@ -79,7 +79,7 @@ class PrintService:
     def jobsheet(self, number: str | UUID) -> bytes:
         return printing.job_sheet(self.jobsheet_data(number))
 
-    def labels(self, number: str | UUID, size: str = "62x29mm") -> bytes:
+    def labels(self, number: str | UUID, size: str | None = None) -> bytes:
         return printing.device_labels(self.label_data(number, size))
 
     def feedback(self, number: str | UUID) -> bytes:
@@ -141,7 +141,9 @@ class PrintService:
             t.summary.technician_name or "", self._settings.get("repairs.warranty_terms"),
             intake.staff_name if intake else "")
 
-    def label_data(self, number: str | UUID, size: str = "62x29mm") -> LabelData:
+    def label_data(self, number: str | UUID, size: str | None = None) -> LabelData:
+        """Labels for every device of the ticket, on the stock set in `print.label_size`."""
+        size = size or self._settings.get("print.label_size")
         t = self._tickets.get(number)
         return LabelData(t.summary.number, t.summary.customer_name,
                          tuple(_device_line(d) for d in t.devices),

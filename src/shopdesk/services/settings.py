@@ -115,6 +115,8 @@ CATALOGUE: dict[str, SettingSpec] = {s.key: s for s in [
     SettingSpec("shop.survey_url", "", _text(300),
                 "online survey address printed as a QR code on feedback forms"),
     SettingSpec("shop.tax_rate", "0", _percent, "tax rate in percent, included in prices"),
+    SettingSpec("print.label_size", "62x29mm", _choice("62x29mm", "2.25x1.25in"),
+                "device label stock: 62 x 29 mm (Brother) or 2.25 x 1.25 in (Dymo/Zebra)"),
     SettingSpec("print.receipt_paper", "80mm", _choice("80mm", "a4", "letter"),
                 "paper of receipts: 80 mm thermal roll, A4 or Letter"),
     SettingSpec("repairs.warranty_terms",
