@@ -344,6 +344,13 @@ def main(target: str) -> int:
         wait_until(lambda: window.ticket.detail is not None)
         save(window, out, "ticket-detail.png")
 
+        button = window.ticket.print_button
+        button.make("receipt")
+        wait_until(lambda: button.preview is not None and button.preview.isVisible())
+        button.preview.resize(620, 760)
+        save(button.preview, out, "print-preview.png")
+        button.preview.close()
+
         window.open_device(repairs["iphone"])
         wait_until(lambda: window.device.history is not None)
         save(window, out, "device-history.png")
