@@ -19,7 +19,6 @@ its audit entries; rejected input raises before anything is written.
 
 from __future__ import annotations
 
-import heapq
 import json
 import uuid
 from collections.abc import Mapping, Sequence
@@ -49,27 +48,23 @@ from shopdesk.domain.text import collapse_spaces
 from shopdesk.domain.tickets import TicketStatus
 from shopdesk.errors import FieldError, NotFound, PermissionDenied, ValidationError
 from shopdesk.models import (
-    Customer,
     Device,
     RepairTicket,
-    ServiceRecord,
     Staff,
     TicketDevice,
     TicketStatusChange,
 )
 from shopdesk.services.audit import AuditTrail
-from shopdesk.services.devices import DeviceService, customer_row, device_info
+from shopdesk.services.devices import DeviceService, customer_row
 from shopdesk.services.passcodes import PasscodeBox
 from shopdesk.services.repair_views import (
-    StatusChange,
     TicketDetail,
-    TicketDeviceInfo,
     TicketSaved,
-    TicketSummary,
 )
-from shopdesk.services.service_records import ServiceRecordService, service_infos
+from shopdesk.services.service_records import ServiceRecordService
 from shopdesk.services.settings import SettingsService
 from shopdesk.services.store import Actor, Store
+from shopdesk.services.ticket_queries import TicketQueries
 
 MAX_PASSCODE = 64
 MAX_FAULT = 2000
@@ -121,7 +116,12 @@ def _checklist(items: Mapping[str, bool | str], where: str) -> dict[str, bool | 
     return out
 
 
-class TicketService:
+class TicketService(TicketQueries):
+    """Repair-ticket use cases (the writes); reads come from `TicketQueries`.
+
+    Any thread; each write is one `Store.write()` transaction with its audit entries.
+    """
+
     def __init__(self, store: Store, audit: AuditTrail, settings: SettingsService,
                  devices: DeviceService, services: ServiceRecordService,
                  passcodes: PasscodeBox) -> None:
@@ -403,46 +403,6 @@ class TicketService:
             token = td.passcode_encrypted
         return self._box.decrypt(token)
 
-    # -- reads ------------------------------------------------------------------
-    def get(self, number_or_id: str | UUID) -> TicketDetail:
-        with self._store.read() as session:
-            return self._detail(session, self._find(session, number_or_id))
-
-    def board(self, status: TicketStatus | str | None = None,
-              technician_id: UUID | None = None, limit: int = 500,
-              include_closed: bool = False, unassigned: bool = False) -> list[TicketSummary]:
-        """Tickets, most recently changed first. With no status: the open ones
-        (unless `include_closed`); `unassigned` keeps those with no technician."""
-        if status is not None:
-            statuses = [workflow.status(str(status)).value]
-        else:
-            statuses = [s.value for s in (TicketStatus if include_closed
-                                          else workflow.OPEN_STATUSES)]
-        with self._store.read() as session:
-            # Newest `limit` of each status by its (status, updated_at) index,
-            # merged here: an IN (...) ORDER BY would sort every open ticket.
-            newest: list[tuple[Any, UUID]] = []
-            for value in statuses:
-                query = select(RepairTicket.updated_at, RepairTicket.id).where(
-                    RepairTicket.status == value)
-                if technician_id is not None:
-                    query = query.where(RepairTicket.technician_id == technician_id)
-                elif unassigned:
-                    query = query.where(RepairTicket.technician_id.is_(None))
-                newest.extend((at, ticket_id) for at, ticket_id in session.execute(
-                    query.order_by(RepairTicket.updated_at.desc()).limit(limit)))
-            ids = [ticket_id for _, ticket_id in heapq.nlargest(limit, newest,
-                                                               key=lambda r: r[0])]
-            query = (self._summary_query().where(RepairTicket.id.in_(ids))
-                     .order_by(RepairTicket.updated_at.desc()))
-            return self._summaries(session, query) if ids else []
-
-    def for_customer(self, customer_id: UUID, limit: int = 500) -> list[TicketSummary]:
-        query = (self._summary_query().where(RepairTicket.customer_id == customer_id)
-                 .order_by(RepairTicket.created_at.desc()).limit(limit))
-        with self._store.read() as session:
-            return self._summaries(session, query)
-
     # -- helpers ----------------------------------------------------------------
     def _saved(self, detail: TicketDetail, customer: bool = False) -> TicketSaved:
         changes = Changes(
@@ -478,13 +438,6 @@ class TicketService:
                                              f"{staff.display_name}'s account is deactivated"))
         return staff
 
-    @staticmethod
-    def _row(session: Session, ticket_id: UUID) -> RepairTicket:
-        row = session.get(RepairTicket, ticket_id)
-        if row is None:
-            raise NotFound(f"no repair ticket with id {ticket_id}")
-        return row
-
     def _open_row(self, session: Session, ticket_id: UUID) -> RepairTicket:
         row = self._row(session, ticket_id)
         if TicketStatus(row.status).final:
@@ -493,71 +446,3 @@ class TicketService:
                 f"ticket {row.number} is {TicketStatus(row.status).label.lower()}; "
                 "it can no longer be changed"))
         return row
-
-    def _find(self, session: Session, number_or_id: str | UUID) -> RepairTicket:
-        if isinstance(number_or_id, UUID):
-            return self._row(session, number_or_id)
-        number = workflow.normalize_number(number_or_id)
-        row = session.scalar(select(RepairTicket).where(RepairTicket.number == number))
-        if row is None:
-            try:
-                return self._row(session, UUID(number_or_id.strip()))
-            except ValueError:
-                raise NotFound(f"no repair ticket numbered {number}") from None
-        return row
-
-    @staticmethod
-    def _ticket_devices(session: Session, ticket_id: UUID) -> list[TicketDevice]:
-        return list(session.scalars(select(TicketDevice).where(
-            TicketDevice.ticket_id == ticket_id).order_by(TicketDevice.position)))
-
-    @staticmethod
-    def _summary_query() -> Any:  # a Select of (ticket, code, first, last, technician)
-        return (select(RepairTicket, Customer.code, Customer.first_name, Customer.last_name,
-                       Staff.display_name)
-                .join(Customer, Customer.id == RepairTicket.customer_id)
-                .outerjoin(Staff, Staff.id == RepairTicket.technician_id))
-
-    @staticmethod
-    def _summaries(session: Session, query: Any) -> list[TicketSummary]:
-        rows = session.execute(query).all()
-        ids = [r[0].id for r in rows]
-        labels: dict[UUID, list[str]] = {i: [] for i in ids}
-        if ids:
-            for ticket_id, make, model in session.execute(
-                    select(TicketDevice.ticket_id, Device.make, Device.model)
-                    .join(Device, Device.id == TicketDevice.device_id)
-                    .where(TicketDevice.ticket_id.in_(ids))
-                    .order_by(TicketDevice.ticket_id, TicketDevice.position)):
-                labels[ticket_id].append(f"{make} {model}")
-        return [TicketSummary(
-            t.id, t.number, t.status, t.customer_id, code, f"{first} {last}", t.technician_id,
-            tech, ", ".join(labels[t.id]), len(labels[t.id]), t.estimate, t.warranty_rework,
-            t.created_at, t.updated_at) for t, code, first, last, tech in rows]
-
-    def _detail(self, session: Session, ticket: RepairTicket) -> TicketDetail:
-        session.flush()
-        summary = self._summaries(session, self._summary_query().where(
-            RepairTicket.id == ticket.id))[0]
-        devices = []
-        for td, device, owner in session.execute(
-                select(TicketDevice, Device, Customer)
-                .join(Device, Device.id == TicketDevice.device_id)
-                .join(Customer, Customer.id == Device.customer_id)
-                .where(TicketDevice.ticket_id == ticket.id).order_by(TicketDevice.position)):
-            devices.append(TicketDeviceInfo(
-                device_info(device, owner), td.fault, json.loads(td.checklist),
-                td.pre_existing_faults, td.accessories, bool(td.passcode_encrypted)))
-        history = [StatusChange(c.from_status, c.to_status, c.at, c.staff_id, c.actor, c.note)
-                   for c in session.scalars(select(TicketStatusChange).where(
-                       TicketStatusChange.ticket_id == ticket.id)
-                       .order_by(TicketStatusChange.at))]
-        services = service_infos(session, list(session.scalars(
-            select(ServiceRecord).where(ServiceRecord.ticket_id == ticket.id)
-            .order_by(ServiceRecord.occurred_at))))
-        return TicketDetail(
-            summary, devices, ticket.estimate_approved, ticket.approved_at, ticket.deposit,
-            ticket.final_amount, ticket.payment_method, ticket.collected_at,
-            tuple(s.value for s in workflow.next_statuses(ticket.status)
-                  if s != TicketStatus.COLLECTED or ticket.status == TicketStatus.READY),
-            history, services)

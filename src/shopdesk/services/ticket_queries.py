@@ -1,0 +1,157 @@
+"""Reading repair tickets: one ticket in full, the board, a customer's tickets.
+
+SQL decides order and limits; results are frozen view dataclasses. Any thread
+(each call opens its own read session); `TicketService` inherits these.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shopdesk.domain import tickets as workflow
+from shopdesk.domain.tickets import TicketStatus
+from shopdesk.errors import NotFound
+from shopdesk.models import (
+    Customer,
+    Device,
+    RepairTicket,
+    ServiceRecord,
+    Staff,
+    TicketDevice,
+    TicketStatusChange,
+)
+from shopdesk.services.devices import device_info
+from shopdesk.services.repair_views import (
+    StatusChange,
+    TicketDetail,
+    TicketDeviceInfo,
+    TicketSummary,
+)
+from shopdesk.services.service_records import service_infos
+from shopdesk.services.store import Store
+
+
+class TicketQueries:
+    """Read-only ticket queries; any thread. Mixed into `TicketService`."""
+
+    _store: Store
+
+    def get(self, number_or_id: str | UUID) -> TicketDetail:
+        with self._store.read() as session:
+            return self._detail(session, self._find(session, number_or_id))
+
+    def board(self, status: TicketStatus | str | None = None,
+              technician_id: UUID | None = None, limit: int = 500,
+              include_closed: bool = False, unassigned: bool = False) -> list[TicketSummary]:
+        """Tickets, most recently changed first. With no status: the open ones
+        (unless `include_closed`); `unassigned` keeps those with no technician."""
+        if status is not None:
+            statuses = [workflow.status(str(status)).value]
+        else:
+            statuses = [s.value for s in (TicketStatus if include_closed
+                                          else workflow.OPEN_STATUSES)]
+        with self._store.read() as session:
+            # Newest `limit` of each status by its (status, updated_at) index,
+            # merged here: an IN (...) ORDER BY would sort every open ticket.
+            newest: list[tuple[Any, UUID]] = []
+            for value in statuses:
+                query = select(RepairTicket.updated_at, RepairTicket.id).where(
+                    RepairTicket.status == value)
+                if technician_id is not None:
+                    query = query.where(RepairTicket.technician_id == technician_id)
+                elif unassigned:
+                    query = query.where(RepairTicket.technician_id.is_(None))
+                newest.extend((at, ticket_id) for at, ticket_id in session.execute(
+                    query.order_by(RepairTicket.updated_at.desc()).limit(limit)))
+            ids = [ticket_id for _, ticket_id in heapq.nlargest(limit, newest,
+                                                               key=lambda r: r[0])]
+            query = (self._summary_query().where(RepairTicket.id.in_(ids))
+                     .order_by(RepairTicket.updated_at.desc()))
+            return self._summaries(session, query) if ids else []
+
+    def for_customer(self, customer_id: UUID, limit: int = 500) -> list[TicketSummary]:
+        query = (self._summary_query().where(RepairTicket.customer_id == customer_id)
+                 .order_by(RepairTicket.created_at.desc()).limit(limit))
+        with self._store.read() as session:
+            return self._summaries(session, query)
+
+    @staticmethod
+    def _row(session: Session, ticket_id: UUID) -> RepairTicket:
+        row = session.get(RepairTicket, ticket_id)
+        if row is None:
+            raise NotFound(f"no repair ticket with id {ticket_id}")
+        return row
+
+    def _find(self, session: Session, number_or_id: str | UUID) -> RepairTicket:
+        if isinstance(number_or_id, UUID):
+            return self._row(session, number_or_id)
+        number = workflow.normalize_number(number_or_id)
+        row = session.scalar(select(RepairTicket).where(RepairTicket.number == number))
+        if row is None:
+            try:
+                return self._row(session, UUID(number_or_id.strip()))
+            except ValueError:
+                raise NotFound(f"no repair ticket numbered {number}") from None
+        return row
+
+    @staticmethod
+    def _ticket_devices(session: Session, ticket_id: UUID) -> list[TicketDevice]:
+        return list(session.scalars(select(TicketDevice).where(
+            TicketDevice.ticket_id == ticket_id).order_by(TicketDevice.position)))
+
+    @staticmethod
+    def _summary_query() -> Any:  # a Select of (ticket, code, first, last, technician)
+        return (select(RepairTicket, Customer.code, Customer.first_name, Customer.last_name,
+                       Staff.display_name)
+                .join(Customer, Customer.id == RepairTicket.customer_id)
+                .outerjoin(Staff, Staff.id == RepairTicket.technician_id))
+
+    @staticmethod
+    def _summaries(session: Session, query: Any) -> list[TicketSummary]:
+        rows = session.execute(query).all()
+        ids = [r[0].id for r in rows]
+        labels: dict[UUID, list[str]] = {i: [] for i in ids}
+        if ids:
+            for ticket_id, make, model in session.execute(
+                    select(TicketDevice.ticket_id, Device.make, Device.model)
+                    .join(Device, Device.id == TicketDevice.device_id)
+                    .where(TicketDevice.ticket_id.in_(ids))
+                    .order_by(TicketDevice.ticket_id, TicketDevice.position)):
+                labels[ticket_id].append(f"{make} {model}")
+        return [TicketSummary(
+            t.id, t.number, t.status, t.customer_id, code, f"{first} {last}", t.technician_id,
+            tech, ", ".join(labels[t.id]), len(labels[t.id]), t.estimate, t.warranty_rework,
+            t.created_at, t.updated_at) for t, code, first, last, tech in rows]
+
+    def _detail(self, session: Session, ticket: RepairTicket) -> TicketDetail:
+        session.flush()
+        summary = self._summaries(session, self._summary_query().where(
+            RepairTicket.id == ticket.id))[0]
+        devices = []
+        for td, device, owner in session.execute(
+                select(TicketDevice, Device, Customer)
+                .join(Device, Device.id == TicketDevice.device_id)
+                .join(Customer, Customer.id == Device.customer_id)
+                .where(TicketDevice.ticket_id == ticket.id).order_by(TicketDevice.position)):
+            devices.append(TicketDeviceInfo(
+                device_info(device, owner), td.fault, json.loads(td.checklist),
+                td.pre_existing_faults, td.accessories, bool(td.passcode_encrypted)))
+        history = [StatusChange(c.from_status, c.to_status, c.at, c.staff_id, c.actor, c.note)
+                   for c in session.scalars(select(TicketStatusChange).where(
+                       TicketStatusChange.ticket_id == ticket.id)
+                       .order_by(TicketStatusChange.at))]
+        services = service_infos(session, list(session.scalars(
+            select(ServiceRecord).where(ServiceRecord.ticket_id == ticket.id)
+            .order_by(ServiceRecord.occurred_at))))
+        return TicketDetail(
+            summary, devices, ticket.estimate_approved, ticket.approved_at, ticket.deposit,
+            ticket.final_amount, ticket.payment_method, ticket.collected_at,
+            tuple(s.value for s in workflow.next_statuses(ticket.status)
+                  if s != TicketStatus.COLLECTED or ticket.status == TicketStatus.READY),
+            history, services)
