@@ -24,20 +24,7 @@ from shopdesk.services.staff import StaffInfo
 from shopdesk.shop import Shop
 from shopdesk.ui import fmt
 from shopdesk.ui.fmt import field_message
-from shopdesk.ui.widgets import ErrorLabel, Heading, muted
-
-
-def _field(form: QFormLayout, label: str, widget: QWidget) -> ErrorLabel:
-    """Add `widget` with an error label under it; returns the label."""
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(2)
-    layout.addWidget(widget)
-    error = ErrorLabel()
-    layout.addWidget(error)
-    form.addRow(label, box)
-    return error
+from shopdesk.ui.widgets import ErrorLabel, Heading, field_with_error, muted
 
 
 def mark_error(widget: QWidget, on: bool) -> None:
@@ -127,10 +114,10 @@ class OwnerSetupDialog(QDialog):
         self.inputs = {"display_name": self.display_name, "username": self.username,
                        "secret": self.secret, "confirm": self.confirm}
         self.errors = {
-            "display_name": _field(form, "Your name", self.display_name),
-            "username": _field(form, "Username", self.username),
-            "secret": _field(form, "PIN or password", self.secret),
-            "confirm": _field(form, "Repeat it", self.confirm),
+            "display_name": field_with_error(form, "Your name", self.display_name),
+            "username": field_with_error(form, "Username", self.username),
+            "secret": field_with_error(form, "PIN or password", self.secret),
+            "confirm": field_with_error(form, "Repeat it", self.confirm),
         }
         layout.addLayout(form)
         self.general = ErrorLabel()
@@ -188,7 +175,7 @@ class IdCheckDialog(QDialog):
         self.digits.setMaxLength(6)
         self.digits.setPlaceholderText("e.g. 4821")
         form.addRow("Document", self.kind)
-        self.digits_error = _field(form, "Last characters", self.digits)
+        self.digits_error = field_with_error(form, "Last characters", self.digits)
         layout.addLayout(form)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)

@@ -29,9 +29,9 @@ from shopdesk.errors import ValidationError
 from shopdesk.services.staff import StaffInfo
 from shopdesk.shop import Shop
 from shopdesk.ui import fmt
-from shopdesk.ui.dialogs import _field, mark_error
+from shopdesk.ui.dialogs import mark_error
 from shopdesk.ui.taskman import TaskManager
-from shopdesk.ui.widgets import ErrorLabel, Heading, muted
+from shopdesk.ui.widgets import ErrorLabel, Heading, field_with_error, muted
 
 COLUMNS = ("Username", "Name", "Role", "Status", "Locked until")
 
@@ -80,7 +80,7 @@ class StaffEditDialog(QDialog):
                       self.secret), ("confirm", "Repeat it", self.confirm)]
         for key, title, widget in rows:
             self.inputs[key] = widget
-            self.errors[key] = _field(form, title, widget)
+            self.errors[key] = field_with_error(form, title, widget)
         if adding or reset_only:
             layout.addWidget(muted("A PIN has 4–8 digits; a password at least 8 characters."))
         layout.addLayout(form)

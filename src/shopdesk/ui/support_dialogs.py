@@ -36,24 +36,13 @@ from shopdesk.ui import fmt
 from shopdesk.ui.dialogs import mark_error
 from shopdesk.ui.repair_common import error_text
 from shopdesk.ui.taskman import TaskManager
-from shopdesk.ui.widgets import ErrorLabel, Heading, muted
+from shopdesk.ui.widgets import ErrorLabel, Heading, field_with_error, muted
 
 
 def priority_text(priority: Priority) -> str:
     """'High (8 h)': the priority with its resolution target."""
     return f"{priority.label} ({priority.target_hours} h)"
 
-
-def _with_error(form: QFormLayout, caption: str, widget: QWidget) -> ErrorLabel:
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(2)
-    layout.addWidget(widget)
-    error = ErrorLabel()
-    layout.addWidget(error)
-    form.addRow(caption, box)
-    return error
 
 
 def _buttons(dialog: QDialog, action: str) -> tuple[QDialogButtonBox, QPushButton]:
@@ -100,9 +89,9 @@ class NewSupportDialog(QDialog):
         self.priority.setCurrentIndex(self.priority.findData(Priority.NORMAL.value))
         self.complaint = QCheckBox("This is a complaint (five steps, resolved by a manager)")
         self.errors = {
-            "subject": _with_error(form, "Subject", self.subject),
-            "description": _with_error(form, "Description", self.description),
-            "priority": _with_error(form, "Priority", self.priority),
+            "subject": field_with_error(form, "Subject", self.subject),
+            "description": field_with_error(form, "Description", self.description),
+            "priority": field_with_error(form, "Priority", self.priority),
         }
         form.addRow("", self.complaint)
         layout.addLayout(form)

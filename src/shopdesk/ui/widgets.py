@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QFormLayout,
     QFrame,
     QLabel,
     QScrollArea,
@@ -130,3 +131,16 @@ def fill_with_scrolled(page: QWidget, content: QWidget) -> QScrollArea:
     outer.setContentsMargins(0, 0, 0, 0)
     outer.addWidget(scroll)
     return scroll
+
+
+def field_with_error(form: QFormLayout, caption: str, widget: QWidget) -> ErrorLabel:
+    """Add `widget` to `form` with a hidden error label under it; returns the label."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addWidget(widget)
+    error = ErrorLabel()
+    layout.addWidget(error)
+    form.addRow(caption, box)
+    return error
