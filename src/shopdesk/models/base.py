@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
-from sqlalchemy import Integer, MetaData, String, TypeDecorator, Uuid
+from sqlalchemy import Integer, MetaData, String, Table, TypeDecorator, Uuid
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, mapped_column
 
@@ -78,3 +78,8 @@ str200 = Annotated[str, mapped_column(String(200))]
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime, uuid.UUID: Uuid, Decimal: Money}
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's Core table, for executemany inserts of many rows at once."""
+    return cast(Table, model.__table__)

@@ -7,14 +7,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from shopdesk.domain.permissions import Permission
 from shopdesk.models import AuditEntry
+from shopdesk.models.base import table_of
 from shopdesk.services.store import Actor, Store
 
 GENESIS = "0" * 64
@@ -85,7 +86,7 @@ class AuditTrail:
                 "detail": detail_text, "prev_hash": prev, "hash": digest,
             })
             prev = digest
-        session.connection().execute(insert(cast(Table, AuditEntry.__table__)), rows)
+        session.connection().execute(insert(table_of(AuditEntry)), rows)
 
     def verify(self) -> VerifyReport:
         """Recompute every chain; the first broken link is reported."""

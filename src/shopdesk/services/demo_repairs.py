@@ -23,15 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import insert, select
 
 from shopdesk.domain import tickets as workflow
 from shopdesk.domain.imei import luhn_check_digit
 from shopdesk.domain.permissions import Permission, Role
 from shopdesk.models import (
-    Base,
     Customer,
     Device,
     DeviceOwner,
@@ -41,6 +40,7 @@ from shopdesk.models import (
     TicketDevice,
     TicketStatusChange,
 )
+from shopdesk.models.base import table_of
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.staff import StaffService
 from shopdesk.services.store import Store
@@ -75,9 +75,6 @@ class RepairDemoReport:
     services: int
     seconds: float
 
-
-def _table(model: type[Base]) -> Table:
-    return cast(Table, model.__table__)
 
 
 def _technicians(store: Store, staff: StaffService) -> list[uuid.UUID]:
@@ -162,7 +159,7 @@ def generate_repairs(store: Store, audit: AuditTrail, staff: StaffService,
                                ("tickets", RepairTicket), ("ticket_devices", TicketDevice),
                                ("changes", TicketStatusChange), ("services", ServiceRecord)):
                 if rows[key]:
-                    connection.execute(insert(_table(table)), rows[key])
+                    connection.execute(insert(table_of(table)), rows[key])
             audit.append(session, actor, "demo_generate", "repairs", "batch", {
                 "devices": len(rows["devices"]), "tickets": len(rows["tickets"]),
                 "services": len(rows["services"])})

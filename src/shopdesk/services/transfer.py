@@ -15,16 +15,17 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import insert, select
 
 from shopdesk.changes import Changes
 from shopdesk.domain import codes
 from shopdesk.domain.customer_rules import CustomerInput, clean_customer
 from shopdesk.domain.permissions import Permission
 from shopdesk.errors import FieldError, ShopdeskError, ValidationError
-from shopdesk.models import Base, Customer, CustomerLoyalty, CustomerPreferences
+from shopdesk.models import Customer, CustomerLoyalty, CustomerPreferences
+from shopdesk.models.base import table_of
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.customer_views import CUSTOMER_COLUMNS, PREFERENCE_COLUMNS
 from shopdesk.services.customers import CustomerService, created_fields, derived_columns
@@ -202,9 +203,9 @@ class TransferService:
                               {"code": code, "via": "import", "fields": created_fields(clean)}))
             # Core executemany: one prepared statement for the whole batch.
             connection = session.connection()
-            connection.execute(insert(_table(Customer)), customers)
-            connection.execute(insert(_table(CustomerPreferences)), prefs)
-            connection.execute(insert(_table(CustomerLoyalty)), loyalty)
+            connection.execute(insert(table_of(Customer)), customers)
+            connection.execute(insert(table_of(CustomerPreferences)), prefs)
+            connection.execute(insert(table_of(CustomerLoyalty)), loyalty)
             self._audit.append_many(session, actor, audit)
         self._store.publish(Changes(customers=frozenset(row["id"] for row in customers)))
         return len(batch)
@@ -272,9 +273,6 @@ class TransferService:
                 record["updated_at"] = row.updated_at.isoformat()
                 yield {k: record.get(k) for k in self.EXPORT_COLUMNS}
 
-
-def _table(model: type[Base]) -> Table:
-    return cast(Table, model.__table__)
 
 
 def _csv_value(value: Any) -> Any:
