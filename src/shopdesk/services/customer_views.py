@@ -90,10 +90,15 @@ class CustomerProfile:
 
     def as_input(self) -> CustomerInput:
         """The edit form's starting values."""
-        data = {k: ("" if v is None else v) for k, v in self.values.items()}
-        dob = self.values.get("date_of_birth")
-        data["date_of_birth"] = dob if isinstance(dob, date) else None
-        return CustomerInput(**data)  # type: ignore[arg-type]
+        return input_of(self.values)
+
+
+def input_of(values: dict[str, object]) -> CustomerInput:
+    """Stored values (`values_of`) as the form's typed input."""
+    data = {k: ("" if v is None else v) for k, v in values.items()}
+    dob = values.get("date_of_birth")
+    data["date_of_birth"] = dob if isinstance(dob, date) else None
+    return CustomerInput(**data)  # type: ignore[arg-type]
 
 
 def summary_of(row: Customer) -> CustomerSummary:

@@ -36,6 +36,7 @@ from shopdesk.services.customer_views import (
     CustomerSummary,
     Verification,
     document_of,
+    input_of,
     summary_of,
     values_of,
 )
@@ -142,13 +143,15 @@ class CustomerService(CustomerLookup):
     def update(self, customer_id: UUID, changes: dict[str, Any]) -> Saved:
         """Apply `changes` (field -> typed text) with the registration rules."""
         actor = self._store.require(Permission.EDIT_CUSTOMERS)
-        current = self.profile(customer_id).as_input()
-        clean = clean_customer(current.merged(changes), self._settings.policy(),
-                               self._store.clock().date())
+        policy = self._settings.policy()
         with self._store.write() as session:
+            # Validated against the row as locked here, not a copy read earlier:
+            # one read, and no other write can slip in between.
             row = self._row(session, customer_id)
-            self.check_unique(session, clean, exclude=customer_id)
             before = values_of(row)
+            clean = clean_customer(input_of(before).merged(changes), policy,
+                                   self._store.clock().date())
+            self.check_unique(session, clean, exclude=customer_id)
             diff = {k: [_jsonable(before[k]), _jsonable(v)]
                     for k, v in clean.items() if before[k] != v}
             if not diff:
