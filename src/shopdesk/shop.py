@@ -40,6 +40,7 @@ from shopdesk.services.store import Actor, Store
 from shopdesk.services.support import SupportService
 from shopdesk.services.tickets import TicketService
 from shopdesk.services.transfer import TransferService
+from shopdesk.sync.service import SyncService
 
 
 class Shop:
@@ -65,6 +66,7 @@ class Shop:
         self.printing = PrintService(self.store, self.settings, self.tickets)
         self.search_engine = SearchEngine(self.store, self.settings)
         self.customers.attach_searcher(self.search_engine.ids)
+        self.sync = SyncService(self.store, self.db_path, self.audit)
 
     def search(self, text: str, limit: int = 20,
                filters: SearchFilters | None = None) -> list[Hit]:
@@ -109,6 +111,7 @@ class Shop:
         return self.staff.count() == 0
 
     def close(self) -> None:
+        self.sync.close()
         self.engine.dispose()
 
     def __enter__(self) -> Shop:

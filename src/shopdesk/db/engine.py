@@ -22,14 +22,18 @@ _PRAGMAS = (
 )
 
 
-def make_engine(db_path: Path) -> Engine:
+def make_engine(db_path: Path, foreign_keys: bool = True) -> Engine:
+    """The engine on `db_path`. Sync applies pulled pages with `foreign_keys=False`:
+    pages arrive in server commit order, so a child may land a page before its
+    parent; the server checked the reference when it accepted the row."""
     engine = create_engine(f"sqlite:///{db_path}", future=True)
+    pragmas = _PRAGMAS if foreign_keys else ("PRAGMA foreign_keys=OFF", *_PRAGMAS[1:])
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
-        for pragma in _PRAGMAS:
+        for pragma in pragmas:
             cursor.execute(pragma)
         cursor.close()
 

@@ -38,6 +38,8 @@ class Permission(StrEnum):
     RECORD_SERVICES = "record_services"
     HANDLE_SUPPORT = "handle_support"
     REFUND = "refund"
+    MERGE_CUSTOMERS = "merge_customers"
+    RESOLVE_CONFLICTS = "resolve_conflicts"
     # Every role may hold it, but the repair service also requires the actor to
     # be the technician assigned to the ticket (checked per ticket, not per role).
     REVEAL_PASSCODE = "reveal_passcode"
@@ -58,6 +60,8 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_STAFF: _MANAGER_UP,
     Permission.READ_AUDIT: _MANAGER_UP,
     Permission.CHANGE_SETTINGS: _MANAGER_UP,
+    Permission.MERGE_CUSTOMERS: _SUPERVISOR_UP,
+    Permission.RESOLVE_CONFLICTS: _SUPERVISOR_UP,
     Permission.VIEW_REPAIRS: _ALL,
     Permission.MANAGE_DEVICES: _ALL,
     Permission.MANAGE_TICKETS: _ALL,

@@ -15,10 +15,11 @@ from shopdesk.models.meta import LocalMeta, Setting
 from shopdesk.models.repairs import RepairTicket, TicketDevice, TicketStatusChange
 from shopdesk.models.staff import Staff
 from shopdesk.models.support import SupportEvent, SupportTicket
+from shopdesk.models.sync import OutboxEntry, SyncConflict, SyncState
 
 __all__ = [
     "AuditEntry", "Base", "Customer", "CustomerDocument", "CustomerLoyalty",
-    "CustomerPreferences", "Device", "DeviceOwner", "LocalMeta", "RepairTicket",
-    "ServicePart", "ServiceRecord", "Setting", "Staff", "SupportEvent", "SupportTicket",
+    "CustomerPreferences", "Device", "DeviceOwner", "LocalMeta", "OutboxEntry", "RepairTicket",
+    "ServicePart", "ServiceRecord", "Setting", "Staff", "SupportEvent", "SupportTicket", "SyncConflict", "SyncState",
     "TicketDevice", "TicketStatusChange",
 ]

@@ -41,8 +41,10 @@ class Customer(Base):
     # digits reversed so "last digits" becomes an indexed prefix range.
     words: Mapped[str] = mapped_column(Text, default="")
     phone_rev: Mapped[str] = mapped_column(String(20), default="")
-    phone: Mapped[str] = mapped_column(String(20), unique=True)
-    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # Unique per counter by the service's check, not by an index: two counters
+    # may register the same number offline, and sync must keep both (issue #5).
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
     address_line1: Mapped[str200 | None]
     address_line2: Mapped[str200 | None]
     city: Mapped[str80 | None]
@@ -58,6 +60,8 @@ class Customer(Base):
     customer_type: Mapped[str] = mapped_column(String(12), default="individual")
     notes: Mapped[str | None] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Set when staff merged this customer into another: a redirect, never deleted.
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(default=None)
     channel: Mapped[str] = mapped_column(String(16), default="walk_in")
     registered_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[created_at]

@@ -26,7 +26,7 @@ class Device(Base):
     id: Mapped[uuid_pk]
     make: Mapped[str] = mapped_column(String(60))
     model: Mapped[str] = mapped_column(String(80))
-    imei: Mapped[str | None] = mapped_column(String(15), unique=True)
+    imei: Mapped[str | None] = mapped_column(String(15), index=True)
     imei2: Mapped[str | None] = mapped_column(String(15))
     serial: Mapped[str | None] = mapped_column(String(40))
     tac: Mapped[str | None] = mapped_column(String(8))

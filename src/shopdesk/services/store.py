@@ -65,6 +65,10 @@ class Store:
         with self._lock, self._writer() as session, session.begin():
             yield session
 
+    def write_lock(self) -> threading.RLock:
+        """The lock `write()` holds, for a writer with its own connection (sync)."""
+        return self._lock
+
     def subscribe(self, listener: Callable[[Changes], None]) -> None:
         """Call `listener` after every committed write (on the writing thread)."""
         self._listeners.append(listener)

@@ -1,0 +1,73 @@
+"""Change capture for sync: generated SQLite triggers that fill the outbox.
+
+Triggers, not ORM events, because they see every write (ORM, Core executemany,
+raw SQL) and run inside the writer's own transaction: a business write and its
+outbox row commit together or not at all. They fire only while
+`sync_state.capture = 1`, which is off before this counter joins a store and
+while pulled changes are applied (so nothing echoes back).
+
+Every migration that changes a synced table calls `install(connection)` again:
+the trigger column lists are read from the table as it is then.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shopdesk.models.sync import SYNCED, SyncedTable
+
+_ENABLED = "(SELECT capture FROM sync_state WHERE one = 1) = 1"
+_NEXT = "UPDATE sync_state SET next_seq = next_seq + 1 WHERE one = 1;"
+_SEQ = "(SELECT next_seq FROM sync_state WHERE one = 1)"
+_UUID = "lower(hex(randomblob(16)))"
+_NOW = "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+
+
+def synced_columns(connection: Any, table: SyncedTable) -> list[str]:
+    rows = connection.exec_driver_sql(f"PRAGMA table_info({table.name})").fetchall()
+    return [r[1] for r in rows if r[1] not in table.local_only]
+
+
+def json_object_sql(prefix: str, columns: list[str]) -> str:
+    return "json_object(" + ", ".join(f"'{c}', {prefix}.{c}" for c in columns) + ")"
+
+
+def _changed_object(prefix: str, columns: list[str]) -> str:
+    parts = " UNION ALL ".join(
+        f"SELECT '{c}' AS k, {prefix}.{c} AS v WHERE OLD.{c} IS NOT NEW.{c}" for c in columns)
+    return f"(SELECT json_group_object(k, v) FROM ({parts}))"
+
+
+def trigger_sql(table: SyncedTable, columns: list[str]) -> list[str]:
+    """The CREATE TRIGGER statements for one synced table."""
+    t, pk = table.name, table.pk
+    insert_cols = ("device_seq, mutation_id, kind, table_name, row_id, op, new_values, "
+                   "base_values, status, attempts, created_at")
+    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
+    return [
+        f"""CREATE TRIGGER sync_{t}_insert AFTER INSERT ON {t} WHEN {_ENABLED}
+BEGIN {_NEXT}
+INSERT INTO sync_outbox ({insert_cols}) VALUES ({_SEQ}, {_UUID}, 'row', '{t}', NEW.{pk},
+ 'insert', {json_object_sql('NEW', columns)}, NULL, 'pending', 0, {_NOW});
+END""",
+        f"""CREATE TRIGGER sync_{t}_update AFTER UPDATE ON {t} WHEN {_ENABLED} AND ({changed})
+BEGIN {_NEXT}
+INSERT INTO sync_outbox ({insert_cols}) VALUES ({_SEQ}, {_UUID}, 'row', '{t}', NEW.{pk},
+ 'update', {_changed_object('NEW', columns)}, {_changed_object('OLD', columns)},
+ 'pending', 0, {_NOW});
+END""",
+        f"""CREATE TRIGGER sync_{t}_delete AFTER DELETE ON {t} WHEN {_ENABLED}
+BEGIN {_NEXT}
+INSERT INTO sync_outbox ({insert_cols}) VALUES ({_SEQ}, {_UUID}, 'row', '{t}', OLD.{pk},
+ 'delete', NULL, {json_object_sql('OLD', columns)}, 'pending', 0, {_NOW});
+END""",
+    ]
+
+
+def install(connection: Any) -> None:
+    """(Re)create the capture triggers of every synced table from its current columns."""
+    for table in SYNCED:
+        for op in ("insert", "update", "delete"):
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS sync_{table.name}_{op}")
+        for statement in trigger_sql(table, synced_columns(connection, table)):
+            connection.exec_driver_sql(statement)

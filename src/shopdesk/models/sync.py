@@ -1,0 +1,146 @@
+"""This counter's side of sync: its identity, the outbox, and the conflicts it was told of.
+
+None of these tables is itself synced. `SYNCED` names the tables that are, and
+which of their columns stay on this counter (derived search columns, the
+passcode encrypted with this counter's own key).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shopdesk.models.base import Base
+
+
+class SyncState(Base):
+    """One row once this data directory joined a store; no row while it stands alone.
+
+    `capture` switches the outbox triggers on; pull-apply turns it off inside its
+    own transaction so pulled rows never echo back as local changes.
+    """
+
+    __tablename__ = "sync_state"
+    __table_args__ = (CheckConstraint("one = 1", name="single_row"),)
+
+    one: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    capture: Mapped[int] = mapped_column(Integer, default=0)
+    next_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    device_id: Mapped[str | None] = mapped_column(String(36))
+    device_name: Mapped[str | None] = mapped_column(String(80))
+    store_name: Mapped[str | None] = mapped_column(String(80))
+    central_url: Mapped[str | None] = mapped_column(Text)  # never holds a password
+    role_name: Mapped[str | None] = mapped_column(String(63))
+    transport: Mapped[str] = mapped_column(String(8), default="direct")
+    # Where this file was when it joined: a copy opened elsewhere is detected.
+    db_path: Mapped[str | None] = mapped_column(Text)
+    db_instance_id: Mapped[str | None] = mapped_column(String(36))
+    pull_cursor: Mapped[int] = mapped_column(BigInteger, default=0)
+    pull_target: Mapped[int] = mapped_column(BigInteger, default=0)
+    device_last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    server_epoch: Mapped[str | None] = mapped_column(String(36))
+    last_sync_at: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    paused_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxEntry(Base):
+    """One local change waiting for (or answered by) the central server.
+
+    Written by the capture triggers in the same transaction as the change
+    itself; `device_seq` is gap-free and gives the order the server applies.
+    Applied entries are deleted; rejected ones stay, with the reason, until
+    staff dismiss them.
+    """
+
+    __tablename__ = "sync_outbox"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending','rejected','conflict')", name="status"),
+        Index("ix_sync_outbox_row", "table_name", "row_id"),
+        Index("ix_sync_outbox_status", "status", "device_seq"),
+    )
+
+    device_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    mutation_id: Mapped[str] = mapped_column(String(36), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="row")
+    table_name: Mapped[str | None] = mapped_column(String(40))
+    row_id: Mapped[str | None] = mapped_column(String(36))
+    op: Mapped[str | None] = mapped_column(String(8))
+    new_values: Mapped[str | None] = mapped_column(Text)  # JSON
+    base_values: Mapped[str | None] = mapped_column(Text)  # JSON
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    result: Mapped[str | None] = mapped_column(Text)  # JSON from the server
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[str | None] = mapped_column(String(32))
+
+
+class SyncConflict(Base):
+    """A conflict the server recorded, as last pulled (kept in step by sync)."""
+
+    __tablename__ = "sync_conflicts"
+    __table_args__ = (Index("ix_sync_conflicts_status", "status"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    table_name: Mapped[str] = mapped_column(String(40))
+    row_a: Mapped[str | None] = mapped_column(String(36))
+    row_b: Mapped[str | None] = mapped_column(String(36))
+    column_name: Mapped[str | None] = mapped_column(String(40))
+    details: Mapped[str] = mapped_column(Text, default="{}")
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    resolution: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[str | None] = mapped_column(String(32))
+    resolved_at: Mapped[str | None] = mapped_column(String(32))
+
+
+@dataclass(frozen=True)
+class SyncedTable:
+    name: str
+    local_only: frozenset[str] = frozenset()
+    # Columns where the later arrival simply wins, without a conflict record
+    # (bookkeeping instants that change on every edit).
+    quiet: frozenset[str] = frozenset()
+    # Counters: concurrent changes add up instead of overwriting each other.
+    delta: frozenset[str] = frozenset()
+    pk: str = "id"
+
+
+SYNCED: tuple[SyncedTable, ...] = (
+    SyncedTable("customers", local_only=frozenset({"name_key", "last_key", "words", "phone_rev"}),
+                quiet=frozenset({"updated_at", "last_visit_at"})),
+    SyncedTable("customer_preferences", pk="customer_id"),
+    SyncedTable("customer_loyalty", pk="customer_id", delta=frozenset({"points"})),
+    SyncedTable("customer_documents"),
+    SyncedTable("devices", quiet=frozenset({"updated_at"})),
+    SyncedTable("device_owners"),
+    SyncedTable("repair_tickets", quiet=frozenset({"updated_at"})),
+    SyncedTable("ticket_devices", local_only=frozenset({"passcode_encrypted"})),
+    SyncedTable("ticket_status_changes"),
+    SyncedTable("customer_services"),
+    SyncedTable("service_parts"),
+    SyncedTable("support_tickets", quiet=frozenset({"updated_at"})),
+    SyncedTable("support_events"),
+)
+SYNCED_BY_NAME = {t.name: t for t in SYNCED}
+
+# Columns that point at a customer: the server follows merge redirects on them.
+CUSTOMER_REFS: dict[str, str] = {
+    "customer_preferences": "customer_id", "customer_loyalty": "customer_id",
+    "customer_documents": "customer_id", "devices": "customer_id",
+    "device_owners": "customer_id", "repair_tickets": "customer_id",
+    "customer_services": "customer_id", "support_tickets": "customer_id",
+}
+# Other parent references the server checks exist before accepting a row.
+PARENT_REFS: tuple[tuple[str, str, str], ...] = (
+    ("device_owners", "device_id", "devices"),
+    ("ticket_devices", "ticket_id", "repair_tickets"),
+    ("ticket_devices", "device_id", "devices"),
+    ("ticket_status_changes", "ticket_id", "repair_tickets"),
+    ("service_parts", "service_id", "customer_services"),
+    ("support_events", "ticket_id", "support_tickets"),
+)
+
+__all__ = ["CUSTOMER_REFS", "OutboxEntry", "PARENT_REFS", "SYNCED", "SYNCED_BY_NAME",
+           "SyncConflict", "SyncState", "SyncedTable"]

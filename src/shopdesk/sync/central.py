@@ -1,0 +1,178 @@
+"""Administering the central Postgres: create or upgrade its schema, register terminals.
+
+These run with an administrator's connection (a Supabase project's `postgres`
+or service connection, or a plain Postgres superuser). Terminals never get
+that: each is given its own login role and token, which can only EXECUTE the
+sync functions, and which `revoke_terminal` switches off.
+
+Any thread; each call opens and closes its own connection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from shopdesk import paths
+from shopdesk.domain.tickets import TRANSITIONS
+from shopdesk.errors import ShopdeskError
+from shopdesk.models.sync import CUSTOMER_REFS, PARENT_REFS, SYNCED
+
+CENTRAL_HEAD = "c0001"
+
+
+class CentralError(ShopdeskError):
+    """The central database refused or could not be reached; the message says why."""
+
+
+def connect(url: str, **kwargs: Any) -> Any:
+    import psycopg
+
+    try:
+        return psycopg.connect(url, connect_timeout=10, **kwargs)
+    except psycopg.OperationalError as exc:
+        raise CentralError(f"cannot reach the central database at {redact(url)}: "
+                           f"{str(exc).strip().splitlines()[0]}") from None
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _sqlalchemy_url(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"postgresql+psycopg://{rest}" if scheme in {"postgres", "postgresql"} else url
+
+
+def setup(url: str) -> str | None:
+    """Create or upgrade the central schema; returns the revision it was at before."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    engine = create_engine(_sqlalchemy_url(url))
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("CREATE SCHEMA IF NOT EXISTS sync"))
+            conn.commit()
+            before = MigrationContext.configure(conn, opts={
+                "version_table_schema": "sync"}).get_current_revision()
+            cfg = Config()
+            cfg.set_main_option("script_location", str(paths.migrations_dir() / "central"))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            conn.commit()
+    except OperationalError as exc:
+        raise CentralError(f"cannot reach the central database at {redact(url)}: "
+                           f"{str(exc.orig).strip().splitlines()[0]}") from None
+    finally:
+        engine.dispose()
+    refresh_registries(url)
+    return before
+
+
+def refresh_registries(url: str) -> None:
+    """Tell the server which tables sync and how (from this version's own registries)."""
+    with connect(url) as conn:
+        conn.execute("DELETE FROM sync.synced_tables")
+        conn.execute("DELETE FROM sync.policies")
+        conn.execute("DELETE FROM sync.refs")
+        conn.execute("DELETE FROM sync.ticket_transitions")
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO sync.synced_tables VALUES (%s, %s)",
+                            [(t.name, t.pk) for t in SYNCED])
+            cur.executemany("INSERT INTO sync.policies VALUES (%s, %s, %s)",
+                            [(t.name, c, "quiet") for t in SYNCED for c in t.quiet]
+                            + [(t.name, c, "delta") for t in SYNCED for c in t.delta])
+            cur.executemany("INSERT INTO sync.refs VALUES (%s, %s, %s)",
+                            [(t, c, "customers") for t, c in CUSTOMER_REFS.items()]
+                            + list(PARENT_REFS))
+            cur.executemany("INSERT INTO sync.ticket_transitions VALUES (%s, %s)",
+                            [(a.value, b.value) for a, targets in TRANSITIONS.items()
+                             for b in targets])
+
+
+@dataclass(frozen=True)
+class Registration:
+    device_id: str  # 32 hex digits, as local ids are stored
+    role_name: str
+    token: str
+    node_tag: str
+    store: str
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def register_terminal(url: str, store: str, name: str, node_tag: str,
+                      db_instance_id: str) -> Registration:
+    """Register a terminal of `store` (created if new); returns its credential once."""
+    store = store.strip()
+    if not store:
+        raise CentralError("store: give the store's name (--store NAME)")
+    from psycopg import errors, sql
+
+    token = secrets.token_urlsafe(32)
+    device = uuid.uuid4()
+    role = f"shopdesk_t_{node_tag.lower()}_{secrets.token_hex(3)}"
+    with connect(url) as conn:
+        try:
+            head = conn.execute("SELECT version_num FROM sync.alembic_version").fetchone()
+        except errors.UndefinedTable:
+            raise CentralError("the central database has no shopdesk schema yet: "
+                               "run `shopdesk central setup URL` first") from None
+        if head is None or head[0] != CENTRAL_HEAD:
+            raise CentralError(f"the central schema is at {head[0] if head else 'nothing'}, "
+                               f"this shopdesk needs {CENTRAL_HEAD}: run `shopdesk central setup`")
+        taken = conn.execute("SELECT name FROM sync.devices WHERE node_tag = %s",
+                             (node_tag,)).fetchone()
+        if taken:
+            raise CentralError(f"node tag {node_tag} already belongs to terminal '{taken[0]}'")
+        store_id = conn.execute(
+            "INSERT INTO sync.stores (name) VALUES (%s) ON CONFLICT (name) DO UPDATE "
+            "SET name = EXCLUDED.name RETURNING id", (store,)).fetchone()[0]
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE shopdesk_terminal").format(
+            sql.Identifier(role), sql.Literal(token)))
+        conn.execute(
+            "INSERT INTO sync.devices (id, store_id, name, node_tag, role_name, token_hash, "
+            "db_instance_id) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (device, store_id, name, node_tag, role, token_hash(token), db_instance_id))
+    return Registration(device.hex, role, token, node_tag, store)
+
+
+def revoke_terminal(url: str, name_or_tag: str) -> str:
+    """Switch a terminal's credential off for good; returns the terminal's name."""
+    from psycopg import sql
+
+    with connect(url) as conn:
+        row = conn.execute(
+            "UPDATE sync.devices SET revoked_at = now() WHERE (name = %s OR node_tag = %s) "
+            "AND revoked_at IS NULL RETURNING name, role_name",
+            (name_or_tag, name_or_tag.upper())).fetchone()
+        if row is None:
+            raise CentralError(f"no active terminal named or tagged '{name_or_tag}'")
+        conn.execute(sql.SQL("ALTER ROLE {} NOLOGIN").format(sql.Identifier(row[1])))
+        return str(row[0])
+
+
+def terminals(url: str) -> list[dict[str, Any]]:
+    with connect(url) as conn:
+        rows = conn.execute(
+            "SELECT d.name, s.name, d.node_tag, d.last_seq, d.last_push_at, d.revoked_at, d.forks "
+            "FROM sync.devices d JOIN sync.stores s ON s.id = d.store_id ORDER BY s.name, d.name"
+        ).fetchall()
+    return [{"name": r[0], "store": r[1], "node_tag": r[2], "last_seq": r[3],
+             "last_push_at": r[4].isoformat() if r[4] else None,
+             "revoked": r[5] is not None, "forks": r[6]} for r in rows]

@@ -1,0 +1,324 @@
+"""One sync round: push the outbox, then pull the server's changes page by page.
+
+Promises:
+- Pushes are idempotent: every change carries its mutation id and its
+  gap-free position; a retried or duplicated push is answered from the
+  server's ledger, never applied twice.
+- A page of pulled changes, the cursor and the settled outbox entries commit
+  in one local transaction, with capture off (no echo). A crash mid-pull
+  leaves the cursor where it was; the page is applied again, identically.
+- A pull never overwrites a row that has a local change the server has not
+  yet seen (the server's write checkpoint, `device_last_seq`, says which).
+- Rejected changes stay in the outbox with the server's reason; they never
+  block the ones behind them.
+
+Thread rule: a round runs on the calling thread (the sync thread, or the
+CLI); `run_once` holds a lock so two rounds never overlap in one process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, text
+
+from shopdesk.changes import Changes
+from shopdesk.db.engine import make_engine
+from shopdesk.models.sync import SYNCED_BY_NAME
+from shopdesk.services.customers import derived_columns
+from shopdesk.services.store import Store
+from shopdesk.sync import credentials
+from shopdesk.sync.transport import (
+    DirectTransport,
+    Forbidden,
+    ProtocolError,
+    RestTransport,
+    Transport,
+    TransportError,
+)
+
+PROTOCOL = 1
+APP_VERSION = "0.5"
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]  # (rows pulled so far, rows to pull in all)
+
+
+class SyncPaused(TransportError):
+    """Sync is stopped until staff act (copied database, revoked terminal)."""
+
+
+@dataclass
+class RoundResult:
+    pushed: int = 0
+    rejected: int = 0
+    conflicts: int = 0
+    pulled: int = 0
+    changes: Changes = field(default_factory=Changes)
+
+
+def crash_point(name: str) -> None:
+    """Fault-test hook: die here, as a power cut would, when the tests ask for it."""
+    if os.environ.get("SHOPDESK_SYNC_CRASH_AT") == name:
+        os._exit(70)
+
+
+class SyncEngine:
+    def __init__(self, store: Store, db_path: Any,
+                 transport_factory: Callable[[dict[str, Any]], Transport] | None = None,
+                 *, page_size: int = 2000, push_batch: int = 200,
+                 protocol: int = PROTOCOL) -> None:
+        self._store = store
+        self._db_path = str(db_path)
+        # Its own connection, foreign keys off: see make_engine.
+        self._engine = make_engine(db_path, foreign_keys=False).execution_options(
+            sqlite_immediate=True)
+        self._factory = transport_factory or default_transport
+        self.page_size, self.push_batch, self.protocol = page_size, push_batch, protocol
+        self._round = threading.Lock()
+        self._columns: dict[str, list[str]] = {}
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # -- state -----------------------------------------------------------------
+    def state(self) -> dict[str, Any] | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(text("SELECT * FROM sync_state WHERE one = 1")).mappings().first()
+            return dict(row) if row else None
+
+    def check_copy(self, state: dict[str, Any]) -> None:
+        if state.get("paused_reason"):
+            raise SyncPaused(state["paused_reason"])
+        if state["db_path"] and os.path.normcase(state["db_path"]) != os.path.normcase(self._db_path):
+            reason = (f"this database was copied or moved from {state['db_path']}; sync is "
+                      "paused so the two copies cannot mix their changes. Run `shopdesk "
+                      "central join URL --store NAME` to register this copy as a new counter")
+            self._set(paused_reason=reason)
+            raise SyncPaused(reason)
+
+    def _set(self, **values: Any) -> None:
+        sets = ", ".join(f"{k} = :{k}" for k in values)
+        with self._store.write_lock(), self._engine.begin() as conn:
+            conn.execute(text(f"UPDATE sync_state SET {sets} WHERE one = 1"), values)
+
+    # -- a round ---------------------------------------------------------------
+    def run_once(self, progress: Progress | None = None) -> RoundResult:
+        with self._round:
+            state = self.state()
+            if state is None or not state["device_id"]:
+                raise SyncPaused("this counter has not joined a store: run "
+                                 "`shopdesk central join URL --store NAME`")
+            self.check_copy(state)
+            transport = self._factory(state)
+            result = RoundResult()
+            try:
+                self._push_all(transport, state, result)
+                self._pull_all(transport, result, progress)
+            except Forbidden as exc:
+                self._set(last_error=str(exc))
+                raise
+            except TransportError as exc:
+                self._set(last_error=str(exc))
+                raise
+            finally:
+                transport.close()
+            self._set(last_error=None, last_sync_at=self._store.clock().isoformat())
+            return result
+
+    # -- push ------------------------------------------------------------------
+    def _push_all(self, transport: Transport, state: dict[str, Any], result: RoundResult) -> None:
+        while True:
+            with self._engine.connect() as conn:
+                rows = conn.execute(text(
+                    "SELECT device_seq, mutation_id, kind, table_name, row_id, op, new_values, "
+                    "base_values FROM sync_outbox WHERE status = 'pending' AND device_seq > 0 "
+                    "ORDER BY device_seq LIMIT :n"), {"n": self.push_batch}).all()
+            if not rows:
+                return
+            batch = {"device_id": state["device_id"], "protocol": self.protocol,
+                     "app_version": APP_VERSION, "mutations": [_mutation(r) for r in rows]}
+            reply = transport.push(batch)
+            crash_point("after_push_before_ack")
+            self._settle(reply.get("results", []), result)
+            error = reply.get("error")
+            if error:
+                self._push_error(error, reply)
+            if len(rows) < self.push_batch:
+                return
+
+    def _push_error(self, error: str, reply: dict[str, Any]) -> None:
+        if error == "device_fork":
+            reason = ("the central server already has different changes numbered as this "
+                      "counter's: this database is a copy or was restored from a backup. "
+                      "Sync is paused; run `shopdesk central join URL --store NAME` to "
+                      "register it as a new counter (its unsent changes are kept)")
+            self._set(paused_reason=reason)
+            raise SyncPaused(reason)
+        if error == "upgrade_required":
+            raise ProtocolError(f"the central server needs a newer shopdesk (sync protocol "
+                                f"{reply.get('min_protocol')}, this one speaks {self.protocol}); "
+                                "unsent changes are kept until you upgrade")
+        raise ProtocolError(f"the central server refused the changes: {error} "
+                            f"{json.dumps({k: v for k, v in reply.items() if k != 'results'})}")
+
+    def _settle(self, results: Iterable[Any], result: RoundResult | None = None) -> None:
+        """Record the server's answers: applied and conflicted leave the outbox."""
+        done, rejected = [], []
+        for seq, status, detail in results:
+            if status == "rejected":
+                rejected.append({"s": seq, "r": json.dumps(detail)})
+            else:
+                done.append({"s": seq})
+            if result is not None:
+                result.pushed += 1
+                result.rejected += status == "rejected"
+                result.conflicts += status == "conflict"
+        if not (done or rejected):
+            return
+        with self._store.write_lock(), self._engine.begin() as conn:
+            self._settle_in(conn, done, rejected)
+
+    @staticmethod
+    def _settle_in(conn: Connection, done: list[dict[str, Any]],
+                   rejected: list[dict[str, Any]]) -> None:
+        if done:
+            conn.execute(text("DELETE FROM sync_outbox WHERE device_seq = :s"), done)
+        if rejected:
+            conn.execute(text("UPDATE sync_outbox SET status = 'rejected', result = :r "
+                              "WHERE device_seq = :s AND status = 'pending'"), rejected)
+
+    # -- pull ------------------------------------------------------------------
+    def _pull_all(self, transport: Transport, result: RoundResult,
+                  progress: Progress | None) -> None:
+        state = self.state() or {}
+        start = cursor = int(state["pull_cursor"])
+        while True:
+            with self._engine.connect() as conn:
+                floor = conn.execute(text(
+                    "SELECT coalesce(min(device_seq) - 1, :last) FROM sync_outbox "
+                    "WHERE status = 'pending' AND device_seq > 0"),
+                    {"last": state.get("device_last_seq", 0)}).scalar_one()
+            page = transport.pull(cursor, self.page_size, int(floor))
+            changes = self._apply_page(page)
+            result.pulled += len(page["changes"])
+            result.changes = result.changes | changes
+            cursor = int(page["next_cursor"])
+            if progress is not None:
+                progress(cursor - start, max(int(page["server_seq"]) - start, cursor - start))
+            if not changes.empty:
+                self._store.publish(changes)
+            if not page["has_more"]:
+                return
+
+    def _apply_page(self, page: dict[str, Any]) -> Changes:
+        last = int(page["device_last_seq"])
+        touched: dict[str, set[UUID]] = defaultdict(set)
+        with self._store.write_lock(), self._engine.begin() as conn:
+            conn.execute(text("UPDATE sync_state SET capture = 0 WHERE one = 1"))
+            done = [{"s": s} for s, status, _ in page["results"] if status != "rejected"]
+            rejected = [{"s": s, "r": json.dumps(d)} for s, status, d in page["results"]
+                        if status == "rejected"]
+            self._settle_in(conn, done, rejected)
+            dirty = {(t, r) for t, r in conn.execute(text(
+                "SELECT table_name, row_id FROM sync_outbox WHERE status = 'pending' "
+                "AND device_seq > :last AND kind = 'row'"), {"last": last})}
+            by_table: dict[str, list[tuple[str, bool, dict[str, Any]]]] = defaultdict(list)
+            for table, row_id, _seq, deleted, data in page["changes"]:
+                if (table, row_id) in dirty:
+                    continue  # our own newer change is on its way; the server's answer follows
+                by_table[table].append((row_id, deleted, data))
+            for table, items in by_table.items():
+                self._apply_table(conn, table, items, touched)
+            crash_point("mid_pull_before_commit")
+            conn.execute(text(
+                "UPDATE sync_state SET capture = 1, pull_cursor = :c, device_last_seq = :d, "
+                "pull_target = :t, server_epoch = :e WHERE one = 1"),
+                {"c": int(page["next_cursor"]), "d": last, "t": int(page["server_seq"]),
+                 "e": page.get("epoch")})
+        return Changes(customers=frozenset(touched["customers"]),
+                       devices=frozenset(touched["devices"]),
+                       tickets=frozenset(touched["tickets"]),
+                       support=frozenset(touched["support"]))
+
+    def _local_columns(self, conn: Connection, table: str) -> list[str]:
+        if table not in self._columns:
+            spec = SYNCED_BY_NAME[table]
+            self._columns[table] = [r[1] for r in conn.exec_driver_sql(
+                f"PRAGMA table_info({table})") if r[1] not in spec.local_only]
+        return self._columns[table]
+
+    def _apply_table(self, conn: Connection, table: str,
+                     items: list[tuple[str, bool, dict[str, Any]]],
+                     touched: dict[str, set[UUID]]) -> None:
+        if table == "sync_conflicts":
+            cols = ["id", "kind", "table_name", "row_a", "row_b", "column_name", "details",
+                    "status", "resolution", "created_at", "resolved_at"]
+            self._upsert(conn, "sync_conflicts", "id", cols,
+                         [{c: d.get(c) for c in cols} for _, _, d in items])
+            return
+        spec = SYNCED_BY_NAME.get(table)
+        if spec is None:
+            return  # a table a newer shopdesk syncs: not ours to keep
+        gone = [{"id": r} for r, deleted, _ in items if deleted]
+        if gone:
+            conn.execute(text(f"DELETE FROM {table} WHERE {spec.pk} = :id"), gone)
+        known = self._local_columns(conn, table)
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for _row_id, deleted, data in items:
+            if deleted:
+                continue
+            values = {c: data[c] for c in known if c in data}  # unknown columns: schema skew
+            if table == "customers":
+                values.update(derived_columns(defaultdict(lambda: None, values)))
+            groups[tuple(values)].append(values)
+        for cols, rows in groups.items():
+            self._upsert(conn, table, spec.pk, list(cols), rows)
+        kind = {"customers": "customers", "devices": "devices", "repair_tickets": "tickets",
+                "support_tickets": "support"}.get(table)
+        if kind:
+            touched[kind].update(UUID(hex=r) for r, _, _ in items)
+        elif table in ("customer_loyalty", "customer_preferences"):
+            touched["customers"].update(UUID(hex=r) for r, _, _ in items)
+
+    @staticmethod
+    def _upsert(conn: Connection, table: str, pk: str, cols: list[str],
+                rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != pk)
+        sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
+               f"({', '.join(':' + c for c in cols)}) ON CONFLICT({pk}) DO "
+               + (f"UPDATE SET {updates}" if updates else "NOTHING"))
+        conn.execute(text(sql), rows)
+
+
+def _mutation(row: Any) -> dict[str, Any]:
+    seq, mutation_id, kind, table, row_id, op, new, base = row
+    payload = json.loads(new) if new else {}
+    if kind != "row":
+        return {"id": mutation_id, "seq": seq, "kind": kind, **payload}
+    return {"id": mutation_id, "seq": seq, "kind": kind, "table": table, "row": row_id,
+            "op": op, "new": payload, "base": json.loads(base) if base else {}}
+
+
+def default_transport(state: dict[str, Any]) -> Transport:
+    """The transport this counter joined with, and its credential from the keyring."""
+    account = state["role_name"] or state["device_id"]
+    token = credentials.load(account)
+    if not token:
+        raise Forbidden(f"no sync credential for this counter: it is kept in the OS keyring "
+                        f"(account {account}) or in ${credentials.ENV_TOKEN}")
+    if state["transport"] == "rest":
+        api_key = os.environ.get("SHOPDESK_SUPABASE_KEY") or credentials.load(
+            f"{account}:apikey") or ""
+        return RestTransport(state["central_url"], api_key, token)
+    return DirectTransport(state["central_url"], state["role_name"], token)

@@ -1,0 +1,351 @@
+"""This counter's sync, as the app, the CLI and the tests see it (`shop.sync`).
+
+Joining a store, the status bar's figures, the conflicts and rejected changes
+the server reported, and the two staff decisions that travel as commands: a
+duplicate merge and a conflict resolution. Merges are applied here at once
+(so the counter shows the merged customer immediately) and on the server when
+the command arrives; the server's result then comes back through pull.
+
+Any thread. Network work happens only in `run_once` (the sync thread or CLI).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, text
+
+from shopdesk.changes import Changes
+from shopdesk.db.capture import json_object_sql, synced_columns
+from shopdesk.domain import codes
+from shopdesk.domain.permissions import Permission
+from shopdesk.errors import FieldError, NotFound, ValidationError
+from shopdesk.models.sync import CUSTOMER_REFS, SYNCED
+from shopdesk.services.audit import AuditTrail
+from shopdesk.services.customers import derived_columns
+from shopdesk.services.store import Store
+from shopdesk.sync import central, credentials
+from shopdesk.sync.engine import Progress, RoundResult, SyncEngine, default_transport
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    joined: bool
+    device_name: str | None
+    store: str | None
+    transport: str | None
+    central_url: str | None
+    pending: int
+    rejected: int
+    open_conflicts: int
+    last_sync_at: str | None
+    last_error: str | None
+    paused_reason: str | None
+    cursor: int
+    server_seq: int
+
+    def as_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    id: str
+    kind: str  # duplicate_phone | duplicate_email | duplicate_imei | field | update_on_deleted
+    table: str
+    row_a: str | None
+    row_b: str | None
+    column: str | None
+    details: dict[str, Any]
+    status: str
+    resolution: str | None
+    created_at: str | None
+
+    @property
+    def summary(self) -> str:
+        if self.kind.startswith("duplicate_"):
+            return (f"{self.column} {self.details.get('value')} is on two {self.table}: "
+                    f"{self.row_a} and {self.row_b}")
+        if self.kind == "field":
+            return (f"{self.table}.{self.column} of {self.row_a} was changed on two counters: "
+                    f"kept {self.details.get('kept')!r}, overwrote {self.details.get('overwritten')!r}")
+        return f"{self.kind} on {self.table} {self.row_a}"
+
+
+@dataclass(frozen=True)
+class RejectedChange:
+    device_seq: int
+    table: str | None
+    row_id: str | None
+    op: str | None
+    reason: str
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    device_name: str
+    store: str
+    node_tag: str
+    queued: int
+    credential_in_keyring: bool
+    token: str | None  # only when there was no keyring to keep it
+
+
+class SyncService:
+    def __init__(self, store: Store, db_path: Path, audit: AuditTrail) -> None:
+        self._store, self._db_path, self._audit = store, db_path, audit
+        self._engine: SyncEngine | None = None
+        self.transport_factory = default_transport
+
+    @property
+    def engine(self) -> SyncEngine:
+        if self._engine is None:
+            self._engine = SyncEngine(self._store, self._db_path,
+                                      lambda state: self.transport_factory(state))
+        return self._engine
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+
+    def run_once(self, progress: Progress | None = None) -> RoundResult:
+        return self.engine.run_once(progress)
+
+    # -- joining ---------------------------------------------------------------
+    def join(self, url: str, store_name: str, device_name: str | None = None, *,
+             transport: str = "direct", admin_url: str | None = None,
+             api_key: str | None = None) -> JoinResult:
+        """Register this data directory as a counter of `store_name`.
+
+        A first join queues everything already in the local database; a
+        second join (a copied or restored file) gets a new identity and
+        renumbers the unsent changes under it, so nothing is skipped.
+        """
+        if transport not in ("direct", "rest"):
+            raise ValidationError(FieldError("transport", "choice", "must be direct or rest"))
+        name = (device_name or f"counter {self._store.node_tag}").strip()
+        instance = uuid.uuid4().hex
+        tag = self._store.node_tag
+        try:
+            reg = central.register_terminal(admin_url or url, store_name, name, tag, instance)
+        except central.CentralError as exc:
+            if "already belongs" not in str(exc):
+                raise
+            tag = codes.new_node_tag()  # a copy keeps numbering apart from its original
+            reg = central.register_terminal(admin_url or url, store_name, name, tag, instance)
+        saved = credentials.save(reg.role_name, reg.token)
+        if api_key:
+            credentials.save(f"{reg.role_name}:apikey", api_key)
+        with self._store.write() as session:
+            conn = session.connection()
+            before = conn.execute(text("SELECT device_id FROM sync_state")).first()
+            if tag != self._store.node_tag:
+                conn.execute(text("UPDATE local_meta SET value = :t WHERE key = 'node_tag'"),
+                             {"t": tag})
+            values = {"d": reg.device_id, "n": name, "s": reg.store, "u": url,
+                      "r": reg.role_name, "t": transport, "p": str(self._db_path), "i": instance}
+            if before is None:
+                conn.execute(text(
+                    "INSERT INTO sync_state (one, capture, next_seq, device_id, device_name, "
+                    "store_name, central_url, role_name, transport, db_path, db_instance_id, "
+                    "pull_cursor, pull_target, device_last_seq) VALUES (1, 1, 0, :d, :n, :s, :u, "
+                    ":r, :t, :p, :i, 0, 0, 0)"), values)
+                queued = self._queue_everything(conn)
+            else:
+                conn.execute(text(
+                    "UPDATE sync_state SET capture = 1, device_id = :d, device_name = :n, "
+                    "store_name = :s, central_url = :u, role_name = :r, transport = :t, "
+                    "db_path = :p, db_instance_id = :i, device_last_seq = 0, "
+                    "paused_reason = NULL, last_error = NULL WHERE one = 1"), values)
+                queued = self._renumber(conn)
+        self._store.node_tag = tag
+        return JoinResult(name, reg.store, tag, queued, saved, None if saved else reg.token)
+
+    @staticmethod
+    def _queue_everything(conn: Connection) -> int:
+        total = 0
+        for table in SYNCED:
+            cols = synced_columns(conn, table)
+            conn.execute(text(
+                "INSERT INTO sync_outbox (device_seq, mutation_id, kind, table_name, row_id, op, "
+                "new_values, status, attempts) SELECT (SELECT next_seq FROM sync_state) + "
+                f"row_number() OVER (ORDER BY t.rowid), lower(hex(randomblob(16))), 'row', "
+                f"'{table.name}', t.{table.pk}, 'insert', {json_object_sql('t', cols)}, "
+                f"'pending', 0 FROM {table.name} AS t"))
+            count = conn.execute(text(f"SELECT count(*) FROM {table.name}")).scalar_one()
+            conn.execute(text("UPDATE sync_state SET next_seq = next_seq + :n"), {"n": count})
+            total += count
+        return int(total)
+
+    @staticmethod
+    def _renumber(conn: Connection) -> int:
+        # Answered (rejected) entries move out of the way to negative numbers.
+        conn.execute(text("UPDATE sync_outbox SET device_seq = -device_seq "
+                          "WHERE status != 'pending' AND device_seq > 0"))
+        seqs = [r[0] for r in conn.execute(text(
+            "SELECT device_seq FROM sync_outbox WHERE status = 'pending' ORDER BY device_seq"))]
+        conn.execute(text("UPDATE sync_outbox SET device_seq = device_seq + 1000000000000 "
+                          "WHERE status = 'pending'"))
+        conn.execute(text("UPDATE sync_outbox SET device_seq = :new WHERE device_seq = :old"),
+                     [{"new": i + 1, "old": s + 1000000000000} for i, s in enumerate(seqs)])
+        conn.execute(text("UPDATE sync_state SET next_seq = :n"), {"n": len(seqs)})
+        return len(seqs)
+
+    # -- what staff see --------------------------------------------------------
+    def status(self) -> SyncStatus:
+        with self._store.read() as session:
+            conn = session.connection()
+            row = conn.execute(text("SELECT * FROM sync_state WHERE one = 1")).mappings().first()
+            counts = dict(conn.execute(text(
+                "SELECT status, count(*) FROM sync_outbox GROUP BY status")).all())
+            conflicts = conn.execute(text(
+                "SELECT count(*) FROM sync_conflicts WHERE status = 'open'")).scalar_one()
+        s = dict(row) if row else {}
+        return SyncStatus(
+            joined=bool(s.get("device_id")), device_name=s.get("device_name"),
+            store=s.get("store_name"), transport=s.get("transport"),
+            central_url=central.redact(s["central_url"]) if s.get("central_url") else None,
+            pending=int(counts.get("pending", 0)), rejected=int(counts.get("rejected", 0)),
+            open_conflicts=int(conflicts), last_sync_at=s.get("last_sync_at"),
+            last_error=s.get("last_error"), paused_reason=s.get("paused_reason"),
+            cursor=int(s.get("pull_cursor") or 0), server_seq=int(s.get("pull_target") or 0))
+
+    def conflicts(self, include_resolved: bool = False) -> list[Conflict]:
+        where = "" if include_resolved else "WHERE status = 'open'"
+        with self._store.read() as session:
+            rows = session.connection().execute(text(
+                f"SELECT * FROM sync_conflicts {where} ORDER BY created_at DESC")).mappings().all()
+        return [_conflict(r) for r in rows]
+
+    def conflict(self, conflict_id: str) -> Conflict:
+        with self._store.read() as session:
+            row = session.connection().execute(text(
+                "SELECT * FROM sync_conflicts WHERE id = :i"), {"i": conflict_id}).mappings().first()
+        if row is None:
+            raise NotFound(f"no conflict {conflict_id}")
+        return _conflict(row)
+
+    def duplicates_of(self, customer_id: UUID) -> list[Conflict]:
+        return [c for c in self.conflicts() if c.kind in ("duplicate_phone", "duplicate_email")
+                and customer_id.hex in (c.row_a, c.row_b)]
+
+    def rejected(self) -> list[RejectedChange]:
+        with self._store.read() as session:
+            rows = session.connection().execute(text(
+                "SELECT device_seq, table_name, row_id, op, result, new_values FROM sync_outbox "
+                "WHERE status = 'rejected' ORDER BY device_seq")).all()
+        return [RejectedChange(abs(r[0]), r[1], r[2], r[3],
+                               str(json.loads(r[4] or "{}").get("reason", "rejected")),
+                               json.loads(r[5] or "{}")) for r in rows]
+
+    def dismiss_rejected(self, device_seq: int) -> None:
+        self._store.require(Permission.RESOLVE_CONFLICTS)
+        with self._store.write() as session:
+            gone = session.connection().execute(text(
+                "DELETE FROM sync_outbox WHERE abs(device_seq) = :s AND status = 'rejected'"),
+                {"s": device_seq}).rowcount
+        if not gone:
+            raise NotFound(f"no rejected change number {device_seq}")
+
+    # -- staff decisions (queued as commands) ------------------------------------
+    def resolve(self, conflict_id: str, resolution: str) -> Conflict:
+        """Close a conflict: 'distinct' (different people), 'accepted' or 'dismissed'."""
+        actor = self._store.require(Permission.RESOLVE_CONFLICTS)
+        if resolution not in ("distinct", "accepted", "dismissed"):
+            raise ValidationError(FieldError("resolution", "choice",
+                                             "must be distinct, accepted or dismissed"))
+        conflict = self.conflict(conflict_id)
+        if conflict.status != "open":
+            raise ValidationError(FieldError("conflict", "state", "is already resolved"))
+        with self._store.write() as session:
+            conn = session.connection()
+            self._command(conn, "resolve", {"conflict": conflict_id, "resolution": resolution})
+            conn.execute(text("UPDATE sync_conflicts SET status = 'resolved', resolution = :r "
+                              "WHERE id = :i"), {"r": resolution, "i": conflict_id})
+            self._audit.append(session, actor, "resolve_conflict", "conflict", conflict_id,
+                               {"kind": conflict.kind, "resolution": resolution})
+        return self.conflict(conflict_id)
+
+    def merge(self, survivor: UUID, loser: UUID, take: tuple[str, ...] = ()) -> Changes:
+        """Merge `loser` into `survivor`: its tickets, devices, history and points move,
+        `take` names fields copied from the loser, and `loser` becomes a redirect."""
+        actor = self._store.require(Permission.MERGE_CUSTOMERS)
+        if survivor == loser:
+            raise ValidationError(FieldError("customer", "different", "pick two different customers"))
+        with self._store.write() as session:
+            conn = session.connection()
+            rows = {r["id"]: dict(r) for r in conn.execute(text(
+                "SELECT * FROM customers WHERE id IN (:a, :b)"),
+                {"a": survivor.hex, "b": loser.hex}).mappings()}
+            if len(rows) != 2:
+                raise NotFound("both customers must exist on this counter")
+            if rows[loser.hex]["merged_into"] or rows[survivor.hex]["merged_into"]:
+                raise ValidationError(FieldError("customer", "merged",
+                                                 "one of these customers is already merged"))
+            self._command(conn, "merge", {"survivor": survivor.hex, "loser": loser.hex,
+                                          "take": list(take)})
+            moved = self._merge_locally(conn, rows[survivor.hex], rows[loser.hex], take)
+            self._audit.append(session, actor, "merge", "customer", survivor,
+                               {"loser": loser.hex, "take": list(take), "moved": moved})
+        changes = Changes(customers=frozenset({survivor, loser}), tickets=frozenset(),
+                          devices=frozenset())
+        return self._store.publish(changes)
+
+    def _merge_locally(self, conn: Connection, keep: dict[str, Any], gone: dict[str, Any],
+                       take: tuple[str, ...]) -> int:
+        # Capture off: the server performs the same moves and sends them back.
+        conn.execute(text("UPDATE sync_state SET capture = 0"))
+        moved = 0
+        for table, column in CUSTOMER_REFS.items():
+            if table in ("customer_loyalty", "customer_preferences"):
+                continue
+            moved += conn.execute(text(f"UPDATE {table} SET {column} = :k WHERE {column} = :g"),
+                                  {"k": keep["id"], "g": gone["id"]}).rowcount
+        conn.execute(text(
+            "UPDATE customer_loyalty SET points = points + coalesce((SELECT points FROM "
+            "customer_loyalty WHERE customer_id = :g), 0) WHERE customer_id = :k"), {"k": keep["id"], "g": gone["id"]})
+        conn.execute(text("UPDATE customer_loyalty SET points = 0 WHERE customer_id = :g"),
+                     {"g": gone["id"]})
+        fields = [f for f in take if f in keep and f not in
+                  ("id", "code", "created_at", "merged_into", "is_active")]
+        if fields:
+            merged = {**keep, **{f: gone[f] for f in fields}}
+            merged.update(derived_columns(merged))
+            sets = ", ".join(f"{c} = :{c}" for c in [*fields, "name_key", "last_key", "words",
+                                                       "phone_rev"])
+            conn.execute(text(f"UPDATE customers SET {sets} WHERE id = :id"), merged)
+        conn.execute(text("UPDATE customers SET merged_into = :k, is_active = 0 WHERE id = :g"),
+                     {"k": keep["id"], "g": gone["id"]})
+        conn.execute(text(
+            "UPDATE sync_conflicts SET status = 'resolved', resolution = 'merged' "
+            "WHERE status = 'open' AND ((row_a = :k AND row_b = :g) OR (row_a = :g AND row_b = :k))"),
+            {"k": keep["id"], "g": gone["id"]})
+        conn.execute(text("UPDATE sync_state SET capture = 1"))
+        return moved
+
+    @staticmethod
+    def _command(conn: Connection, kind: str, payload: dict[str, Any]) -> None:
+        joined = conn.execute(text("SELECT capture FROM sync_state")).first()
+        if joined is None:
+            return  # a counter standing alone: nothing to tell a server
+        conn.execute(text("UPDATE sync_state SET next_seq = next_seq + 1"))
+        conn.execute(text(
+            "INSERT INTO sync_outbox (device_seq, mutation_id, kind, new_values, status, attempts) "
+            "VALUES ((SELECT next_seq FROM sync_state), :m, :k, :v, 'pending', 0)"),
+            {"m": uuid.uuid4().hex, "k": kind, "v": json.dumps(payload)})
+
+
+def _conflict(row: Any) -> Conflict:
+    try:
+        details = json.loads(row["details"] or "{}")
+    except ValueError:
+        details = {}
+    return Conflict(row["id"], row["kind"], row["table_name"], row["row_a"], row["row_b"],
+                    row["column_name"], details, row["status"], row["resolution"],
+                    row["created_at"])

@@ -1,0 +1,131 @@
+"""Sync fixtures: a real Postgres (pgserver, or $SHOPDESK_TEST_PG_URL), a fresh
+central database per test, an in-memory keyring, and counters (data directories).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import keyring
+import psycopg
+import pytest
+from keyring.backend import KeyringBackend
+
+from shopdesk.shop import Shop
+from shopdesk.sync import central
+from tests.conftest import OWNER_SECRET, Clock, fresh_root
+
+
+class MemoryKeyring(KeyringBackend):
+    """A real keyring backend (keyring's plugin API) that keeps secrets in memory."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.secrets.pop((service, username), None)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if os.environ.get("SHOPDESK_TEST_PG_URL"):
+        yield os.environ["SHOPDESK_TEST_PG_URL"]
+        return
+    import pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    yield server.get_uri()
+
+
+def _with_db(url: str, name: str) -> str:
+    base, _, query = url.partition("?")
+    head = base.rsplit("/", 1)[0]
+    return f"{head}/{name}" + (f"?{query}" if query else "")
+
+
+@pytest.fixture
+def central_url(pg_admin_url: str) -> Iterator[str]:
+    """A fresh central database with the shopdesk schema, dropped afterwards."""
+    name = f"shopdesk_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = _with_db(pg_admin_url, name)
+    central.setup(url)
+    yield url
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+class Counters:
+    """Several counters (data directories) joined to one central database."""
+
+    def __init__(self, template_db: Path, tmp: Path, url: str) -> None:
+        self.template_db, self.tmp, self.url = template_db, tmp, url
+        self.shops: list[Shop] = []
+
+    def new(self, name: str, store: str = "Main St", clock: Clock | None = None,
+            join: bool = True, **join_args: Any) -> Shop:
+        root = fresh_root(self.template_db, self.tmp / name)
+        shop = Shop.open(root, clock=clock or Clock())
+        self.shops.append(shop)
+        if shop.needs_owner():
+            shop.staff.create_owner("owner", "Olive Owner", OWNER_SECRET)
+        shop.sign_in("owner", OWNER_SECRET)
+        if join:
+            shop.sync.join(self.url, store, name, **join_args)
+        return shop
+
+    def open(self, root: Path, clock: Clock | None = None) -> Shop:
+        shop = Shop.open(root, clock=clock or Clock())
+        self.shops.append(shop)
+        shop.sign_in("owner", OWNER_SECRET)
+        return shop
+
+    def close(self) -> None:
+        for shop in self.shops:
+            shop.close()
+
+
+@pytest.fixture
+def counters(template_db: Path, tmp_path: Path, central_url: str) -> Iterator[Counters]:
+    c = Counters(template_db, tmp_path, central_url)
+    yield c
+    c.close()
+
+
+def sync_all(*shops: Shop, rounds: int = 2) -> None:
+    """Every counter syncs, twice over, so each sees what the others pushed."""
+    for _ in range(rounds):
+        for shop in shops:
+            shop.sync.run_once()
+
+
+def server_rows(url: str, table: str) -> dict[str, dict[str, Any]]:
+    with psycopg.connect(url) as conn:
+        return {r[0]: r[1] for r in conn.execute(
+            "SELECT row_id, data FROM sync.rows WHERE table_name = %s AND NOT deleted", (table,))}
+
+
+Snapshot = Callable[[Shop], Any]

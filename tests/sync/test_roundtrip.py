@@ -1,0 +1,45 @@
+"""The basic promises: what one counter writes reaches the others, nothing echoes."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from shopdesk.domain.customer_rules import CustomerInput
+from shopdesk.models import Customer, RepairTicket
+from shopdesk.services.tickets import TicketDeviceIntake, TicketIntake
+from tests.core.repair_helpers import phone_input
+from tests.sync.conftest import Counters, server_rows, sync_all
+
+
+def register(shop, first: str, phone: str, email: str | None = None):  # type: ignore[no-untyped-def]
+    return shop.customers.register(CustomerInput(
+        first_name=first, last_name="Nowak", phone=phone, email=email or "")).customer
+
+
+def test_customer_and_ticket_reach_the_other_counter(counters: Counters) -> None:
+    a, b = counters.new("a"), counters.new("b")
+    ann = register(a, "Ann", "07400 123456")
+    ticket = a.tickets.intake(TicketIntake(ann.id, [TicketDeviceIntake(
+        "Cracked screen", device=phone_input())])).ticket
+    assert a.sync.status().pending > 0
+
+    sync_all(a, b)
+
+    assert a.sync.status().pending == 0
+    assert b.customers.profile(ann.id).summary.code == ann.code
+    assert [h.id for h in b.search("ann nowak")][:1] == [ann.id]
+    assert b.tickets.get(ticket.summary.id).summary.number == ticket.summary.number
+    assert ann.id.hex in server_rows(counters.url, "customers")
+
+
+def test_pulled_rows_do_not_echo_back(counters: Counters) -> None:
+    a, b = counters.new("a"), counters.new("b")
+    for n in range(30):
+        register(a, f"Echo{n}", f"07400 1230{n:02d}")
+    sync_all(a, b)
+    assert b.sync.status().pending == 0
+    b.sync.run_once()
+    assert b.sync.status().pending == 0
+    with b.store.read() as s:
+        assert s.scalar(select(func.count()).select_from(Customer)) == 30
+        assert s.scalar(select(func.count()).select_from(RepairTicket)) == 0
