@@ -142,5 +142,13 @@ PARENT_REFS: tuple[tuple[str, str, str], ...] = (
     ("support_events", "ticket_id", "support_tickets"),
 )
 
-__all__ = ["CUSTOMER_REFS", "OutboxEntry", "PARENT_REFS", "SYNCED", "SYNCED_BY_NAME",
-           "SyncConflict", "SyncState", "SyncedTable"]
+__all__ = [
+    "CUSTOMER_REFS",
+    "PARENT_REFS",
+    "SYNCED",
+    "SYNCED_BY_NAME",
+    "OutboxEntry",
+    "SyncConflict",
+    "SyncState",
+    "SyncedTable",
+]
