@@ -291,7 +291,8 @@ class CustomerService(CustomerLookup):
                 continue
             column = getattr(Customer, field)
             query = select(Customer.id, Customer.code, Customer.first_name,
-                           Customer.last_name).where(column == value)
+                           Customer.last_name).where(column == value,
+                                                     Customer.merged_into.is_(None))
             if exclude is not None:
                 query = query.where(Customer.id != exclude)
             hit = session.execute(query).first()

@@ -280,8 +280,8 @@ class SyncEngine:
             if table == "customers":
                 values.update(derived_columns(defaultdict(lambda: None, values)))
             groups[tuple(values)].append(values)
-        for cols, rows in groups.items():
-            self._upsert(conn, table, spec.pk, list(cols), rows)
+        for column_set, rows in groups.items():
+            self._upsert(conn, table, spec.pk, list(column_set), rows)
         kind = {"customers": "customers", "devices": "devices", "repair_tickets": "tickets",
                 "support_tickets": "support"}.get(table)
         if kind:

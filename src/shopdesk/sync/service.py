@@ -202,7 +202,7 @@ class SyncService:
         with self._store.read() as session:
             conn = session.connection()
             row = conn.execute(text("SELECT * FROM sync_state WHERE one = 1")).mappings().first()
-            counts = dict(conn.execute(text(
+            counts: dict[str, int] = dict(conn.execute(text(
                 "SELECT status, count(*) FROM sync_outbox GROUP BY status")).all())
             conflicts = conn.execute(text(
                 "SELECT count(*) FROM sync_conflicts WHERE status = 'open'")).scalar_one()
