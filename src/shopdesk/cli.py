@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import NoReturn
 from uuid import UUID
 
-from shopdesk import __version__
+from shopdesk import __version__, cli_sync
 from shopdesk.errors import ShopdeskError, ValidationError
 from shopdesk.shop import Shop
 
@@ -124,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD")
     report.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
     _data_dir_option(report)
+
+    cli_sync.add_parsers(sub, _data_dir_option)  # central, sync, conflicts
     return parser
 
 
@@ -434,3 +436,4 @@ COMMANDS: dict[str, Callable[[Shop, argparse.Namespace], int]] = {
     "audit": _audit, "staff": _staff, "search": _search, "devices": _devices,
     "tickets": _tickets, "print": _print, "report": _report,
 }
+COMMANDS.update(cli_sync.commands(ProgressBar))

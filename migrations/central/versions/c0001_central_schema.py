@@ -272,6 +272,14 @@ SQL = [
       ks sync.rows; gs sync.rows; nd jsonb; k text; r record; n int; moved int := 0; pts numeric;
     BEGIN
       IF keep = gone THEN
+        -- Nothing to merge, but the counter already merged on its own (perhaps the
+        -- other way round): touch what it may have moved so its next pull corrects it.
+        UPDATE sync.rows SET updated_by = updated_by
+         WHERE table_name = 'customers' AND row_id IN (m->>'survivor', m->>'loser');
+        FOR r IN SELECT table_name, column_name FROM sync.refs WHERE ref_table = 'customers' LOOP
+          UPDATE sync.rows SET updated_by = updated_by
+           WHERE table_name = r.table_name AND data->>r.column_name IN (m->>'survivor', m->>'loser');
+        END LOOP;
         RETURN jsonb_build_object('status', 'applied', 'survivor', keep, 'notes', 'already merged');
       END IF;
       SELECT * INTO ks FROM sync.rows WHERE table_name = 'customers' AND row_id = keep FOR UPDATE;

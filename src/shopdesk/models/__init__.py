@@ -20,6 +20,7 @@ from shopdesk.models.sync import OutboxEntry, SyncConflict, SyncState
 __all__ = [
     "AuditEntry", "Base", "Customer", "CustomerDocument", "CustomerLoyalty",
     "CustomerPreferences", "Device", "DeviceOwner", "LocalMeta", "OutboxEntry", "RepairTicket",
-    "ServicePart", "ServiceRecord", "Setting", "Staff", "SupportEvent", "SupportTicket", "SyncConflict", "SyncState",
+    "ServicePart", "ServiceRecord", "Setting", "Staff", "SupportEvent", "SupportTicket",
+    "SyncConflict", "SyncState",
     "TicketDevice", "TicketStatusChange",
 ]

@@ -151,7 +151,10 @@ class CustomerService(CustomerLookup):
             before = values_of(row)
             clean = clean_customer(input_of(before).merged(changes), policy,
                                    self._store.clock().date())
-            self.check_unique(session, clean, exclude=customer_id)
+            # Only a number or address being changed is checked: a duplicate that
+            # arrived by sync must not freeze every other edit of either customer.
+            self.check_unique(session, {k: clean[k] for k in ("phone", "email")
+                                        if clean[k] != before[k]}, exclude=customer_id)
             diff = {k: [_jsonable(before[k]), _jsonable(v)]
                     for k, v in clean.items() if before[k] != v}
             if not diff:

@@ -48,6 +48,17 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+def without_login(url: str) -> str:
+    """The URL with no user or password: what a counter may keep in its database."""
+    from urllib.parse import parse_qsl, urlencode
+
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if k not in ("user", "password")], safe="/")
+    return f"{parts.scheme}://{host}{parts.path}" + (f"?{query}" if query else "")
+
+
 def _sqlalchemy_url(url: str) -> str:
     scheme, _, rest = url.partition("://")
     return f"postgresql+psycopg://{rest}" if scheme in {"postgres", "postgresql"} else url

@@ -10,6 +10,7 @@ Any thread.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 KEYRING_SERVICE = "shopdesk-sync"
@@ -31,9 +32,10 @@ def save(account: str, token: str) -> bool:
         return False
 
 
-def load(account: str) -> str | None:
-    if os.environ.get(ENV_TOKEN):
-        return os.environ[ENV_TOKEN]
+def load(account: str, env: str = ENV_TOKEN) -> str | None:
+    """The secret from the environment variable `env` if set, else from the keyring."""
+    if os.environ.get(env):
+        return os.environ[env]
     try:
         import keyring
         from keyring.errors import KeyringError
@@ -51,9 +53,7 @@ def forget(account: str) -> None:
         import keyring
         from keyring.errors import KeyringError, PasswordDeleteError
 
-        try:
+        with contextlib.suppress(PasswordDeleteError, KeyringError, RuntimeError, OSError):
             keyring.delete_password(KEYRING_SERVICE, account)
-        except (PasswordDeleteError, KeyringError, RuntimeError, OSError):
-            pass
     except ImportError:  # pragma: no cover
         pass

@@ -98,7 +98,8 @@ class SyncEngine:
     def check_copy(self, state: dict[str, Any]) -> None:
         if state.get("paused_reason"):
             raise SyncPaused(state["paused_reason"])
-        if state["db_path"] and os.path.normcase(state["db_path"]) != os.path.normcase(self._db_path):
+        here = os.path.normcase(self._db_path)
+        if state["db_path"] and os.path.normcase(state["db_path"]) != here:
             reason = (f"this database was copied or moved from {state['db_path']}; sync is "
                       "paused so the two copies cannot mix their changes. Run `shopdesk "
                       "central join URL --store NAME` to register this copy as a new counter")
@@ -208,6 +209,12 @@ class SyncEngine:
                     "WHERE status = 'pending' AND device_seq > 0"),
                     {"last": state.get("device_last_seq", 0)}).scalar_one()
             page = transport.pull(cursor, self.page_size, int(floor))
+            if int(page.get("min_protocol") or 0) > self.protocol:
+                # Told even with nothing to push: an old counter must not keep
+                # pulling rows it may no longer understand.
+                raise ProtocolError(f"the central server needs a newer shopdesk (sync protocol "
+                                    f"{page['min_protocol']}, this one speaks {self.protocol}); "
+                                    "unsent changes are kept until you upgrade")
             changes = self._apply_page(page)
             result.pulled += len(page["changes"])
             result.changes = result.changes | changes
@@ -318,7 +325,7 @@ def default_transport(state: dict[str, Any]) -> Transport:
         raise Forbidden(f"no sync credential for this counter: it is kept in the OS keyring "
                         f"(account {account}) or in ${credentials.ENV_TOKEN}")
     if state["transport"] == "rest":
-        api_key = os.environ.get("SHOPDESK_SUPABASE_KEY") or credentials.load(
-            f"{account}:apikey") or ""
+        # Its own variable: $SHOPDESK_SYNC_TOKEN must not stand in for the API key.
+        api_key = credentials.load(f"{account}:apikey", env="SHOPDESK_SUPABASE_KEY") or ""
         return RestTransport(state["central_url"], api_key, token)
     return DirectTransport(state["central_url"], state["role_name"], token)

@@ -100,7 +100,7 @@ class SyncRunner:
             delay = self.backoff_cap
         except (Retryable, TransportError) as exc:
             self.failures += 1
-            self.online = False if isinstance(exc, Retryable) else True
+            self.online = not isinstance(exc, Retryable)
             error = str(exc)
             ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (self.failures - 1))
             delay = retry = random.uniform(self.backoff_base, max(self.backoff_base, ceiling))

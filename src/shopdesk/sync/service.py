@@ -73,7 +73,8 @@ class Conflict:
                     f"{self.row_a} and {self.row_b}")
         if self.kind == "field":
             return (f"{self.table}.{self.column} of {self.row_a} was changed on two counters: "
-                    f"kept {self.details.get('kept')!r}, overwrote {self.details.get('overwritten')!r}")
+                    f"kept {self.details.get('kept')!r}, "
+                    f"overwrote {self.details.get('overwritten')!r}")
         return f"{self.kind} on {self.table} {self.row_a}"
 
 
@@ -129,6 +130,15 @@ class SyncService:
         """
         if transport not in ("direct", "rest"):
             raise ValidationError(FieldError("transport", "choice", "must be direct or rest"))
+        if transport == "rest":
+            # The REST URL only reaches the sync functions; registering needs the database.
+            if not url.startswith(("http://", "https://")):
+                raise ValidationError(FieldError("url", "http", "transport rest needs the "
+                                                 "project's https:// URL"))
+            if not admin_url:
+                raise ValidationError(FieldError("admin_url", "required", "transport rest "
+                                                 "registers through the central Postgres: "
+                                                 "give its postgresql:// URL"))
         name = (device_name or f"counter {self._store.node_tag}").strip()
         instance = uuid.uuid4().hex
         tag = self._store.node_tag
@@ -148,7 +158,10 @@ class SyncService:
             if tag != self._store.node_tag:
                 conn.execute(text("UPDATE local_meta SET value = :t WHERE key = 'node_tag'"),
                              {"t": tag})
-            values = {"d": reg.device_id, "n": name, "s": reg.store, "u": url,
+            # The counter logs in as its own role with its token: an admin's
+            # user and password in the URL must not be kept in the database.
+            kept_url = central.without_login(url) if transport == "direct" else url
+            values = {"d": reg.device_id, "n": name, "s": reg.store, "u": kept_url,
                       "r": reg.role_name, "t": transport, "p": str(self._db_path), "i": instance}
             if before is None:
                 conn.execute(text(
@@ -158,6 +171,8 @@ class SyncService:
                     ":r, :t, :p, :i, 0, 0, 0)"), values)
                 queued = self._queue_everything(conn)
             else:
+                if tag != self._store.node_tag:
+                    self._recode(conn, self._store.node_tag, tag)
                 conn.execute(text(
                     "UPDATE sync_state SET capture = 1, device_id = :d, device_name = :n, "
                     "store_name = :s, central_url = :u, role_name = :r, transport = :t, "
@@ -182,6 +197,25 @@ class SyncService:
             conn.execute(text("UPDATE sync_state SET next_seq = next_seq + :n"), {"n": count})
             total += count
         return int(total)
+
+    @staticmethod
+    def _recode(conn: Connection, old: str, new: str) -> None:
+        # A copy numbered its unsent customers and tickets with the original's tag,
+        # so the original may hold the same codes (a UNIQUE clash on every pull):
+        # they take the new tag, in the row and in its queued insert alike.
+        conn.execute(text("UPDATE sync_state SET capture = 0"))
+        for table, column in (("customers", "code"), ("repair_tickets", "number"),
+                              ("support_tickets", "number")):
+            unsent = ("status = 'pending' AND kind = 'row' AND op = 'insert' "
+                      f"AND table_name = '{table}'")
+            conn.execute(text(
+                f"UPDATE {table} SET {column} = replace({column}, :o, :n) WHERE "
+                f"instr({column}, :o) > 0 AND id IN (SELECT row_id FROM sync_outbox "
+                f"WHERE {unsent})"), {"o": f"{old}-", "n": f"{new}-"})
+            conn.execute(text(
+                f"UPDATE sync_outbox SET new_values = json_set(new_values, '$.{column}', "
+                f"(SELECT {column} FROM {table} WHERE id = sync_outbox.row_id)) "
+                f"WHERE {unsent} AND row_id IN (SELECT id FROM {table})"))
 
     @staticmethod
     def _renumber(conn: Connection) -> int:
@@ -226,7 +260,8 @@ class SyncService:
     def conflict(self, conflict_id: str) -> Conflict:
         with self._store.read() as session:
             row = session.connection().execute(text(
-                "SELECT * FROM sync_conflicts WHERE id = :i"), {"i": conflict_id}).mappings().first()
+                "SELECT * FROM sync_conflicts WHERE id = :i"),
+                {"i": conflict_id}).mappings().first()
         if row is None:
             raise NotFound(f"no conflict {conflict_id}")
         return _conflict(row)
@@ -277,7 +312,8 @@ class SyncService:
         `take` names fields copied from the loser, and `loser` becomes a redirect."""
         actor = self._store.require(Permission.MERGE_CUSTOMERS)
         if survivor == loser:
-            raise ValidationError(FieldError("customer", "different", "pick two different customers"))
+            raise ValidationError(FieldError("customer", "different",
+                                             "pick two different customers"))
         with self._store.write() as session:
             conn = session.connection()
             rows = {r["id"]: dict(r) for r in conn.execute(text(
@@ -309,7 +345,8 @@ class SyncService:
                                   {"k": keep["id"], "g": gone["id"]}).rowcount
         conn.execute(text(
             "UPDATE customer_loyalty SET points = points + coalesce((SELECT points FROM "
-            "customer_loyalty WHERE customer_id = :g), 0) WHERE customer_id = :k"), {"k": keep["id"], "g": gone["id"]})
+            "customer_loyalty WHERE customer_id = :g), 0) WHERE customer_id = :k"),
+            {"k": keep["id"], "g": gone["id"]})
         conn.execute(text("UPDATE customer_loyalty SET points = 0 WHERE customer_id = :g"),
                      {"g": gone["id"]})
         fields = [f for f in take if f in keep and f not in
@@ -324,7 +361,8 @@ class SyncService:
                      {"k": keep["id"], "g": gone["id"]})
         conn.execute(text(
             "UPDATE sync_conflicts SET status = 'resolved', resolution = 'merged' "
-            "WHERE status = 'open' AND ((row_a = :k AND row_b = :g) OR (row_a = :g AND row_b = :k))"),
+            "WHERE status = 'open' AND ((row_a = :k AND row_b = :g) "
+            "OR (row_a = :g AND row_b = :k))"),
             {"k": keep["id"], "g": gone["id"]})
         conn.execute(text("UPDATE sync_state SET capture = 1"))
         return moved

@@ -49,10 +49,19 @@ class DirectTransport:
         import psycopg
 
         if self._conn is None or self._conn.closed:
-            extra: dict[str, Any] = {"user": self._role, "password": self._token} if self._role else {}
+            extra: dict[str, Any] = (
+                {"user": self._role, "password": self._token} if self._role else {})
             try:
-                self._conn = psycopg.connect(self._url, connect_timeout=5, **extra)
+                # A call stuck behind a lock or a dead link must fail (and be
+                # retried), not stall the sync thread: bound it on both ends.
+                self._conn = psycopg.connect(
+                    self._url, connect_timeout=5, keepalives=1, keepalives_idle=30,
+                    keepalives_interval=10, keepalives_count=3,
+                    options="-c statement_timeout=60000", **extra)
             except psycopg.OperationalError as exc:
+                if _login_refused(exc):  # a revoked role or a wrong token: retrying cannot help
+                    raise Forbidden(f"the central database refused this counter's login "
+                                    f"(revoked?): {_first_line(exc)}") from None
                 raise Retryable(f"central database unreachable: {_first_line(exc)}") from None
         return self._conn
 
@@ -68,7 +77,8 @@ class DirectTransport:
             raise Forbidden(_first_line(exc)) from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             self.close()
-            raise Retryable(f"connection to the central database lost: {_first_line(exc)}") from None
+            raise Retryable(
+                f"connection to the central database lost: {_first_line(exc)}") from None
         except (errors.SerializationFailure, errors.DeadlockDetected, errors.LockNotAvailable,
                 errors.QueryCanceled, errors.AdminShutdown) as exc:
             self.close()
@@ -119,16 +129,22 @@ class RestTransport:
             raise Retryable(f"central server unreachable: {type(exc).__name__}") from None
         if reply.status_code in (408, 429) or reply.status_code >= 500:
             raise Retryable(f"central server answered {reply.status_code}; will retry")
-        if reply.status_code in (401, 403):
-            raise Forbidden(f"central server refused this terminal ({reply.status_code}): "
-                            f"{_message(reply)}")
+        if reply.status_code == 401:
+            raise Forbidden(f"central server refused the API key (401): {_message(reply)}; "
+                            "check the project's anon key given at join or in "
+                            "$SHOPDESK_SUPABASE_KEY")
+        if reply.status_code == 403:
+            raise Forbidden(f"central server refused this terminal (403): {_message(reply)}")
         if reply.status_code >= 400:
             raise ProtocolError(f"central server refused the call ({reply.status_code}): "
                                 f"{_message(reply)}")
         try:
-            return dict(reply.json())
+            answer = reply.json()
         except ValueError:
-            raise Retryable("central server sent an incomplete answer; will retry") from None
+            answer = None
+        if not isinstance(answer, dict):  # a proxy's error page, a cut-off or empty body
+            raise Retryable("central server sent an incomplete answer; will retry")
+        return answer
 
     def hello(self) -> dict[str, Any]:
         return self._call("shopdesk_hello", {"p_token": self._token})
@@ -144,6 +160,12 @@ class RestTransport:
         self._http.close()
 
 
+def _login_refused(exc: BaseException) -> bool:
+    text = str(exc)
+    return (getattr(exc, "sqlstate", None) in ("28000", "28P01")
+            or "is not permitted to log in" in text or "password authentication failed" in text)
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -152,6 +174,6 @@ def _first_line(exc: BaseException) -> str:
 def _message(reply: Any) -> str:
     try:
         body = reply.json()
-        return str(body.get("message") or body)
+        return str(body.get("message") or body) if isinstance(body, dict) else str(body)
     except ValueError:
         return reply.text[:200]
