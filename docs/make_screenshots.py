@@ -6,7 +6,10 @@ Builds a throw-away shop in a temporary directory (an owner, generated
 customers from several countries, one customer with verification and
 documents) and saves `widget.grab()` of each screen. The suggestions popup is
 a separate top-level window, so its grab is painted onto the window's grab
-where it appears on screen.
+where it appears on screen. The sync screens need a central Postgres: the one
+at $SHOPDESK_TEST_PG_URL, else a throw-away `pgserver` (a test extra); without
+either they are skipped. Sync credentials go to an in-memory keyring, never the
+real one.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from shopdesk.services.tickets import PickupWork, TicketDeviceIntake, TicketInta
 from shopdesk.shop import Shop
 from shopdesk.ui.app import application, build_main_window
 from shopdesk.ui.dialogs import OwnerSetupDialog, SignInDialog
+from shopdesk.ui.main_window import MainWindow
 from shopdesk.ui.style import STYLE
 
 SIZE = (1100, 700)
@@ -192,6 +196,124 @@ def seed_support(shop: Shop, clock: DemoClock, ana: UUID, repairs: dict[str, UUI
             support.escalate(saved, "supervisor", "Needs the card terminal log")
     clock.offset = timedelta(0)
     return complaint
+
+
+def central_database(tmp: Path) -> str | None:
+    """A fresh central database with the shopdesk schema, or None (no Postgres here)."""
+    import uuid
+
+    import psycopg
+
+    from shopdesk.sync import central
+
+    admin = os.environ.get("SHOPDESK_TEST_PG_URL")
+    if not admin:
+        try:
+            import pgserver
+        except ImportError:
+            print("skipping the sync screens: no $SHOPDESK_TEST_PG_URL and no pgserver")
+            return None
+        admin = pgserver.get_server(tmp / "pg", cleanup_mode="stop").get_uri()
+    name = f"shopdesk_shots_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, query = admin.partition("?")
+    url = f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
+    central.setup(url)
+    return url
+
+
+def memory_keyring() -> None:
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class MemoryKeyring(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.secrets: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.secrets.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.secrets[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.secrets.pop((service, username), None)
+
+    keyring.set_keyring(MemoryKeyring())
+
+
+def sync_screens(shop: Shop, ana: UUID, tmp: Path, out: Path) -> None:
+    """Status bar offline and online, the sync panel, the merge screen, the profile banner."""
+    from sqlalchemy import text
+
+    from shopdesk.sync.engine import default_transport
+    from shopdesk.sync.transport import DirectTransport
+
+    url = central_database(tmp)
+    if url is None:
+        return
+    memory_keyring()
+    shop.sync.join(url, "Leeds – Briggate", "Front desk")
+    other = Shop.open(tmp / "back-office")
+    other.staff.create_owner("li", "Li Wei", "manager-pass")
+    other.sign_in("li", "manager-pass")
+    other.sync.join(url, "Leeds – Briggate", "Back office")
+    twin = other.customers.register(CustomerInput(
+        first_name="Ana", last_name="Lopez", phone="0034 612 345 678",
+        email="ana.lopez.garcia@example.com", city="Leeds", postcode="LS2 7EY",
+        channel="phone_call")).customer.id
+    other.tickets.intake(TicketIntake(twin, [TicketDeviceIntake(
+        "Battery swells", device=DeviceInput(make="Samsung", model="Galaxy S22",
+                                             imei=imei("35291612777777")))]))
+    other.sync.run_once()
+
+    # The network is down: changes wait, and the counter says so.
+    shop.sync.transport_factory = lambda state: DirectTransport(
+        "postgresql://127.0.0.1:9/shopdesk", state["role_name"], "offline")
+    window = build_main_window(shop)
+    window.resize(*SIZE)
+    window.show()
+    corner = window.sync_ui.status
+    wait_until(lambda: corner.text.startswith("Offline"), 15000)
+    save(window.statusBar(), out, "status-offline.png")
+
+    # Back online: a round pushes everything, pulls the twin and the duplicate report.
+    with shop.store.write() as session:  # an older client's bug: a change the server refuses
+        session.connection().execute(text(
+            "UPDATE customers SET first_name = '' WHERE id = (SELECT id FROM customers "
+            "WHERE id != :a ORDER BY code LIMIT 1 OFFSET 7)"), {"a": ana.hex})
+    shop.sync.transport_factory = default_transport
+    window.sync_ui.sync_now()
+    wait_until(lambda: corner.text.startswith("Online") and corner.badge.text() == "2", 30000)
+    other.sync.run_once()
+    save(window.statusBar(), out, "status-online.png")
+
+    panel = window.sync_ui.open_panel()
+    wait_until(lambda: panel.conflicts.topLevelItemCount() == 1
+               and panel.rejected.topLevelItemCount() == 1)
+    save(panel, out, "sync-panel.png")
+    panel.review()
+    dialog = window.sync_ui.merge_dialog
+    assert dialog is not None
+    wait_until(lambda: dialog.sides is not None)
+    save(dialog, out, "merge-customers.png")
+    dialog.reject()
+    panel.close()
+
+    window.open_customer(ana)
+    wait_until(lambda: window.profile.sync_banner.isVisible())
+    save(window, out, "customer-profile-duplicate.png")
+    close(window)
+    other.close()
+
+
+def close(window: MainWindow) -> None:
+    window.shutdown()
+    window.close()
 
 
 def main(target: str) -> int:
@@ -369,8 +491,8 @@ def main(target: str) -> int:
         admin.table.selectRow(1)
         save(admin, out, "staff-admin.png")
         admin.close()
-        window.shutdown()
-        window.close()
+        close(window)
+        sync_screens(shop, ana.id, Path(tmp), out)
         shop.close()
     app.processEvents()
     return 0

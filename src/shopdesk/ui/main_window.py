@@ -3,13 +3,15 @@
 Keyboard: the search box has focus at start; Ctrl+N registers, Ctrl+F goes to
 the search page (on it, Ctrl+F opens and focuses the filter bar, and closes it
 from inside), Ctrl+T starts a repair ticket (for the customer on screen, if
-any), Ctrl+B shows the ticket board, Ctrl+Shift+S the open support tickets, Esc
+any), Ctrl+B shows the ticket board, Ctrl+Shift+S the open support tickets,
+Ctrl+Shift+Y the sync panel, F9 syncs now, Esc
 goes back to the previous page (the search page at the end). Enter on a scanned
 IMEI, serial, repair or support ticket number in the search box opens that
 device's history or that ticket. The window emits `ready` once
 its first result list has arrived (a benchmark measures cold start to that
 signal); then the search engine's word index is built on the read pool so the
-first keystroke is answered at once.
+first keystroke is answered at once, and the sync thread starts (when this
+counter joined a store).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from shopdesk.ui.style import STYLE
 from shopdesk.ui.support_dialogs import NewSupportDialog
 from shopdesk.ui.support_list import SupportListPage
 from shopdesk.ui.support_ticket import SupportTicketPage
+from shopdesk.ui.sync_controls import SyncControls
 from shopdesk.ui.taskman import TaskManager
 from shopdesk.ui.ticket_board import TicketBoard
 from shopdesk.ui.ticket_detail import TicketDetailPage
@@ -114,6 +117,13 @@ class MainWindow(QMainWindow):
         self.ops.bus.ops_did_execute.connect(self._on_changes)
         self._build_menus()
         self._build_status()
+        self.sync_ui = SyncControls(shop, self.ops, self, self.shop_menu, region,
+                                   before=self.sign_out_action)
+        self.sync_ui.bridge.conflicts_changed.connect(self.profile.reload)
+        self.profile.open_customer.connect(self.open_customer)
+        self.profile.review_duplicate.connect(
+            lambda here, other, conflict: self.sync_ui.open_merge(
+                here, other, conflict, self.open_customer))
         esc = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         esc.setContext(Qt.ShortcutContext.WindowShortcut)
         esc.activated.connect(self.go_back)
@@ -155,7 +165,7 @@ class MainWindow(QMainWindow):
         repairs.addAction(self.board_action)
         repairs.addSeparator()
         repairs.addAction(self.support_action)
-        admin = bar.addMenu("&Shop")
+        admin = self.shop_menu = bar.addMenu("&Shop")
         self.staff_action = QAction("&Staff…", self)
         self.staff_action.triggered.connect(self.open_staff_admin)
         self.sign_out_action = QAction("Sign &out", self)
@@ -208,6 +218,7 @@ class MainWindow(QMainWindow):
             self.is_ready = True
             self.ready.emit()
             self.warm_search()
+            self.sync_ui.start()
 
     def warm_search(self) -> None:
         """Build the word index on the read pool; the GUI thread never waits for it."""
@@ -365,7 +376,8 @@ class MainWindow(QMainWindow):
         self.close()
 
     def shutdown(self) -> None:
-        """Stop the worker threads (idempotent)."""
+        """Stop the sync thread and the worker threads (idempotent)."""
+        self.sync_ui.stop()
         self.ops.shutdown(wait=True)
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -2,6 +2,9 @@
 
 Opening a profile goes through `customers.open_profile` (a write: it records who
 looked); later refreshes after a change use `customers.profile` (no audit).
+Opening a customer who was merged into another opens the one kept instead; a
+banner on top names possible duplicates (Review) or, for a customer merged
+while on screen, the customer it was merged into (Open).
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from shopdesk.changes import Changes
 from shopdesk.domain.permissions import Permission, allowed
 from shopdesk.services.customer_views import CustomerProfile
 from shopdesk.shop import Shop
+from shopdesk.sync.merge_views import redirect_of
 from shopdesk.ui import fmt
 from shopdesk.ui.dialogs import IdCheckDialog, ReasonDialog
+from shopdesk.ui.merge_banner import SyncBanner
 from shopdesk.ui.profile_tabs import AuditTab, DocumentsTab
 from shopdesk.ui.repair_tabs import DevicesTab, ServicesTab, SupportTab, TicketsTab
 from shopdesk.ui.taskman import TaskManager
@@ -68,7 +73,8 @@ class ProfilePage(QWidget):
     Signals: `loaded(CustomerProfile)` whenever the page shows fresh data,
     `edit_requested(CustomerProfile)` for the Edit button; from the repair tabs
     `open_device(UUID)`, `open_ticket(UUID)` and `new_ticket(customer UUID)`; from the
-    Support tab `open_support(UUID)` and `new_support(customer UUID)`.
+    Support tab `open_support(UUID)` and `new_support(customer UUID)`; from the sync
+    banner `open_customer(UUID)` and `review_duplicate(UUID, other UUID, conflict id)`.
     """
 
     loaded = Signal(object)
@@ -78,6 +84,8 @@ class ProfilePage(QWidget):
     new_ticket = Signal(object)  # customer id
     open_support = Signal(object)  # support ticket id
     new_support = Signal(object)  # customer id
+    open_customer = Signal(object)  # customer id
+    review_duplicate = Signal(object, object, str)
 
     def __init__(self, shop: Shop, ops: TaskManager, region: str,
                  parent: QWidget | None = None) -> None:
@@ -183,6 +191,10 @@ class ProfilePage(QWidget):
         column = QVBoxLayout(content)
         column.setContentsMargins(16, 14, 16, 14)
         column.setSpacing(12)
+        self.sync_banner = SyncBanner(shop, ops)
+        self.sync_banner.open_customer.connect(self.open_customer)
+        self.sync_banner.review.connect(self.review_duplicate)
+        column.addWidget(self.sync_banner)
         column.addWidget(header)
         column.addLayout(middle)
         column.addWidget(self.notes_card)
@@ -192,13 +204,29 @@ class ProfilePage(QWidget):
 
     # -- loading -----------------------------------------------------------------
     def show_customer(self, customer_id: UUID) -> None:
-        """Open `customer_id`, recording a 'view' in the audit trail."""
+        """Open `customer_id` (or, if it was merged away, the customer kept),
+        recording a 'view' in the audit trail."""
         self.customer_id = customer_id
+        self._load_tabs(customer_id)
+        customers, store = self.shop.customers, self.shop.store
+
+        def job() -> tuple[UUID, CustomerProfile]:
+            shown = redirect_of(store, customer_id) or customer_id
+            return shown, customers.open_profile(shown)
+
+        self.ops.write(self, job, lambda found: self._opened(customer_id, *found))
+
+    def _load_tabs(self, customer_id: UUID) -> None:
         for tab in (self.devices, self.tickets, self.services, self.support):
             tab.load(customer_id)
-        customers = self.shop.customers
-        self.ops.write(self, lambda: customers.open_profile(customer_id),
-                       lambda profile: self._render(customer_id, profile))
+
+    def _opened(self, asked: UUID, shown: UUID, profile: CustomerProfile) -> None:
+        if asked != self.customer_id:
+            return  # another customer was opened meanwhile
+        if shown != asked:
+            self.customer_id = shown
+            self._load_tabs(shown)
+        self._render(shown, profile)
 
     def reload(self) -> None:
         if self.customer_id is None:
@@ -267,6 +295,7 @@ class ProfilePage(QWidget):
         self.documents.set_documents(customer_id, p.documents)
         self.documents.attach_button.setEnabled(self._allowed(Permission.ATTACH_DOCUMENTS))
         self._load_audit(customer_id)
+        self.sync_banner.load(customer_id)
         self.loaded.emit(p)
 
     def _render_verification(self, p: CustomerProfile) -> None:
