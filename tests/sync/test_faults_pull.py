@@ -258,8 +258,8 @@ def test_pull_cut_between_pages_resumes_from_its_cursor(counters: Counters) -> N
 NOW = Clock().now  # the test clocks' "correct" time
 
 
-def edit_race(a: Shop, b: Shop, clocks: tuple[Clock, Clock], skew: tuple[datetime, datetime],
-              first: str, n: int) -> tuple[Any, ...]:
+def edit_race(url: str, a: Shop, b: Shop, clocks: tuple[Clock, Clock],
+              skew: tuple[datetime, datetime], first: str, n: int) -> tuple[Any, ...]:
     """A and B edit the same customer's notes offline (clocks set to `skew`) and each
     registers a customer; `first` syncs first. The outcome, in terms of A and B."""
     for clock in clocks:
@@ -273,7 +273,7 @@ def edit_race(a: Shop, b: Shop, clocks: tuple[Clock, Clock], skew: tuple[datetim
     order = (a, b) if first == "A" else (b, a)
     sync_all(*order, rounds=1)
     sync_all(a, b)
-    server = server_rows(a.sync.engine.state()["central_url"], "customers")
+    server = server_rows(url, "customers")
     label = {"from A": "A", "from B": "B"}
     seen = [field_conflicts(s, cust.id, "notes") for s in (a, b)]
     return (label[server[cust.id.hex]["notes"]],
@@ -297,8 +297,8 @@ def test_clock_skew_changes_no_outcome(counters: Counters) -> None:
     for n, (clock_name, skew) in enumerate([("correct", None), ("skewed", skewed)]):
         for m, first in enumerate("AB"):
             real = (NOW + timedelta(minutes=10 * n + m),) * 2
-            outcomes[clock_name, first] = edit_race(a, b, clocks, skew or real, first,
-                                                    2 * n + m)
+            outcomes[clock_name, first] = edit_race(counters.url, a, b, clocks, skew or real,
+                                                    first, 2 * n + m)
     for first, later in (("A", "B"), ("B", "A")):
         expected = (later, (later, later), (((later, first),),) * 2, True, True, 0)
         assert outcomes["correct", first] == expected
