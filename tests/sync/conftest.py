@@ -13,36 +13,17 @@ from typing import Any
 import keyring
 import psycopg
 import pytest
-from keyring.backend import KeyringBackend
 
 from shopdesk.shop import Shop
-from shopdesk.sync import central
+from shopdesk.sync import central, credentials
 from tests.conftest import OWNER_SECRET, Clock, fresh_root
 
 
-class MemoryKeyring(KeyringBackend):
-    """A real keyring backend (keyring's plugin API) that keeps secrets in memory."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.secrets.pop((service, username), None)
-
-
 @pytest.fixture(autouse=True)
-def memory_keyring() -> Iterator[MemoryKeyring]:
+def memory_keyring() -> Iterator[Any]:
+    """Credentials in memory (`.secrets`), never in the developer's OS keyring."""
     previous = keyring.get_keyring()
-    ring = MemoryKeyring()
+    ring = credentials.memory_keyring()
     keyring.set_keyring(ring)
     yield ring
     keyring.set_keyring(previous)

@@ -17,7 +17,7 @@ from shopdesk.shop import Shop
 from shopdesk.sync import central
 from shopdesk.sync.engine import default_transport
 from shopdesk.sync.transport import Retryable
-from tests.sync.conftest import Counters, MemoryKeyring, _with_db, server_rows, sync_all
+from tests.sync.conftest import Counters, _with_db, server_rows, sync_all
 from tests.sync.fault_tools import (
     FaultyTransport,
     diff,
@@ -51,7 +51,7 @@ def _assert_matches_server(url: str, *shops: Shop) -> None:
 
 
 def test_killed_after_local_commit_before_push(counters: Counters,
-                                               memory_keyring: MemoryKeyring) -> None:
+                                               memory_keyring: Any) -> None:
     """Fault: the app process saves a customer and a ticket, then dies (os._exit)
     before any push. Must hold: the outbox survived with the changes; the next round
     pushes them once: one customer and one ticket on the server, one ledger entry per
@@ -79,7 +79,7 @@ def test_killed_after_local_commit_before_push(counters: Counters,
 
 
 def test_killed_after_push_before_ack(counters: Counters,
-                                      memory_keyring: MemoryKeyring) -> None:
+                                      memory_keyring: Any) -> None:
     """Fault: a child process runs the round and dies right after the server committed
     the push, before the answer is recorded locally (crash point
     after_push_before_ack). Must hold: exit status 70; the local outbox still holds
@@ -110,7 +110,7 @@ def test_killed_after_push_before_ack(counters: Counters,
 
 
 def test_killed_mid_pull_before_commit(counters: Counters,
-                                       memory_keyring: MemoryKeyring) -> None:
+                                       memory_keyring: Any) -> None:
     """Fault: a child process pulls with small pages and dies while applying a page,
     before its local commit (crash point mid_pull_before_commit). Must hold: exit
     status 70; the cursor and the local tables are as they were; the next pull

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from typing import Any
 
 KEYRING_SERVICE = "shopdesk-sync"
 ENV_TOKEN = "SHOPDESK_SYNC_TOKEN"
@@ -57,3 +58,30 @@ def forget(account: str) -> None:
             keyring.delete_password(KEYRING_SERVICE, account)
     except ImportError:  # pragma: no cover
         pass
+
+
+def memory_keyring() -> Any:
+    """A keyring backend that keeps secrets in this process only.
+
+    For tools that must never touch the OS keyring: the tests, the screenshot
+    script and the benchmarks. Install it with ``keyring.set_keyring(...)``.
+    """
+    from keyring.backend import KeyringBackend
+
+    class MemoryKeyring(KeyringBackend):
+        priority = 1
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.secrets: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.secrets.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.secrets[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.secrets.pop((service, username), None)
+
+    return MemoryKeyring()
