@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, event, text
 
 from shopdesk.changes import Changes
 from shopdesk.db.engine import make_engine
@@ -74,13 +74,18 @@ def crash_point(name: str) -> None:
 class SyncEngine:
     def __init__(self, store: Store, db_path: Any,
                  transport_factory: Callable[[dict[str, Any]], Transport] | None = None,
-                 *, page_size: int = 2000, push_batch: int = 200,
+                 *, page_size: int = 10000, push_batch: int = 200,
                  protocol: int = PROTOCOL) -> None:
         self._store = store
         self._db_path = str(db_path)
         # Its own connection, foreign keys off: see make_engine.
-        self._engine = make_engine(db_path, foreign_keys=False).execution_options(
-            sqlite_immediate=True)
+        base = make_engine(db_path, foreign_keys=False)
+        event.listen(base, "connect", _bulk_pragmas)
+        self._engine = base.execution_options(sqlite_immediate=True)
+        # A page is one local transaction. A first sync inserts rows with random ids
+        # into several indexes, so each commit rewrites most of their leaf pages:
+        # 10k rows a commit instead of 2k made the first sync of 600k rows ~1.5x
+        # faster (5k: 67 s, 10k: 61 s, 20k: 58 s but +65 MB; the server caps at 20k).
         self._factory = transport_factory or default_transport
         self.page_size, self.push_batch, self.protocol = page_size, push_batch, protocol
         self._round = threading.Lock()
@@ -202,6 +207,7 @@ class SyncEngine:
                   progress: Progress | None) -> None:
         state = self.state() or {}
         start = cursor = int(state["pull_cursor"])
+        pulled: list[Changes] = []
         while True:
             with self._engine.connect() as conn:
                 floor = conn.execute(text(
@@ -217,13 +223,14 @@ class SyncEngine:
                                     "unsent changes are kept until you upgrade")
             changes = self._apply_page(page)
             result.pulled += len(page["changes"])
-            result.changes = result.changes | changes
+            pulled.append(changes)  # united once at the end: per page it grew quadratically
             cursor = int(page["next_cursor"])
             if progress is not None:
                 progress(cursor - start, max(int(page["server_seq"]) - start, cursor - start))
             if not changes.empty:
                 self._store.publish(changes)
             if not page["has_more"]:
+                result.changes = _union([result.changes, *pulled])
                 return
 
     def _apply_page(self, page: dict[str, Any]) -> Changes:
@@ -270,7 +277,7 @@ class SyncEngine:
             cols = ["id", "kind", "table_name", "row_a", "row_b", "column_name", "details",
                     "status", "resolution", "created_at", "resolved_at"]
             self._upsert(conn, "sync_conflicts", "id", cols,
-                         [{c: d.get(c) for c in cols} for _, _, d in items])
+                         [tuple(d.get(c) for c in cols) for _, _, d in items])
             return
         spec = SYNCED_BY_NAME.get(table)
         if spec is None:
@@ -278,15 +285,21 @@ class SyncEngine:
         gone = [{"id": r} for r, deleted, _ in items if deleted]
         if gone:
             conn.execute(text(f"DELETE FROM {table} WHERE {spec.pk} = :id"), gone)
-        known = self._local_columns(conn, table)
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        known = tuple(self._local_columns(conn, table))
+        every = frozenset(known)
+        groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
         for _row_id, deleted, data in items:
             if deleted:
                 continue
-            values = {c: data[c] for c in known if c in data}  # unknown columns: schema skew
+            # Schema skew: a newer counter's unknown columns are left out, and a row
+            # without some of ours writes only the columns it has.
+            have = known if every <= data.keys() else tuple(c for c in known if c in data)
             if table == "customers":
+                values = {c: data[c] for c in have}
                 values.update(derived_columns(defaultdict(lambda: None, values)))
-            groups[tuple(values)].append(values)
+                groups[tuple(values)].append(tuple(values.values()))
+            else:
+                groups[have].append(tuple(map(data.__getitem__, have)))
         for column_set, rows in groups.items():
             self._upsert(conn, table, spec.pk, list(column_set), rows)
         kind = {"customers": "customers", "devices": "devices", "repair_tickets": "tickets",
@@ -298,14 +311,35 @@ class SyncEngine:
 
     @staticmethod
     def _upsert(conn: Connection, table: str, pk: str, cols: list[str],
-                rows: list[dict[str, Any]]) -> None:
+                rows: list[tuple[Any, ...]]) -> None:
+        """Insert or update `rows` (values in `cols` order) in one executemany."""
         if not rows:
             return
         updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != pk)
         sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
-               f"({', '.join(':' + c for c in cols)}) ON CONFLICT({pk}) DO "
+               f"({', '.join('?' for _ in cols)}) ON CONFLICT({pk}) DO "
                + (f"UPDATE SET {updates}" if updates else "NOTHING"))
-        conn.execute(text(sql), rows)
+        # Straight to sqlite3's executemany: SQLAlchemy's per-row parameter
+        # handling for text() cost a third as much as the inserts themselves.
+        conn.exec_driver_sql(sql, rows)
+
+
+def _bulk_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # 32 MB of page cache (SQLite's default is 2 MB) for this connection only:
+    # a first sync's index pages stay in memory instead of being re-read and
+    # spilled (600k rows: 70 s -> 61 s; 64 or 128 MB gained nothing more).
+    dbapi_conn.execute("PRAGMA cache_size = -32768")
+
+
+def _union(parts: list[Changes]) -> Changes:
+    """All `parts` in one Changes, in one pass (`|` copies the sets each time)."""
+    return Changes(
+        customers=frozenset().union(*(p.customers for p in parts)),
+        staff=any(p.staff for p in parts), settings=any(p.settings for p in parts),
+        documents=frozenset().union(*(p.documents for p in parts)),
+        devices=frozenset().union(*(p.devices for p in parts)),
+        tickets=frozenset().union(*(p.tickets for p in parts)),
+        support=frozenset().union(*(p.support for p in parts)))
 
 
 def _mutation(row: Any) -> dict[str, Any]:
