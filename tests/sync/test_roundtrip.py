@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import func, select
 
 from shopdesk.domain.customer_rules import CustomerInput
@@ -43,3 +45,31 @@ def test_pulled_rows_do_not_echo_back(counters: Counters) -> None:
     with b.store.read() as s:
         assert s.scalar(select(func.count()).select_from(Customer)) == 30
         assert s.scalar(select(func.count()).select_from(RepairTicket)) == 0
+
+
+def test_one_connection_serves_many_rounds(counters: Counters) -> None:
+    """The runner pulls every second: rounds reuse the counter's connection instead of
+    logging in again each time (a TLS handshake to a hosted database costs more than
+    an idle pull)."""
+    import psycopg
+
+    a = counters.new("a")
+    role = a.sync.engine.state()["role_name"]  # type: ignore[index]
+
+    def backends() -> set[int]:
+        with psycopg.connect(counters.url) as admin:
+            return {r[0] for r in admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE usename = %s", (role,))}
+
+    a.sync.run_once()
+    first = backends()
+    for n in range(3):
+        register(a, f"Round{n}", f"07400 1231{n:02d}")
+        a.sync.run_once()
+    assert len(first) == 1 and backends() == first
+    a.close()
+    # The server notices the closed socket a moment later: poll, bounded.
+    deadline = time.monotonic() + 5
+    while backends() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert backends() == set()

@@ -31,6 +31,7 @@ from shopdesk.services.customers import derived_columns
 from shopdesk.services.store import Store
 from shopdesk.sync import central, credentials
 from shopdesk.sync.engine import Progress, RoundResult, SyncEngine, default_transport
+from shopdesk.sync.transport import Forbidden, Transport
 
 
 @dataclass(frozen=True)
@@ -103,20 +104,42 @@ class SyncService:
         self._store, self._db_path, self._audit = store, db_path, audit
         self._engine: SyncEngine | None = None
         self.transport_factory = default_transport
+        self._kept: tuple[tuple[Any, ...], Transport] | None = None
 
     @property
     def engine(self) -> SyncEngine:
         if self._engine is None:
-            self._engine = SyncEngine(self._store, self._db_path,
-                                      lambda state: self.transport_factory(state))
+            self._engine = SyncEngine(self._store, self._db_path, self._transport)
         return self._engine
 
+    def _transport(self, state: dict[str, Any]) -> Transport:
+        """The transport for a round. The default one stays open between rounds:
+        the runner pulls every second, and a new TLS connection to a Supabase
+        database each time would cost more than the pull itself."""
+        if self.transport_factory is not default_transport:
+            return self.transport_factory(state)  # tests' fault-injecting factories
+        key = (state["device_id"], state["central_url"], state["role_name"], state["transport"])
+        if self._kept is None or self._kept[0] != key:
+            self._close_kept()
+            self._kept = (key, default_transport(state))
+        return _KeptOpen(self._kept[1])
+
+    def _close_kept(self) -> None:
+        if self._kept is not None:
+            self._kept[1].close()
+            self._kept = None
+
     def close(self) -> None:
+        self._close_kept()
         if self._engine is not None:
             self._engine.close()
 
     def run_once(self, progress: Progress | None = None) -> RoundResult:
-        return self.engine.run_once(progress)
+        try:
+            return self.engine.run_once(progress)
+        except Forbidden:
+            self._close_kept()  # a new credential (after a join) needs a new login
+            raise
 
     # -- joining ---------------------------------------------------------------
     def join(self, url: str, store_name: str, device_name: str | None = None, *,
@@ -377,6 +400,26 @@ class SyncService:
             "INSERT INTO sync_outbox (device_seq, mutation_id, kind, new_values, status, attempts) "
             "VALUES ((SELECT next_seq FROM sync_state), :m, :k, :v, 'pending', 0)"),
             {"m": uuid.uuid4().hex, "k": kind, "v": json.dumps(payload)})
+
+
+class _KeptOpen:
+    """A kept transport lent to one round: the round's close() leaves it open.
+    (A direct connection that failed has already closed itself and reconnects.)"""
+
+    def __init__(self, inner: Transport) -> None:
+        self._inner = inner
+
+    def hello(self) -> dict[str, Any]:
+        return self._inner.hello()
+
+    def push(self, batch: dict[str, Any]) -> dict[str, Any]:
+        return self._inner.push(batch)
+
+    def pull(self, cursor: int, limit: int, ack_floor: int) -> dict[str, Any]:
+        return self._inner.pull(cursor, limit, ack_floor)
+
+    def close(self) -> None:
+        pass
 
 
 def _conflict(row: Any) -> Conflict:
