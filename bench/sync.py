@@ -44,7 +44,6 @@ from typing import Any
 
 import keyring
 import psycopg
-from keyring.backend import KeyringBackend
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -54,25 +53,6 @@ OWNER, SECRET = "owner", "bench-pass-1"
 STORE = "Bench High St"
 KILLED_EXIT = 70
 SEED_VERSION = b"2"  # bump when documents() changes what is loaded
-
-
-class MemoryKeyring(KeyringBackend):
-    """Keeps each counter's credential in memory (the bench has no OS keyring)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.secrets.pop((service, username), None)
 
 
 # -- Postgres -------------------------------------------------------------------------------
@@ -518,7 +498,10 @@ def main() -> None:
         return
     if args.quick:
         args.customers, args.tickets = 10_000, 30_000
-    keyring.set_keyring(MemoryKeyring())
+    from shopdesk.sync import credentials
+
+    # Each counter's credential in memory: the bench never touches the OS keyring.
+    keyring.set_keyring(credentials.memory_keyring())
     os.environ.pop("SHOPDESK_SYNC_TOKEN", None)  # each counter uses its own credential
     OUT.mkdir(parents=True, exist_ok=True)
     rows = 3 * args.customers + args.tickets  # + preferences and loyalty rows
