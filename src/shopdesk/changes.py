@@ -19,16 +19,24 @@ class Changes:
     devices: frozenset[UUID] = field(default_factory=frozenset)
     tickets: frozenset[UUID] = field(default_factory=frozenset)  # repair ticket ids
     support: frozenset[UUID] = field(default_factory=frozenset)  # support ticket ids
+    # Applied by sync from another counter (not a write made here): listeners
+    # that react to local writes, such as the sync nudge, skip these.
+    remote: bool = False
 
     def __or__(self, other: Changes) -> Changes:
+        return Changes.union([self, other])
+
+    @staticmethod
+    def union(parts: list[Changes]) -> Changes:
+        """All `parts` in one, in one pass (chaining `|` copies the sets each time)."""
         return Changes(
-            customers=self.customers | other.customers,
-            staff=self.staff or other.staff,
-            settings=self.settings or other.settings,
-            documents=self.documents | other.documents,
-            devices=self.devices | other.devices,
-            tickets=self.tickets | other.tickets,
-            support=self.support | other.support,
+            customers=frozenset().union(*(p.customers for p in parts)),
+            staff=any(p.staff for p in parts), settings=any(p.settings for p in parts),
+            documents=frozenset().union(*(p.documents for p in parts)),
+            devices=frozenset().union(*(p.devices for p in parts)),
+            tickets=frozenset().union(*(p.tickets for p in parts)),
+            support=frozenset().union(*(p.support for p in parts)),
+            remote=bool(parts) and all(p.remote for p in parts),
         )
 
     @property

@@ -30,7 +30,7 @@ from shopdesk.shop import Shop
 from shopdesk.sync import central, credentials
 from shopdesk.sync.engine import Progress, SyncPaused
 from shopdesk.sync.service import Conflict
-from shopdesk.sync.transport import Forbidden, Retryable, TransportError
+from shopdesk.sync.transport import Forbidden, Retryable, TransportError, first_line
 
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 4
@@ -136,18 +136,11 @@ def _on_central(call: Callable[[], T]) -> T:
 
     try:
         return call()
-    except psycopg.Error as exc:
-        raise ShopdeskError(f"the central database refused: {_first_line(exc)}") from None
-    except SQLAlchemyError as exc:
-        raise ShopdeskError(f"the central database refused: {_first_line(exc)}") from None
+    except (psycopg.Error, SQLAlchemyError) as exc:
+        raise ShopdeskError(f"the central database refused: {first_line(exc)}") from None
     except CommandError as exc:
         raise ShopdeskError(f"cannot upgrade the central schema (is it from a newer "
-                            f"shopdesk?): {_first_line(exc)}") from None
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+                            f"shopdesk?): {first_line(exc)}") from None
 
 
 # -- central -------------------------------------------------------------------
@@ -334,7 +327,7 @@ def _list(shop: Shop, args: argparse.Namespace) -> int:
     for c in found:
         state = "" if c.status == "open" else f" [{c.status}: {c.resolution}]"
         print(f"{c.id}  {c.kind:<17} {c.summary}{state}")
-        if c.table == "customers" and c.kind.startswith("duplicate_"):
+        if c.duplicate_customers:
             print(f"    a: {_customer_line(shop, c.row_a)}")
             print(f"    b: {_customer_line(shop, c.row_b)}")
     print(f"{len(found)} {'' if args.all else 'open '}conflicts", file=sys.stderr)
@@ -348,7 +341,7 @@ def _resolve(shop: Shop, args: argparse.Namespace) -> int:
         print(f"conflict {done.id} resolved: {done.resolution}; the other counters hear "
               "of it at the next sync")
         return 0
-    if conflict.table != "customers" or not conflict.kind.startswith("duplicate_"):
+    if not conflict.duplicate_customers:
         raise _Usage(f"--merge-into: only a duplicate customer can be merged; conflict "
                      f"{conflict.id} is {conflict.kind}")
     if conflict.status != "open":

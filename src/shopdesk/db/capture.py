@@ -12,6 +12,8 @@ the trigger column lists are read from the table as it is then.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from shopdesk.models.sync import SYNCED, SyncedTable
@@ -71,3 +73,14 @@ def install(connection: Any) -> None:
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS sync_{table.name}_{op}")
         for statement in trigger_sql(table, synced_columns(connection, table)):
             connection.exec_driver_sql(statement)
+
+
+@contextmanager
+def paused(connection: Any) -> Iterator[None]:
+    """Writes made inside are not captured: they came from the server (a pull) or
+    the server will make them itself (a merge). Use inside a write transaction;
+    if it fails, the rollback undoes the switch too. A counter that never joined
+    has no sync_state row, so its writes stay uncaptured either way."""
+    connection.exec_driver_sql("UPDATE sync_state SET capture = 0 WHERE one = 1")
+    yield
+    connection.exec_driver_sql("UPDATE sync_state SET capture = 1 WHERE one = 1")

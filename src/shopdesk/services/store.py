@@ -73,9 +73,13 @@ class Store:
         """Call `listener` after every committed write (on the writing thread)."""
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Callable[[Changes], None]) -> None:
+        self._listeners.remove(listener)
+
     def publish(self, changes: Changes) -> Changes:
         if not changes.empty:
-            for listener in self._listeners:
+            # A copy: another thread may unsubscribe while this one publishes.
+            for listener in list(self._listeners):
                 listener(changes)
         return changes
 

@@ -21,6 +21,7 @@ from shopdesk import paths
 from shopdesk.domain.tickets import TRANSITIONS
 from shopdesk.errors import ShopdeskError
 from shopdesk.models.sync import CUSTOMER_REFS, PARENT_REFS, SYNCED
+from shopdesk.sync.transport import first_line
 
 CENTRAL_HEAD = "c0001"
 
@@ -36,7 +37,7 @@ def connect(url: str, **kwargs: Any) -> Any:
         return psycopg.connect(url, connect_timeout=10, **kwargs)
     except psycopg.OperationalError as exc:
         raise CentralError(f"cannot reach the central database at {redact(url)}: "
-                           f"{str(exc).strip().splitlines()[0]}") from None
+                           f"{first_line(exc)}") from None
 
 
 def redact(url: str) -> str:
@@ -86,7 +87,7 @@ def setup(url: str) -> str | None:
             conn.commit()
     except OperationalError as exc:
         raise CentralError(f"cannot reach the central database at {redact(url)}: "
-                           f"{str(exc.orig).strip().splitlines()[0]}") from None
+                           f"{first_line(exc.orig or exc)}") from None
     finally:
         engine.dispose()
     refresh_registries(url)

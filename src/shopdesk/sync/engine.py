@@ -32,6 +32,7 @@ from uuid import UUID
 from sqlalchemy import Connection, event, text
 
 from shopdesk.changes import Changes
+from shopdesk.db import capture
 from shopdesk.db.engine import make_engine
 from shopdesk.models.sync import SYNCED_BY_NAME
 from shopdesk.services.customers import derived_columns
@@ -49,6 +50,10 @@ from shopdesk.sync.transport import (
 PROTOCOL = 1
 APP_VERSION = "0.5"
 log = logging.getLogger(__name__)
+
+# Which `Changes` field a pulled table's ids go in (screens refresh from it).
+_CHANGES_FIELD = {"customers": "customers", "devices": "devices", "repair_tickets": "tickets",
+                  "support_tickets": "support"}
 
 Progress = Callable[[int, int], None]  # (rows pulled so far, rows to pull in all)
 
@@ -129,10 +134,7 @@ class SyncEngine:
             result = RoundResult()
             try:
                 self._push_all(transport, state, result)
-                self._pull_all(transport, result, progress)
-            except Forbidden as exc:
-                self._set(last_error=str(exc))
-                raise
+                self._pull_all(transport, state, result, progress)
             except TransportError as exc:
                 self._set(last_error=str(exc))
                 raise
@@ -171,32 +173,32 @@ class SyncEngine:
             self._set(paused_reason=reason)
             raise SyncPaused(reason)
         if error == "upgrade_required":
-            raise ProtocolError(f"the central server needs a newer shopdesk (sync protocol "
-                                f"{reply.get('min_protocol')}, this one speaks {self.protocol}); "
-                                "unsent changes are kept until you upgrade")
+            raise self._upgrade_required(reply.get("min_protocol"))
         raise ProtocolError(f"the central server refused the changes: {error} "
                             f"{json.dumps({k: v for k, v in reply.items() if k != 'results'})}")
 
+    def _upgrade_required(self, min_protocol: Any) -> ProtocolError:
+        return ProtocolError(f"the central server needs a newer shopdesk (sync protocol "
+                             f"{min_protocol}, this one speaks {self.protocol}); "
+                             "unsent changes are kept until you upgrade")
+
     def _settle(self, results: Iterable[Any], result: RoundResult | None = None) -> None:
         """Record the server's answers: applied and conflicted leave the outbox."""
-        done, rejected = [], []
-        for seq, status, detail in results:
-            if status == "rejected":
-                rejected.append({"s": seq, "r": json.dumps(detail)})
-            else:
-                done.append({"s": seq})
-            if result is not None:
+        results = list(results)
+        if result is not None:
+            for _seq, status, _detail in results:
                 result.pushed += 1
                 result.rejected += status == "rejected"
                 result.conflicts += status == "conflict"
-        if not (done or rejected):
-            return
-        with self._store.write_lock(), self._engine.begin() as conn:
-            self._settle_in(conn, done, rejected)
+        if results:
+            with self._store.write_lock(), self._engine.begin() as conn:
+                self._settle_in(conn, results)
 
     @staticmethod
-    def _settle_in(conn: Connection, done: list[dict[str, Any]],
-                   rejected: list[dict[str, Any]]) -> None:
+    def _settle_in(conn: Connection, results: list[Any]) -> None:
+        done = [{"s": s} for s, status, _ in results if status != "rejected"]
+        rejected = [{"s": s, "r": json.dumps(d)} for s, status, d in results
+                    if status == "rejected"]
         if done:
             conn.execute(text("DELETE FROM sync_outbox WHERE device_seq = :s"), done)
         if rejected:
@@ -204,9 +206,10 @@ class SyncEngine:
                               "WHERE device_seq = :s AND status = 'pending'"), rejected)
 
     # -- pull ------------------------------------------------------------------
-    def _pull_all(self, transport: Transport, result: RoundResult,
+    def _pull_all(self, transport: Transport, state: dict[str, Any], result: RoundResult,
                   progress: Progress | None) -> None:
-        state = self.state() or {}
+        # `state` was read at the start of the round; pushing moves neither the
+        # cursor nor the write checkpoint, so it is still current here.
         start = cursor = int(state["pull_cursor"])
         pulled: list[Changes] = []
         with self._engine.connect() as conn:
@@ -224,10 +227,7 @@ class SyncEngine:
                 if int(page.get("min_protocol") or 0) > self.protocol:
                     # Told even with nothing to push: an old counter must not keep
                     # pulling rows it may no longer understand.
-                    raise ProtocolError(
-                        f"the central server needs a newer shopdesk (sync protocol "
-                        f"{page['min_protocol']}, this one speaks {self.protocol}); "
-                        "unsent changes are kept until you upgrade")
+                    raise self._upgrade_required(page["min_protocol"])
                 if page["has_more"]:
                     ahead = fetcher.submit(transport.pull, int(page["next_cursor"]),
                                            self.page_size, floor)
@@ -240,18 +240,14 @@ class SyncEngine:
                 if not changes.empty:
                     self._store.publish(changes)
                 if not page["has_more"]:
-                    result.changes = _union([result.changes, *pulled])
+                    result.changes = Changes.union([result.changes, *pulled])
                     return
 
     def _apply_page(self, page: dict[str, Any]) -> Changes:
         last = int(page["device_last_seq"])
         touched: dict[str, set[UUID]] = defaultdict(set)
-        with self._store.write_lock(), self._engine.begin() as conn:
-            conn.execute(text("UPDATE sync_state SET capture = 0 WHERE one = 1"))
-            done = [{"s": s} for s, status, _ in page["results"] if status != "rejected"]
-            rejected = [{"s": s, "r": json.dumps(d)} for s, status, d in page["results"]
-                        if status == "rejected"]
-            self._settle_in(conn, done, rejected)
+        with self._store.write_lock(), self._engine.begin() as conn, capture.paused(conn):
+            self._settle_in(conn, page["results"])
             dirty = {(t, r) for t, r in conn.execute(text(
                 "SELECT table_name, row_id FROM sync_outbox WHERE status = 'pending' "
                 "AND device_seq > :last AND kind = 'row'"), {"last": last})}
@@ -264,14 +260,14 @@ class SyncEngine:
                 self._apply_table(conn, table, items, touched)
             crash_point("mid_pull_before_commit")
             conn.execute(text(
-                "UPDATE sync_state SET capture = 1, pull_cursor = :c, device_last_seq = :d, "
+                "UPDATE sync_state SET pull_cursor = :c, device_last_seq = :d, "
                 "pull_target = :t, server_epoch = :e WHERE one = 1"),
                 {"c": int(page["next_cursor"]), "d": last, "t": int(page["server_seq"]),
                  "e": page.get("epoch")})
         return Changes(customers=frozenset(touched["customers"]),
                        devices=frozenset(touched["devices"]),
                        tickets=frozenset(touched["tickets"]),
-                       support=frozenset(touched["support"]))
+                       support=frozenset(touched["support"]), remote=True)
 
     def _local_columns(self, conn: Connection, table: str) -> list[str]:
         if table not in self._columns:
@@ -312,8 +308,7 @@ class SyncEngine:
                 groups[have].append(tuple(map(data.__getitem__, have)))
         for column_set, rows in groups.items():
             self._upsert(conn, table, spec.pk, list(column_set), rows)
-        kind = {"customers": "customers", "devices": "devices", "repair_tickets": "tickets",
-                "support_tickets": "support"}.get(table)
+        kind = _CHANGES_FIELD.get(table)
         if kind:
             touched[kind].update(UUID(hex=r) for r, _, _ in items)
         elif table in ("customer_loyalty", "customer_preferences"):
@@ -339,17 +334,6 @@ def _bulk_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # a first sync's index pages stay in memory instead of being re-read and
     # spilled (600k rows: 70 s -> 61 s; 64 or 128 MB gained nothing more).
     dbapi_conn.execute("PRAGMA cache_size = -32768")
-
-
-def _union(parts: list[Changes]) -> Changes:
-    """All `parts` in one Changes, in one pass (`|` copies the sets each time)."""
-    return Changes(
-        customers=frozenset().union(*(p.customers for p in parts)),
-        staff=any(p.staff for p in parts), settings=any(p.settings for p in parts),
-        documents=frozenset().union(*(p.documents for p in parts)),
-        devices=frozenset().union(*(p.devices for p in parts)),
-        tickets=frozenset().union(*(p.tickets for p in parts)),
-        support=frozenset().union(*(p.support for p in parts)))
 
 
 def _mutation(row: Any) -> dict[str, Any]:

@@ -32,7 +32,6 @@ CHOICES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("company", ("company",)),
     ("address", ADDRESS),
 )
-DUPLICATE_KINDS = ("duplicate_phone", "duplicate_email")
 _MAX_HOPS = 20  # a redirect chain longer than this would be a loop
 
 

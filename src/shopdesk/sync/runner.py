@@ -52,6 +52,7 @@ class SyncRunner:
         self.failures = 0
         self.online: bool | None = None
         self.rounds = 0
+        self._paused = False  # until sync_now(): a paused sync waits for staff
         self._done = threading.Condition()
 
     def start(self) -> None:
@@ -74,8 +75,6 @@ class SyncRunner:
         self.failures = 0
         self._paused = False
         self._wake.set()
-
-    _paused = False
 
     def _loop(self) -> None:
         delay = 0.0

@@ -21,6 +21,7 @@ from uuid import UUID
 from sqlalchemy import Connection, text
 
 from shopdesk.changes import Changes
+from shopdesk.db import capture
 from shopdesk.db.capture import json_object_sql, synced_columns
 from shopdesk.domain import codes
 from shopdesk.domain.permissions import Permission
@@ -66,6 +67,11 @@ class Conflict:
     status: str
     resolution: str | None
     created_at: str | None
+
+    @property
+    def duplicate_customers(self) -> bool:
+        """Two customers share a phone or e-mail: the merge screen's kind of conflict."""
+        return self.table == "customers" and self.kind.startswith("duplicate_")
 
     @property
     def summary(self) -> str:
@@ -195,7 +201,8 @@ class SyncService:
                 queued = self._queue_everything(conn)
             else:
                 if tag != self._store.node_tag:
-                    self._recode(conn, self._store.node_tag, tag)
+                    with capture.paused(conn):
+                        self._recode(conn, self._store.node_tag, tag)
                 conn.execute(text(
                     "UPDATE sync_state SET capture = 1, device_id = :d, device_name = :n, "
                     "store_name = :s, central_url = :u, role_name = :r, transport = :t, "
@@ -226,7 +233,6 @@ class SyncService:
         # A copy numbered its unsent customers and tickets with the original's tag,
         # so the original may hold the same codes (a UNIQUE clash on every pull):
         # they take the new tag, in the row and in its queued insert alike.
-        conn.execute(text("UPDATE sync_state SET capture = 0"))
         for table, column in (("customers", "code"), ("repair_tickets", "number"),
                               ("support_tickets", "number")):
             unsent = ("status = 'pending' AND kind = 'row' AND op = 'insert' "
@@ -290,7 +296,7 @@ class SyncService:
         return _conflict(row)
 
     def duplicates_of(self, customer_id: UUID) -> list[Conflict]:
-        return [c for c in self.conflicts() if c.kind in ("duplicate_phone", "duplicate_email")
+        return [c for c in self.conflicts() if c.duplicate_customers
                 and customer_id.hex in (c.row_a, c.row_b)]
 
     def rejected(self) -> list[RejectedChange]:
@@ -349,17 +355,15 @@ class SyncService:
                                                  "one of these customers is already merged"))
             self._command(conn, "merge", {"survivor": survivor.hex, "loser": loser.hex,
                                           "take": list(take)})
-            moved = self._merge_locally(conn, rows[survivor.hex], rows[loser.hex], take)
+            # Not captured: the server makes the same moves and sends them back.
+            with capture.paused(conn):
+                moved = self._merge_locally(conn, rows[survivor.hex], rows[loser.hex], take)
             self._audit.append(session, actor, "merge", "customer", survivor,
                                {"loser": loser.hex, "take": list(take), "moved": moved})
-        changes = Changes(customers=frozenset({survivor, loser}), tickets=frozenset(),
-                          devices=frozenset())
-        return self._store.publish(changes)
+        return self._store.publish(Changes(customers=frozenset({survivor, loser})))
 
     def _merge_locally(self, conn: Connection, keep: dict[str, Any], gone: dict[str, Any],
                        take: tuple[str, ...]) -> int:
-        # Capture off: the server performs the same moves and sends them back.
-        conn.execute(text("UPDATE sync_state SET capture = 0"))
         moved = 0
         for table, column in CUSTOMER_REFS.items():
             if table in ("customer_loyalty", "customer_preferences"):
@@ -387,7 +391,6 @@ class SyncService:
             "WHERE status = 'open' AND ((row_a = :k AND row_b = :g) "
             "OR (row_a = :g AND row_b = :k))"),
             {"k": keep["id"], "g": gone["id"]})
-        conn.execute(text("UPDATE sync_state SET capture = 1"))
         return moved
 
     @staticmethod

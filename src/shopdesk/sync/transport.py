@@ -61,8 +61,8 @@ class DirectTransport:
             except psycopg.OperationalError as exc:
                 if _login_refused(exc):  # a revoked role or a wrong token: retrying cannot help
                     raise Forbidden(f"the central database refused this counter's login "
-                                    f"(revoked?): {_first_line(exc)}") from None
-                raise Retryable(f"central database unreachable: {_first_line(exc)}") from None
+                                    f"(revoked?): {first_line(exc)}") from None
+                raise Retryable(f"central database unreachable: {first_line(exc)}") from None
         return self._conn
 
     def _call(self, sql: str, params: tuple[Any, ...]) -> dict[str, Any]:
@@ -74,17 +74,17 @@ class DirectTransport:
             with conn.transaction():
                 row = conn.execute(sql, params).fetchone()
         except errors.InsufficientPrivilege as exc:
-            raise Forbidden(_first_line(exc)) from None
+            raise Forbidden(first_line(exc)) from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             self.close()
             raise Retryable(
-                f"connection to the central database lost: {_first_line(exc)}") from None
+                f"connection to the central database lost: {first_line(exc)}") from None
         except (errors.SerializationFailure, errors.DeadlockDetected, errors.LockNotAvailable,
                 errors.QueryCanceled, errors.AdminShutdown) as exc:
             self.close()
-            raise Retryable(f"central database busy: {_first_line(exc)}") from None
+            raise Retryable(f"central database busy: {first_line(exc)}") from None
         except psycopg.Error as exc:
-            raise ProtocolError(f"central database refused the call: {_first_line(exc)}") from None
+            raise ProtocolError(f"central database refused the call: {first_line(exc)}") from None
         return dict(row[0])
 
     def hello(self) -> dict[str, Any]:
@@ -166,7 +166,8 @@ def _login_refused(exc: BaseException) -> bool:
             or "is not permitted to log in" in text or "password authentication failed" in text)
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """An error's first line, for one-line messages to staff."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 

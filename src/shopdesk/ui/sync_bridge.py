@@ -18,7 +18,6 @@ What crosses threads, and how:
 from __future__ import annotations
 
 import logging
-import threading
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
@@ -30,10 +29,6 @@ from shopdesk.ui.taskman import TaskManager
 
 log = logging.getLogger(__name__)
 
-# The name SyncRunner gives its thread: a publish on it comes from a pull.
-SYNC_THREAD = "shopdesk-sync"
-
-
 class _Relay(QObject):
     """Emitted on the sync thread, received (queued) on the GUI thread."""
 
@@ -43,21 +38,14 @@ class _Relay(QObject):
 
 
 class _StoreListener:
-    """Subscribed once to `Store.publish`; called on whichever thread wrote.
-
-    A plain Python object (not a QObject) because the store keeps its listeners
-    for the life of the shop, longer than a window: after `close()` it does
-    nothing, and it never touches a widget.
-    """
+    """Subscribed to `Store.publish` while sync runs; called on whichever thread
+    wrote. It only sets an Event and emits signals, never touches a widget."""
 
     def __init__(self, runner: SyncRunner, relay: _Relay) -> None:
         self.runner, self.relay = runner, relay
-        self.closed = False
 
     def __call__(self, changes: Changes) -> None:
-        if self.closed:
-            return
-        if threading.current_thread().name == SYNC_THREAD:
+        if changes.remote:
             # A pulled page: the UI refreshes; no nudge, or every pull would
             # start one more (empty) round at once.
             self.relay.working.emit()
@@ -129,7 +117,8 @@ class SyncBridge(QObject):
         """Stop the sync thread and wait for it (a round under way finishes first)."""
         self._stopped = True
         if self._listener is not None:
-            self._listener.closed = True
+            self.shop.store.unsubscribe(self._listener)
+            self._listener = None
         if self.runner is not None:
             self.runner.stop()
 

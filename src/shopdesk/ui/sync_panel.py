@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from shopdesk.changes import Changes
 from shopdesk.domain.permissions import Permission, allowed
 from shopdesk.shop import Shop
-from shopdesk.sync.merge_views import DUPLICATE_KINDS, customer_labels
+from shopdesk.sync.merge_views import customer_labels
 from shopdesk.sync.runner import RunnerReport
 from shopdesk.sync.service import Conflict, RejectedChange, SyncStatus
 from shopdesk.ui import fmt
@@ -82,7 +82,7 @@ def conflict_text(c: Conflict, labels: dict[str, str], region: str) -> str:
             return fmt.DASH
         return labels.get(row) or f"{TABLES.get(c.table, c.table).lower()} {row[:8]}"
 
-    if c.kind in DUPLICATE_KINDS or c.kind == "duplicate_imei":
+    if c.kind.startswith("duplicate_"):
         value = str(c.details.get("value") or "")
         if c.kind == "duplicate_phone" and value:
             value = fmt.phone(value, region)
@@ -288,7 +288,7 @@ class SyncPanel(QDialog):
         actor = self.shop.actor
         may = actor is not None and allowed(actor.role, Permission.RESOLVE_CONFLICTS)
         c = self.conflict()
-        self.review_button.setEnabled(c is not None and c.kind in DUPLICATE_KINDS)
+        self.review_button.setEnabled(c is not None and c.duplicate_customers)
         self.keep_button.setEnabled(may and c is not None and c.kind == "field")
         self.dismiss_conflict_button.setEnabled(may and c is not None)
         self.dismiss_rejected_button.setEnabled(may and self.rejected.currentItem() is not None)
@@ -302,7 +302,7 @@ class SyncPanel(QDialog):
 
     def review(self) -> None:
         c = self.conflict()
-        if c is None or c.kind not in DUPLICATE_KINDS or not (c.row_a and c.row_b):
+        if c is None or not c.duplicate_customers or not (c.row_a and c.row_b):
             return
         self.open_merge(UUID(hex=c.row_a), UUID(hex=c.row_b), c.id)
 
