@@ -10,8 +10,8 @@ import time
 
 from shopdesk.shop import Shop
 from shopdesk.ui.app import application
-from shopdesk.ui.taskman import TaskManager
-from shopdesk.ui.ticket_board import TicketBoard
+from shopdesk.ui.common.taskman import TaskManager
+from shopdesk.ui.repairs.ticket_board import TicketBoard
 
 
 def main() -> None:

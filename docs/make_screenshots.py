@@ -37,9 +37,9 @@ from shopdesk.services.demo import generate
 from shopdesk.services.tickets import PickupWork, TicketDeviceIntake, TicketIntake
 from shopdesk.shop import Shop
 from shopdesk.ui.app import application, build_main_window
-from shopdesk.ui.dialogs import OwnerSetupDialog, SignInDialog
+from shopdesk.ui.common.style import STYLE
 from shopdesk.ui.main_window import MainWindow
-from shopdesk.ui.style import STYLE
+from shopdesk.ui.staff.sign_in import OwnerSetupDialog, SignInDialog
 
 SIZE = (1100, 700)
 

@@ -35,7 +35,7 @@ Report = Callable[[RunnerReport], bool]
 
 @pytest.fixture(autouse=True)
 def _gc_on_gui_thread() -> Iterator[None]:
-    # As the app does (shopdesk.ui.gc): no automatic collection on a worker thread.
+    # As the app does (shopdesk.ui.common.gc): no automatic collection on a worker thread.
     gc.disable()
     yield
     gc.collect()

@@ -69,7 +69,7 @@ def _no_leaked_threads() -> Iterator[None]:
 
 @pytest.fixture(autouse=True, scope="session")
 def _collect_on_gui_thread() -> Iterator[None]:
-    # As the app does (shopdesk.ui.gc): no automatic collection, which could
+    # As the app does (shopdesk.ui.common.gc): no automatic collection, which could
     # run on a worker thread and destroy Qt widgets there.
     gc.disable()
     yield

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from shopdesk.services.print_spool import PrintSpool
 from shopdesk.shop import Shop
 from shopdesk.ui.main_window import MainWindow
-from shopdesk.ui.print_actions import PrintQueueDialog, set_prints_directly
+from shopdesk.ui.printing.print_actions import PrintQueueDialog, set_prints_directly
 from tests.ui.test_repairs_ui import make_ticket, open_ticket
 
 

@@ -11,7 +11,12 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from shopdesk.services.print_spool import PrintSpool
-from shopdesk.ui.print_preview import PrintPreviewDialog, page_images, print_direct, print_pdf
+from shopdesk.ui.printing.print_preview import (
+    PrintPreviewDialog,
+    page_images,
+    print_direct,
+    print_pdf,
+)
 
 
 def two_pages() -> bytes:

@@ -11,8 +11,8 @@ from shopdesk.domain.device_rules import DeviceInput
 from shopdesk.domain.imei import luhn_check_digit
 from shopdesk.services.tickets import TicketDeviceIntake, TicketIntake
 from shopdesk.shop import Shop
+from shopdesk.ui.common.widgets import select_id
 from shopdesk.ui.main_window import MainWindow
-from shopdesk.ui.repair_common import select_id
 
 
 def imei(first14: str) -> str:

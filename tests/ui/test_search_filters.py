@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.shop import Shop
 from shopdesk.ui.main_window import MainWindow
-from shopdesk.ui.search_filters import FilterBar
+from shopdesk.ui.search.search_filters import FilterBar
 from tests.ui.test_search import wait_results
 
 

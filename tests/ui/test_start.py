@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from shopdesk.shop import Shop
-from shopdesk.ui.dialogs import OwnerSetupDialog, SignInDialog
+from shopdesk.ui.staff.sign_in import OwnerSetupDialog, SignInDialog
 from tests.conftest import OWNER_SECRET
 
 

@@ -11,11 +11,11 @@ import sys
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from shopdesk.shop import Shop
-from shopdesk.ui.dialogs import OwnerSetupDialog, SignInDialog
-from shopdesk.ui.gc import GarbageCollector
+from shopdesk.ui.common.gc import GarbageCollector
+from shopdesk.ui.common.style import STYLE
+from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.main_window import MainWindow
-from shopdesk.ui.style import STYLE
-from shopdesk.ui.taskman import TaskManager
+from shopdesk.ui.staff.sign_in import OwnerSetupDialog, SignInDialog
 
 
 def application() -> QApplication:

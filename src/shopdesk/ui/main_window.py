@@ -29,21 +29,21 @@ from shopdesk.search.identify import Identified
 from shopdesk.services.customer_views import CustomerProfile
 from shopdesk.services.repair_views import TicketDetail
 from shopdesk.shop import Shop
-from shopdesk.ui.customer_form import CustomerForm
-from shopdesk.ui.device_history import DeviceHistoryPage
-from shopdesk.ui.print_actions import PrintQueueDialog, ReportDialog
-from shopdesk.ui.profile_page import ProfilePage
-from shopdesk.ui.search_page import SearchPage
-from shopdesk.ui.staff_admin import StaffAdminDialog
-from shopdesk.ui.style import STYLE
-from shopdesk.ui.support_dialogs import NewSupportDialog
-from shopdesk.ui.support_list import SupportListPage
-from shopdesk.ui.support_ticket import SupportTicketPage
-from shopdesk.ui.sync_controls import SyncControls
-from shopdesk.ui.taskman import TaskManager
-from shopdesk.ui.ticket_board import TicketBoard
-from shopdesk.ui.ticket_detail import TicketDetailPage
-from shopdesk.ui.ticket_intake import TicketIntakePage
+from shopdesk.ui.common.style import STYLE
+from shopdesk.ui.common.taskman import TaskManager
+from shopdesk.ui.customers.customer_form import CustomerForm
+from shopdesk.ui.customers.profile_page import ProfilePage
+from shopdesk.ui.printing.print_actions import PrintQueueDialog, ReportDialog
+from shopdesk.ui.repairs.device_history import DeviceHistoryPage
+from shopdesk.ui.repairs.ticket_board import TicketBoard
+from shopdesk.ui.repairs.ticket_detail import TicketDetailPage
+from shopdesk.ui.repairs.ticket_intake import TicketIntakePage
+from shopdesk.ui.search.search_page import SearchPage
+from shopdesk.ui.staff.staff_admin import StaffAdminDialog
+from shopdesk.ui.support.support_dialogs import NewSupportDialog
+from shopdesk.ui.support.support_list import SupportListPage
+from shopdesk.ui.support.support_ticket import SupportTicketPage
+from shopdesk.ui.sync.sync_controls import SyncControls
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,210 @@
+"""The profile's repair tabs: the customer's devices, service history, tickets, support.
+
+Each tab loads its rows on the read pool (`TaskManager.query`) when a customer
+is shown and again whenever a write touches devices, tickets or the customer
+(`UiBus.ops_did_execute`). A load for a customer no longer shown is dropped.
+
+Thread rule: GUI thread only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from shopdesk.changes import Changes
+from shopdesk.services.repair_views import DeviceInfo, ServiceInfo, SupportInfo, TicketSummary
+from shopdesk.shop import Shop
+from shopdesk.ui.common import fmt
+from shopdesk.ui.common.fmt import label, money
+from shopdesk.ui.common.taskman import TaskManager
+from shopdesk.ui.common.widgets import ID_ROLE, muted, tree
+
+
+class _ListTab(QWidget):
+    """A list with an empty-state line that loads per customer. GUI thread only."""
+
+    activated = Signal(object)  # the row's id (UUID)
+
+    def __init__(self, shop: Shop, ops: TaskManager, headers: list[str], widths: list[int],
+                 empty: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.shop, self.ops = shop, ops
+        self.customer_id: UUID | None = None
+        self.loads = 0  # finished loads (tests wait on it)
+        self.tree = tree(headers, widths)
+        self.tree.itemActivated.connect(lambda item, _c: self.activated.emit(
+            item.data(0, ID_ROLE)))
+        self.empty = muted(empty)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.buttons = QHBoxLayout()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.empty, 1)
+        layout.addLayout(self.buttons)
+        self.empty.hide()
+        ops.bus.ops_did_execute.connect(self._on_changes)
+
+    def fetch(self, customer_id: UUID) -> Callable[[], list[Any]]:
+        raise NotImplementedError
+
+    def row(self, item: Any) -> list[str]:
+        raise NotImplementedError
+
+    def load(self, customer_id: UUID) -> None:
+        if customer_id != self.customer_id:
+            self.tree.clear()
+            self.tree.hide()
+            self.empty.hide()
+        self.customer_id = customer_id
+        self.ops.query(self, self.fetch(customer_id),
+                       lambda rows: self._show(customer_id, rows))
+
+    def _show(self, customer_id: UUID, rows: list[Any]) -> None:
+        if customer_id != self.customer_id:
+            return
+        current = self.current_id()
+        self.tree.clear()
+        for row in rows:
+            item = QTreeWidgetItem(self.row(row))
+            item.setData(0, ID_ROLE, row.id)
+            self.tree.addTopLevelItem(item)
+            if row.id == current:
+                self.tree.setCurrentItem(item)
+        self.tree.setVisible(bool(rows))
+        self.empty.setVisible(not rows)
+        self.loads += 1
+
+    def current_id(self) -> UUID | None:
+        item = self.tree.currentItem()
+        return item.data(0, ID_ROLE) if item is not None else None
+
+    def ids(self) -> list[UUID]:
+        return [self.tree.topLevelItem(i).data(0, ID_ROLE)
+                for i in range(self.tree.topLevelItemCount())]
+
+    def texts(self, column: int) -> list[str]:
+        return [self.tree.topLevelItem(i).text(column)
+                for i in range(self.tree.topLevelItemCount())]
+
+    def _on_changes(self, changes: Changes) -> None:
+        if self.customer_id is not None and (
+                changes.devices or changes.tickets or changes.support
+                or self.customer_id in changes.customers):
+            self.load(self.customer_id)
+
+
+class DevicesTab(_ListTab):
+    """The devices the customer owns now; Enter/double-click opens a device's history.
+
+    Signals: `activated(UUID)` (a device), `new_ticket()` for the button.
+    """
+
+    new_ticket = Signal()
+
+    def __init__(self, shop: Shop, ops: TaskManager, parent: QWidget | None = None) -> None:
+        super().__init__(shop, ops, ["Device", "IMEI", "Serial", "Maker warranty",
+                                     "Shop warranty", "Condition"],
+                         [190, 150, 120, 135, 130], "No devices yet. They are added at "
+                         "ticket intake.", parent)
+        self.history_button = QPushButton("Device history")
+        self.history_button.clicked.connect(self._open_current)
+        self.ticket_button = QPushButton("New ticket for this customer  (Ctrl+T)")
+        self.ticket_button.setProperty("primary", True)
+        self.ticket_button.clicked.connect(self.new_ticket)
+        self.buttons.addStretch(1)
+        self.buttons.addWidget(self.history_button)
+        self.buttons.addWidget(self.ticket_button)
+
+    def fetch(self, customer_id: UUID) -> Callable[[], list[DeviceInfo]]:
+        devices = self.shop.devices
+        return lambda: devices.for_customer(customer_id)
+
+    def row(self, d: DeviceInfo) -> list[str]:
+        imei = d.imei or fmt.DASH
+        if d.imei2:
+            imei += f" / {d.imei2}"
+        return [f"{d.make} {d.model}", imei, d.serial or fmt.DASH,
+                fmt.day(d.manufacturer_warranty_until), fmt.day(d.shop_warranty_until),
+                label("condition", d.condition)]
+
+    def _show(self, customer_id: UUID, rows: list[Any]) -> None:
+        super()._show(customer_id, rows)
+        self.history_button.setEnabled(bool(rows))
+
+    def _open_current(self) -> None:
+        device_id = self.current_id() or (self.ids() or [None])[0]
+        if device_id is not None:
+            self.activated.emit(device_id)
+
+
+class ServicesTab(_ListTab):
+    """Every service record of the customer, newest first (repairs, parts, returns…)."""
+
+    def __init__(self, shop: Shop, ops: TaskManager, parent: QWidget | None = None) -> None:
+        super().__init__(shop, ops, ["Date", "Kind", "Description", "Technician", "Total",
+                                     "Payment", "Rating"],
+                         [140, 120, 260, 130, 80, 110], "No services yet", parent)
+
+    def fetch(self, customer_id: UUID) -> Callable[[], list[ServiceInfo]]:
+        records = self.shop.service_records
+        return lambda: records.for_customer(customer_id)
+
+    def row(self, s: ServiceInfo) -> list[str]:
+        return [fmt.local_time(s.occurred_at), label("service_kind", s.kind), s.description,
+                s.technician_name or fmt.DASH, money(s.total), label("payment", s.payment_method),
+                f"{s.satisfaction}/5" if s.satisfaction else fmt.DASH]
+
+
+class TicketsTab(_ListTab):
+    """The customer's repair tickets, newest first; Enter/double-click opens one."""
+
+    def __init__(self, shop: Shop, ops: TaskManager, parent: QWidget | None = None) -> None:
+        super().__init__(shop, ops, ["Ticket", "Status", "Devices", "Technician", "Estimate",
+                                     "Opened", "Updated"],
+                         [120, 130, 220, 130, 80, 140], "No repair tickets yet", parent)
+
+    def fetch(self, customer_id: UUID) -> Callable[[], list[TicketSummary]]:
+        tickets = self.shop.tickets
+        return lambda: tickets.for_customer(customer_id)
+
+    def row(self, t: TicketSummary) -> list[str]:
+        number = t.number + ("  ⟲ warranty" if t.warranty_rework else "")
+        return [number, label("status", t.status), t.devices, t.technician_name or fmt.DASH,
+                money(t.estimate), fmt.local_time(t.created_at), fmt.local_time(t.updated_at)]
+
+
+class SupportTab(_ListTab):
+    """The customer's support tickets and complaints, newest first; Enter opens one.
+
+    Signals: `activated(UUID)` (a support ticket), `new_support()` for the button.
+    """
+
+    new_support = Signal()
+
+    def __init__(self, shop: Shop, ops: TaskManager, parent: QWidget | None = None) -> None:
+        super().__init__(shop, ops, ["Number", "Subject", "Priority", "Status", "Level",
+                                     "Due / resolved", "Opened"],
+                         [120, 250, 80, 90, 100, 140], "No support tickets or complaints",
+                         parent)
+        self.new_button = QPushButton("New support ticket / complaint…")
+        self.new_button.clicked.connect(self.new_support)
+        self.buttons.addStretch(1)
+        self.buttons.addWidget(self.new_button)
+
+    def fetch(self, customer_id: UUID) -> Callable[[], list[SupportInfo]]:
+        support = self.shop.support
+        return lambda: support.for_customer(customer_id)
+
+    def row(self, t: SupportInfo) -> list[str]:
+        subject = ("Complaint: " if t.complaint else "") + t.subject
+        when = fmt.local_time(t.resolved_at) if t.resolved_at else fmt.local_time(t.due_at)
+        if t.overdue:
+            when += "  (overdue)"
+        return [t.number, subject, label("priority", t.priority),
+                label("support_status", t.status), label("level", t.level), when,
+                fmt.local_time(t.created_at)]

@@ -1,0 +1,1 @@
+"""Printing from the window: print buttons, the preview, the print queue, reports."""

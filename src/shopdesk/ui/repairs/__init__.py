@@ -1,0 +1,1 @@
+"""The repair screens: ticket board, intake, ticket page, pickup, device history."""

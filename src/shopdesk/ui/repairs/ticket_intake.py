@@ -1,0 +1,281 @@
+"""Ticket intake: customer, one device (more on request), estimate, deposit, technician.
+
+The quick path is one device: the page opens with one device block and the
+fault field reachable in a few tabs. "Add another device" appends a block.
+Saving calls `tickets.intake` on the writer thread; a `ValidationError` puts
+each message under its field (``devices[1].imei`` under the second device's
+IMEI) and nothing is written; success emits `created(ticket id)`.
+
+Thread rule: GUI thread only; reads and the write go through the TaskManager.
+"""
+
+from __future__ import annotations
+
+import re
+from uuid import UUID
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from shopdesk.errors import ValidationError
+from shopdesk.services.repair_views import DeviceInfo, TicketSaved
+from shopdesk.services.tickets import TicketIntake
+from shopdesk.shop import Shop
+from shopdesk.ui.common import fmt
+from shopdesk.ui.common.fmt import error_text
+from shopdesk.ui.common.taskman import TaskManager
+from shopdesk.ui.common.widgets import Card, ErrorLabel, combo_id, mark_error, muted, title_label
+from shopdesk.ui.customers.customer_picker import CustomerPicker
+from shopdesk.ui.repairs.device_entry import DeviceEntry
+from shopdesk.ui.repairs.repair_common import Technician, fill_staff, load_technicians
+
+_DEVICE_FIELD = re.compile(r"^devices\[(\d+)\]\.?(.*)$")
+TICKET_FIELDS = ("customer", "estimate", "deposit", "technician_id", "note")
+
+
+class TicketIntakePage(QWidget):
+    """The intake form. GUI thread only.
+
+    Signals: `created(UUID)` with the new ticket's id, `cancelled()`.
+    """
+
+    created = Signal(object)
+    cancelled = Signal()
+
+    def __init__(self, shop: Shop, ops: TaskManager, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.shop, self.ops = shop, ops
+        self.saving = False
+        self.entries: list[DeviceEntry] = []
+        self._known: list[DeviceInfo] = []
+        self.picker = CustomerPicker(shop, ops)
+        self.picker.chosen.connect(self._customer_chosen)
+        self.errors: dict[str, ErrorLabel] = {"customer": ErrorLabel()}
+        customer = Card("Customer")
+        customer.body.addWidget(self.picker)
+        customer.body.addWidget(self.errors["customer"])
+
+        self.devices_box = QVBoxLayout()
+        self.devices_box.setSpacing(12)
+        self.add_button = QPushButton("&Add another device")
+        self.add_button.clicked.connect(lambda: self.add_device(focus=True))
+
+        money = Card("Estimate and deposit")
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(14)
+        self.estimate = QLineEdit()
+        self.estimate.setPlaceholderText("e.g. 89.00 — leave empty if not known yet")
+        self.approved = QCheckBox("Customer approved the estimate")
+        self.deposit = QLineEdit()
+        self.deposit.setPlaceholderText("0.00")
+        self.technician = QComboBox()
+        self.technician.addItem("Unassigned", "")
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("optional note for the status history")
+        self.inputs: dict[str, QWidget] = {"estimate": self.estimate, "deposit": self.deposit,
+                                           "technician_id": self.technician, "note": self.note}
+        for column, (name, caption) in enumerate((("estimate", "Estimate"),
+                                                  ("deposit", "Deposit paid"),
+                                                  ("technician_id", "Technician"))):
+            grid.addWidget(DeviceEntry._caption(caption), 0, column)
+            grid.addWidget(self.inputs[name], 1, column)
+            self.errors[name] = ErrorLabel()
+            grid.addWidget(self.errors[name], 2, column)
+        grid.addWidget(self.approved, 3, 0)
+        grid.addWidget(DeviceEntry._caption("Note"), 4, 0)
+        grid.addWidget(self.note, 5, 0, 1, 3)
+        self.errors["estimate_approved"] = ErrorLabel()
+        grid.addWidget(self.errors["estimate_approved"], 3, 1, 1, 2)
+        self.errors["note"] = ErrorLabel()
+        money.body.addLayout(grid)
+
+        self.general = ErrorLabel()
+        self.save_button = QPushButton("Create ticket  (Ctrl+Enter)")
+        self.save_button.setProperty("primary", True)
+        self.save_button.clicked.connect(self.save)
+        cancel = QPushButton("Cancel  (Esc)")
+        cancel.clicked.connect(self.cancelled)
+        actions = QHBoxLayout()
+        actions.addWidget(self.general, 1)
+        actions.addStretch(1)
+        actions.addWidget(cancel)
+        actions.addWidget(self.save_button)
+
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(16, 14, 16, 14)
+        column.setSpacing(12)
+        column.addWidget(title_label("New repair ticket"))
+        column.addWidget(muted("One device is the usual case; add more only if the customer "
+                               "leaves several. Fields marked * are required."))
+        column.addWidget(customer)
+        column.addLayout(self.devices_box)
+        add_row = QHBoxLayout()
+        add_row.addWidget(self.add_button)
+        add_row.addStretch(1)
+        column.addLayout(add_row)
+        column.addWidget(money)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(content)
+        self.scroll = scroll
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll, 1)
+        bottom = QHBoxLayout()
+        bottom.setContentsMargins(16, 6, 16, 10)
+        bottom.addLayout(actions)
+        outer.addLayout(bottom)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(self.save)
+        self.add_device()
+
+    # -- starting ----------------------------------------------------------------
+    def start(self, customer_id: UUID | None = None) -> None:
+        """A blank form; with `customer_id`, for that customer (from a profile)."""
+        for old in self.entries:
+            self.devices_box.removeWidget(old)
+            old.deleteLater()
+        self.entries = []
+        self._known = []
+        self.add_device()
+        for line in (self.estimate, self.deposit, self.note):
+            line.clear()
+        self.approved.setChecked(False)
+        self.clear_errors()
+        load_technicians(self.shop, self.ops, self, self._set_technicians)
+        if customer_id is None:
+            self.picker.clear()
+            self.picker.focus()
+        else:
+            self.picker.set_customer(customer_id)
+            self.entries[0].line("make").setFocus()
+
+    def _set_technicians(self, staff: list[Technician], _complete: bool) -> None:
+        fill_staff(self.technician, staff, "Unassigned")
+
+    def _customer_chosen(self, customer_id: UUID) -> None:
+        self.errors["customer"].show_message("")
+        devices = self.shop.devices
+        self.ops.query(self, lambda: devices.for_customer(customer_id),
+                       lambda found: self._set_known(customer_id, found))
+
+    def _set_known(self, customer_id: UUID, devices: list[DeviceInfo]) -> None:
+        if customer_id != self.picker.customer_id:
+            return
+        self._known = devices
+        for entry in self.entries:
+            entry.set_known_devices(devices)
+
+    # -- devices -------------------------------------------------------------------
+    def add_device(self, focus: bool = False) -> DeviceEntry:
+        entry = DeviceEntry(self.shop, self.ops, len(self.entries) + 1,
+                            removable=bool(self.entries))
+        entry.set_known_devices(self._known)
+        entry.remove_requested.connect(lambda: self.remove_device(entry))
+        self.entries.append(entry)
+        self.devices_box.addWidget(entry)
+        entry.show()  # now, not on the next event loop turn (focus moves into it at once)
+        if focus:
+            entry.line("make").setFocus()
+            self.scroll.ensureWidgetVisible(entry)
+        return entry
+
+    def remove_device(self, entry: DeviceEntry) -> None:
+        if entry not in self.entries or len(self.entries) == 1:
+            return
+        self.entries.remove(entry)
+        self.devices_box.removeWidget(entry)
+        entry.deleteLater()
+        for number, other in enumerate(self.entries, 1):
+            other.title.setText(f"Device {number}")
+
+    # -- saving --------------------------------------------------------------------
+    def intake(self) -> TicketIntake | None:
+        customer_id = self.picker.customer_id
+        if customer_id is None:
+            return None
+        return TicketIntake(
+            customer_id=customer_id, devices=[e.to_intake() for e in self.entries],
+            estimate=self.estimate.text().strip() or None,
+            estimate_approved=True if self.approved.isChecked() else None,
+            deposit=self.deposit.text().strip() or "0",
+            technician_id=combo_id(self.technician), note=self.note.text())
+
+    def save(self) -> None:
+        if self.saving or not self.isVisible():
+            return
+        self.clear_errors()
+        data = self.intake()
+        if data is None:
+            self.errors["customer"].show_message("Choose the customer first.")
+            self.picker.focus()
+            return
+        if not all(e._check_imei(final=True) for e in self.entries):
+            self._focus_first_error()
+            return  # the check digit is already shown; nothing is sent
+        self.saving = True
+        self.save_button.setEnabled(False)
+        tickets = self.shop.tickets
+        self.ops.write(self, lambda: tickets.intake(data), self._saved, self._failed)
+
+    def _saved(self, saved: TicketSaved) -> None:
+        self.saving = False
+        self.save_button.setEnabled(True)
+        self.created.emit(saved.ticket.summary.id)
+
+    def _failed(self, error: BaseException) -> None:
+        self.saving = False
+        self.save_button.setEnabled(True)
+        if not isinstance(error, ValidationError):
+            self.general.show_message(error_text(error))
+            return
+        for e in error.errors:
+            message = fmt.field_message(e.field.rpartition(".")[2], e.message)
+            match = _DEVICE_FIELD.match(e.field)
+            if match and int(match.group(1)) < len(self.entries):
+                self.entries[int(match.group(1))].set_error(match.group(2) or "device", message)
+            elif e.field in self.errors:
+                self.show_error(e.field, message)
+            else:
+                self.general.show_message(message)
+        self._focus_first_error()
+
+    def show_error(self, name: str, message: str) -> None:
+        self.errors[name].show_message(message)
+        if name in self.inputs:
+            mark_error(self.inputs[name], bool(message))
+
+    def clear_errors(self) -> None:
+        for name in self.errors:
+            self.show_error(name, "")
+        self.general.show_message("")
+        for entry in self.entries:
+            entry.clear_errors()
+
+    def _focus_first_error(self) -> None:
+        for entry in self.entries:
+            widget = entry.first_error_widget()
+            if widget is not None:
+                widget.setFocus()
+                self.scroll.ensureWidgetVisible(widget)
+                return
+        for name in ("estimate", "deposit", "technician_id"):
+            if self.errors[name].text():
+                self.inputs[name].setFocus()
+                return

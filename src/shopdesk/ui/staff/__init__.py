@@ -1,0 +1,1 @@
+"""Staff screens: first-start owner setup, sign-in, staff administration."""

@@ -1,0 +1,1 @@
+"""The support (complaint) screens: the list, a support ticket, their dialogs."""

@@ -1,0 +1,1 @@
+"""The sync screens: the status-bar widget, the sync panel, conflict merging."""
