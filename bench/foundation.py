@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from shopdesk.domain.customer_rules import CustomerInput
-from shopdesk.services.demo import generate
+from shopdesk.services.demo.demo import generate
 from shopdesk.shop import Shop
 
 OWNER, SECRET = "owner", "bench-pass-1"

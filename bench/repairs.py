@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 
 from shopdesk.models import Device, RepairTicket
-from shopdesk.services.demo_repairs import generate_repairs
+from shopdesk.services.demo.demo_repairs import generate_repairs
 from shopdesk.shop import Shop
 
 HERE = Path(__file__).resolve().parent

@@ -86,8 +86,8 @@ def databases(url: str, like: str) -> list[str]:
 # -- the local source of realistic rows -------------------------------------------------------
 def source_db(customers: int, tickets: int) -> Path:
     """A migrated shop holding at least `customers` customers with `tickets` tickets."""
-    from shopdesk.services.demo import generate
-    from shopdesk.services.demo_repairs import generate_repairs
+    from shopdesk.services.demo.demo import generate
+    from shopdesk.services.demo.demo_repairs import generate_repairs
     from shopdesk.shop import Shop
 
     root = OUT / "source"

@@ -33,8 +33,8 @@ from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.domain.device_rules import DeviceInput
 from shopdesk.domain.imei import luhn_check_digit
 from shopdesk.domain.service_rules import PartInput, ServiceInput
-from shopdesk.services.demo import generate
-from shopdesk.services.tickets import PickupWork, TicketDeviceIntake, TicketIntake
+from shopdesk.services.demo.demo import generate
+from shopdesk.services.repairs.tickets import PickupWork, TicketDeviceIntake, TicketIntake
 from shopdesk.shop import Shop
 from shopdesk.ui.app import application, build_main_window
 from shopdesk.ui.common.style import STYLE

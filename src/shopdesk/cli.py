@@ -195,7 +195,7 @@ class ProgressBar:
 
 
 def _demo(shop: Shop, args: argparse.Namespace) -> int:
-    from shopdesk.services.demo import generate
+    from shopdesk.services.demo.demo import generate
 
     if args.customers < 1:
         raise ShopdeskError("--customers must be at least 1")
@@ -207,7 +207,7 @@ def _demo(shop: Shop, args: argparse.Namespace) -> int:
     print(f"added {report.imported} customers to {shop.root} in {report.seconds:.1f} s"
           + (f" ({len(report.rejected)} already present)" if report.rejected else ""))
     if args.tickets_per_customer > 0:
-        from shopdesk.services.demo_repairs import generate_repairs
+        from shopdesk.services.demo.demo_repairs import generate_repairs
 
         done = generate_repairs(shop.store, shop.audit, shop.staff, args.tickets_per_customer,
                                 args.seed, ProgressBar("repairs"))

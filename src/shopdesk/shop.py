@@ -28,18 +28,18 @@ from shopdesk.search.engine import Hit, SearchEngine
 from shopdesk.search.filters import SearchFilters
 from shopdesk.search.identify import Identified
 from shopdesk.services.audit import AuditTrail
-from shopdesk.services.customers import CustomerService
-from shopdesk.services.devices import DeviceService
-from shopdesk.services.documents import DocumentService
-from shopdesk.services.passcodes import PasscodeBox
-from shopdesk.services.print_data import PrintService
-from shopdesk.services.service_records import ServiceRecordService
+from shopdesk.services.customers.customers import CustomerService
+from shopdesk.services.customers.documents import DocumentService
+from shopdesk.services.customers.transfer import TransferService
+from shopdesk.services.printing.print_data import PrintService
+from shopdesk.services.repairs.devices import DeviceService
+from shopdesk.services.repairs.passcodes import PasscodeBox
+from shopdesk.services.repairs.service_records import ServiceRecordService
+from shopdesk.services.repairs.tickets import TicketService
 from shopdesk.services.settings import SettingsService
 from shopdesk.services.staff import StaffInfo, StaffService
 from shopdesk.services.store import Actor, Store
-from shopdesk.services.support import SupportService
-from shopdesk.services.tickets import TicketService
-from shopdesk.services.transfer import TransferService
+from shopdesk.services.support.support import SupportService
 from shopdesk.sync.service import SyncService
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.errors import ValidationError
-from shopdesk.services.documents import MAX_BYTES
+from shopdesk.services.customers.documents import MAX_BYTES
 from shopdesk.shop import Shop
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shopdesk.services.tickets import TicketDeviceIntake, TicketIntake
+from shopdesk.services.repairs.tickets import TicketDeviceIntake, TicketIntake
 from shopdesk.shop import Shop
 from tests.core.repair_helpers import IPHONE, customer, phone_input
 

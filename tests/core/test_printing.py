@@ -26,7 +26,7 @@ from shopdesk.printing.data import (
     ShopHeader,
     TicketRow,
 )
-from shopdesk.services.tickets import PickupWork, TicketDeviceIntake, TicketIntake
+from shopdesk.services.repairs.tickets import PickupWork, TicketDeviceIntake, TicketIntake
 from shopdesk.shop import Shop
 from tests.core.repair_helpers import GALAXY, IPHONE, imei, phone_input
 
@@ -242,7 +242,7 @@ def test_label_stock_follows_the_setting(shop) -> None:  # type: ignore[no-untyp
     from pypdf import PdfReader
     from reportlab.lib.units import inch
 
-    from shopdesk.services.tickets import TicketDeviceIntake, TicketIntake
+    from shopdesk.services.repairs.tickets import TicketDeviceIntake, TicketIntake
     from tests.core.repair_helpers import customer, phone_input
 
     owner = customer(shop)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from shopdesk.cli import main
-from shopdesk.services.tickets import TicketDeviceIntake, TicketIntake
+from shopdesk.services.repairs.tickets import TicketDeviceIntake, TicketIntake
 from shopdesk.shop import Shop
 from tests.conftest import OWNER_SECRET
 from tests.core.repair_helpers import IPHONE, customer, phone_input

@@ -17,7 +17,7 @@ from shopdesk.domain.service_rules import PartInput, ServiceInput
 from shopdesk.domain.tickets import TicketStatus
 from shopdesk.errors import PermissionDenied, ValidationError
 from shopdesk.models import TicketDevice
-from shopdesk.services.tickets import PickupWork, TicketDeviceIntake, TicketIntake
+from shopdesk.services.repairs.tickets import PickupWork, TicketDeviceIntake, TicketIntake
 from shopdesk.shop import Shop
 from tests.conftest import OWNER_SECRET, Clock, fresh_root
 from tests.core.repair_helpers import (

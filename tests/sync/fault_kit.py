@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from shopdesk.services.tickets import TicketDeviceIntake, TicketIntake
+from shopdesk.services.repairs.tickets import TicketDeviceIntake, TicketIntake
 from shopdesk.shop import Shop
 from shopdesk.sync import credentials
 from shopdesk.sync.engine import default_transport

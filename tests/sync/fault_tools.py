@@ -20,7 +20,7 @@ from sqlalchemy import text
 from shopdesk.db.capture import synced_columns
 from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.models.sync import SYNCED
-from shopdesk.services.tickets import TicketDeviceIntake, TicketIntake
+from shopdesk.services.repairs.tickets import TicketDeviceIntake, TicketIntake
 from shopdesk.shop import Shop
 from shopdesk.sync.transport import Retryable, Transport
 from tests.core.repair_helpers import imei, phone_input

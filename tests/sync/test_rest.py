@@ -14,7 +14,7 @@ import pytest
 from psycopg import errors
 
 from shopdesk.errors import NotFound, ValidationError
-from shopdesk.services.tickets import TicketDeviceIntake, TicketIntake
+from shopdesk.services.repairs.tickets import TicketDeviceIntake, TicketIntake
 from shopdesk.shop import Shop
 from shopdesk.sync import central
 from shopdesk.sync.transport import Forbidden, RestTransport, Retryable

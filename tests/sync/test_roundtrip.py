@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.models import Customer, RepairTicket
-from shopdesk.services.tickets import TicketDeviceIntake, TicketIntake
+from shopdesk.services.repairs.tickets import TicketDeviceIntake, TicketIntake
 from tests.core.repair_helpers import phone_input
 from tests.sync.conftest import Counters, server_rows, sync_all
 

@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt, QTimer
 from sqlalchemy import text
 
 from shopdesk.domain.customer_rules import CustomerInput
-from shopdesk.services.demo import generate
+from shopdesk.services.demo.demo import generate
 from shopdesk.shop import Shop
 from shopdesk.sync.engine import default_transport
 from shopdesk.sync.runner import RunnerReport

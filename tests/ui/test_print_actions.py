@@ -8,7 +8,7 @@ from uuid import UUID
 import pytest
 from pypdf import PdfReader
 
-from shopdesk.services.print_spool import PrintSpool
+from shopdesk.services.printing.print_spool import PrintSpool
 from shopdesk.shop import Shop
 from shopdesk.ui.main_window import MainWindow
 from shopdesk.ui.printing.print_actions import PrintQueueDialog, set_prints_directly

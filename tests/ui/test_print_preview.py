@@ -10,7 +10,7 @@ from PySide6.QtPrintSupport import QPrinter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from shopdesk.services.print_spool import PrintSpool
+from shopdesk.services.printing.print_spool import PrintSpool
 from shopdesk.ui.printing.print_preview import (
     PrintPreviewDialog,
     page_images,

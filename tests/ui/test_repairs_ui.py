@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QPushButton
 
 from shopdesk.domain.device_rules import DeviceInput
 from shopdesk.domain.imei import luhn_check_digit
-from shopdesk.services.tickets import TicketDeviceIntake, TicketIntake
+from shopdesk.services.repairs.tickets import TicketDeviceIntake, TicketIntake
 from shopdesk.shop import Shop
 from shopdesk.ui.common.widgets import select_id
 from shopdesk.ui.main_window import MainWindow

@@ -7,7 +7,7 @@ from uuid import UUID
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from shopdesk.services.demo import generate
+from shopdesk.services.demo.demo import generate
 from shopdesk.shop import Shop
 from shopdesk.ui.main_window import MainWindow
 from tests.ui.conftest import open_window

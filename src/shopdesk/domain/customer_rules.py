@@ -3,7 +3,7 @@
 `clean_customer` is pure: it turns what staff typed into the values stored, or
 raises one ValidationError listing every broken rule (field, rule, sentence).
 Rules that need the database (one customer per phone and per e-mail) live in
-`shopdesk.services.customers`.
+`shopdesk.services.customers.customers`.
 """
 
 from __future__ import annotations

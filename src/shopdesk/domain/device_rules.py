@@ -3,7 +3,7 @@
 `clean_device` is pure: it turns a DeviceInput into stored values or raises one
 ValidationError listing every broken rule. IMEIs are checked with their Luhn
 digit, serials normalised (see `shopdesk.domain.imei`). Uniqueness of IMEIs
-needs the database and is checked by `shopdesk.services.devices`.
+needs the database and is checked by `shopdesk.services.repairs.devices`.
 """
 
 from __future__ import annotations

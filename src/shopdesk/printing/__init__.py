@@ -2,7 +2,7 @@
 
 Each document is a function taking plain frozen dataclasses (`shopdesk.printing.data`)
 and returning PDF bytes. No database, no Qt: the services build the data
-(`shopdesk.services.print_data`) and the UI previews or prints the bytes.
+(`shopdesk.services.printing.print_data`) and the UI previews or prints the bytes.
 
 Thread rule: any thread; pure (the fonts are registered once, under a lock).
 """

@@ -35,7 +35,7 @@ from shopdesk.changes import Changes
 from shopdesk.db import capture
 from shopdesk.db.engine import make_engine
 from shopdesk.models.sync import SYNCED_BY_NAME
-from shopdesk.services.customers import derived_columns
+from shopdesk.services.customers.customers import derived_columns
 from shopdesk.services.store import Store
 from shopdesk.sync import credentials
 from shopdesk.sync.transport import (

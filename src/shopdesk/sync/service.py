@@ -28,7 +28,7 @@ from shopdesk.domain.permissions import Permission
 from shopdesk.errors import FieldError, NotFound, ValidationError
 from shopdesk.models.sync import CUSTOMER_REFS, SYNCED
 from shopdesk.services.audit import AuditTrail
-from shopdesk.services.customers import derived_columns
+from shopdesk.services.customers.customers import derived_columns
 from shopdesk.services.store import Store
 from shopdesk.sync import central, credentials
 from shopdesk.sync.engine import Progress, RoundResult, SyncEngine, default_transport

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QWidget
 from shopdesk.changes import Changes
 from shopdesk.domain.permissions import Permission, allowed
 from shopdesk.search.identify import Identified
-from shopdesk.services.customer_views import CustomerProfile
-from shopdesk.services.repair_views import TicketDetail
+from shopdesk.services.customers.customer_views import CustomerProfile
+from shopdesk.services.repairs.repair_views import TicketDetail
 from shopdesk.shop import Shop
 from shopdesk.ui.common.style import STYLE
 from shopdesk.ui.common.taskman import TaskManager

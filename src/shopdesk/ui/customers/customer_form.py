@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.errors import ValidationError
-from shopdesk.services.customer_views import CustomerProfile
+from shopdesk.services.customers.customer_views import CustomerProfile
 from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.form_fields import SECTIONS, FieldBox, build_section

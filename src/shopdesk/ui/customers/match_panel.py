@@ -11,7 +11,7 @@ from uuid import UUID
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from shopdesk.services.customer_views import CustomerSummary
+from shopdesk.services.customers.customer_views import CustomerSummary
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.widgets import Badge, Card, Heading, muted
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from shopdesk.changes import Changes
 from shopdesk.domain.permissions import Permission, allowed
-from shopdesk.services.customer_views import CustomerProfile
+from shopdesk.services.customers.customer_views import CustomerProfile
 from shopdesk.shop import Shop
 from shopdesk.sync.merge_views import redirect_of
 from shopdesk.ui.common import fmt

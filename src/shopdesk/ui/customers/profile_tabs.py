@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from shopdesk.domain.choices import DocumentKind
 from shopdesk.services.audit import AuditRecord
-from shopdesk.services.customer_views import DocumentInfo
+from shopdesk.services.customers.customer_views import DocumentInfo
 from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.taskman import TaskManager

@@ -17,7 +17,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from shopdesk.changes import Changes
-from shopdesk.services.repair_views import DeviceInfo, ServiceInfo, SupportInfo, TicketSummary
+from shopdesk.services.repairs.repair_views import (
+    DeviceInfo,
+    ServiceInfo,
+    SupportInfo,
+    TicketSummary,
+)
 from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.fmt import label, money

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shopdesk.services.print_spool import PendingPrint, PrintSpool
+from shopdesk.services.printing.print_spool import PendingPrint, PrintSpool
 from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.taskman import TaskManager

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shopdesk.services.print_spool import PrintSpool
+from shopdesk.services.printing.print_spool import PrintSpool
 from shopdesk.ui.common.widgets import ErrorLabel, muted
 
 PREVIEW_DPI = 96

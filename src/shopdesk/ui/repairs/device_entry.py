@@ -26,8 +26,8 @@ from shopdesk.domain.choices import DeviceCondition
 from shopdesk.domain.device_rules import DeviceInput
 from shopdesk.domain.imei import TAC_LENGTH, clean_imei, strip_separators
 from shopdesk.errors import ValidationError
-from shopdesk.services.repair_views import DeviceInfo
-from shopdesk.services.tickets import TicketDeviceIntake
+from shopdesk.services.repairs.repair_views import DeviceInfo
+from shopdesk.services.repairs.tickets import TicketDeviceIntake
 from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.taskman import TaskManager

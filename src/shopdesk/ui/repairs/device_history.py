@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from shopdesk.changes import Changes
-from shopdesk.services.repair_views import DeviceHistory, HistoryEntry
+from shopdesk.services.repairs.repair_views import DeviceHistory, HistoryEntry
 from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.fmt import error_text, label, money

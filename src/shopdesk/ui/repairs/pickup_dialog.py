@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 
 from shopdesk.domain.choices import PaymentMethod
 from shopdesk.domain.service_rules import PartInput
-from shopdesk.services.repair_views import TicketDetail, TicketDeviceInfo, TicketSaved
-from shopdesk.services.tickets import PickupWork
+from shopdesk.services.repairs.repair_views import TicketDetail, TicketDeviceInfo, TicketSaved
+from shopdesk.services.repairs.tickets import PickupWork
 from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.fmt import error_text, money

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from shopdesk.changes import Changes
 from shopdesk.domain.tickets import OPEN_STATUSES, TicketStatus
-from shopdesk.services.repair_views import TicketSummary
+from shopdesk.services.repairs.repair_views import TicketSummary
 from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.fmt import label, money

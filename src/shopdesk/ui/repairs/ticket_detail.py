@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from shopdesk.changes import Changes
 from shopdesk.domain.tickets import TicketStatus
-from shopdesk.services.repair_views import TicketDetail
+from shopdesk.services.repairs.repair_views import TicketDetail
 from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.fmt import error_text, label, money

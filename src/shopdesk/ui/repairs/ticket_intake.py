@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from shopdesk.errors import ValidationError
-from shopdesk.services.repair_views import DeviceInfo, TicketSaved
-from shopdesk.services.tickets import TicketIntake
+from shopdesk.services.repairs.repair_views import DeviceInfo, TicketSaved
+from shopdesk.services.repairs.tickets import TicketIntake
 from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.fmt import error_text

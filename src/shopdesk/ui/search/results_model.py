@@ -14,7 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtCore import Signal as _Signal
 from PySide6.QtGui import QColor
 
-from shopdesk.services.customer_views import CustomerSummary
+from shopdesk.services.customers.customer_views import CustomerSummary
 from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.taskman import TaskManager

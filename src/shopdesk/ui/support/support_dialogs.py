@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from shopdesk.domain.support import Priority
 from shopdesk.errors import ValidationError
-from shopdesk.services.repair_views import SupportSaved
+from shopdesk.services.repairs.repair_views import SupportSaved
 from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.fmt import error_text

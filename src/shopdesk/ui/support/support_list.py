@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QTreeWidgetItem, QVBoxLayo
 
 from shopdesk.changes import Changes
 from shopdesk.domain.support import SupportStatus
-from shopdesk.services.repair_views import SupportInfo
+from shopdesk.services.repairs.repair_views import SupportInfo
 from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.fmt import label

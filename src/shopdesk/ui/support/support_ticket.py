@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from shopdesk.changes import Changes
 from shopdesk.domain.support import STEPS, ComplaintStep, Level, Priority, SupportStatus
-from shopdesk.services.repair_views import SupportDetail, SupportEventInfo, SupportSaved
+from shopdesk.services.repairs.repair_views import SupportDetail, SupportEventInfo, SupportSaved
 from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.fmt import error_text, label, money

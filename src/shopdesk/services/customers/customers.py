@@ -29,7 +29,7 @@ from shopdesk.models import (
     Staff,
 )
 from shopdesk.services.audit import AuditTrail
-from shopdesk.services.customer_views import (
+from shopdesk.services.customers.customer_views import (
     CUSTOMER_COLUMNS,
     PREFERENCE_COLUMNS,
     CustomerProfile,
@@ -40,7 +40,7 @@ from shopdesk.services.customer_views import (
     summary_of,
     values_of,
 )
-from shopdesk.services.lookup import CustomerLookup
+from shopdesk.services.customers.lookup import CustomerLookup
 from shopdesk.services.settings import SettingsService
 from shopdesk.services.store import Actor, Store
 

@@ -27,8 +27,8 @@ from shopdesk.errors import FieldError, ShopdeskError, ValidationError
 from shopdesk.models import Customer, CustomerLoyalty, CustomerPreferences
 from shopdesk.models.base import table_of
 from shopdesk.services.audit import AuditTrail
-from shopdesk.services.customer_views import CUSTOMER_COLUMNS, PREFERENCE_COLUMNS
-from shopdesk.services.customers import CustomerService, created_fields, derived_columns
+from shopdesk.services.customers.customer_views import CUSTOMER_COLUMNS, PREFERENCE_COLUMNS
+from shopdesk.services.customers.customers import CustomerService, created_fields, derived_columns
 from shopdesk.services.settings import SettingsService
 from shopdesk.services.store import Store
 

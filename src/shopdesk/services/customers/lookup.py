@@ -23,7 +23,7 @@ from shopdesk.domain.phones import try_normalize
 from shopdesk.domain.text import fold
 from shopdesk.errors import ValidationError
 from shopdesk.models import Customer
-from shopdesk.services.customer_views import CustomerSummary, summary_of
+from shopdesk.services.customers.customer_views import CustomerSummary, summary_of
 from shopdesk.services.settings import SettingsService
 from shopdesk.services.store import Store
 

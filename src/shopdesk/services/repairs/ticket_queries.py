@@ -26,14 +26,14 @@ from shopdesk.models import (
     TicketDevice,
     TicketStatusChange,
 )
-from shopdesk.services.devices import device_info
-from shopdesk.services.repair_views import (
+from shopdesk.services.repairs.devices import device_info
+from shopdesk.services.repairs.repair_views import (
     StatusChange,
     TicketDetail,
     TicketDeviceInfo,
     TicketSummary,
 )
-from shopdesk.services.service_records import service_infos
+from shopdesk.services.repairs.service_records import service_infos
 from shopdesk.services.store import Store
 
 

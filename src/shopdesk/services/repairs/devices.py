@@ -34,7 +34,7 @@ from shopdesk.models import (
     TicketDevice,
 )
 from shopdesk.services.audit import AuditTrail
-from shopdesk.services.repair_views import (
+from shopdesk.services.repairs.repair_views import (
     DeviceHistory,
     DeviceInfo,
     DeviceSaved,

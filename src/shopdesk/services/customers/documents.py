@@ -18,7 +18,7 @@ from shopdesk.domain.permissions import Permission
 from shopdesk.errors import FieldError, NotFound, ValidationError
 from shopdesk.models import Customer, CustomerDocument
 from shopdesk.services.audit import AuditTrail
-from shopdesk.services.customer_views import DocumentInfo, document_of
+from shopdesk.services.customers.customer_views import DocumentInfo, document_of
 from shopdesk.services.store import Store
 
 MAX_BYTES = 25 * 1024 * 1024

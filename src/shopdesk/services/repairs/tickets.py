@@ -3,7 +3,7 @@
 * Intake takes a customer and one or more devices (existing ones by id, or new
   ones typed in), each with the fault as described, a condition checklist,
   pre-existing faults, accessories left and the passcode (Fernet-encrypted at
-  rest, see `shopdesk.services.passcodes`); estimate, approval and deposit.
+  rest, see `shopdesk.services.repairs.passcodes`); estimate, approval and deposit.
   A device still under the shop's repair warranty flags the ticket as
   warranty rework.
 * Status moves follow `shopdesk.domain.tickets.TRANSITIONS`; each is stamped
@@ -55,16 +55,16 @@ from shopdesk.models import (
     TicketStatusChange,
 )
 from shopdesk.services.audit import AuditTrail
-from shopdesk.services.devices import DeviceService, customer_row
-from shopdesk.services.passcodes import PasscodeBox
-from shopdesk.services.repair_views import (
+from shopdesk.services.repairs.devices import DeviceService, customer_row
+from shopdesk.services.repairs.passcodes import PasscodeBox
+from shopdesk.services.repairs.repair_views import (
     TicketDetail,
     TicketSaved,
 )
-from shopdesk.services.service_records import ServiceRecordService
+from shopdesk.services.repairs.service_records import ServiceRecordService
+from shopdesk.services.repairs.ticket_queries import TicketQueries
 from shopdesk.services.settings import SettingsService
 from shopdesk.services.store import Actor, Store
-from shopdesk.services.ticket_queries import TicketQueries
 
 MAX_PASSCODE = 64
 MAX_FAULT = 2000

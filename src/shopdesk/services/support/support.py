@@ -36,8 +36,8 @@ from shopdesk.models import (
     SupportTicket,
 )
 from shopdesk.services.audit import AuditTrail
-from shopdesk.services.devices import customer_row
-from shopdesk.services.repair_views import (
+from shopdesk.services.repairs.devices import customer_row
+from shopdesk.services.repairs.repair_views import (
     SupportDetail,
     SupportEventInfo,
     SupportInfo,

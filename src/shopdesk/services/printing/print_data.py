@@ -43,10 +43,10 @@ from shopdesk.printing.data import (
     ShopHeader,
     TicketRow,
 )
-from shopdesk.services.repair_views import TicketDeviceInfo
+from shopdesk.services.repairs.repair_views import TicketDeviceInfo
+from shopdesk.services.repairs.tickets import TicketService
 from shopdesk.services.settings import SettingsService
 from shopdesk.services.store import Store
-from shopdesk.services.tickets import TicketService
 
 MAX_REPORT_DAYS = 3660
 

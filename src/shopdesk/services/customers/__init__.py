@@ -1,0 +1,2 @@
+"""Customers: registration and profiles, their views, lookup, documents,
+import and export."""

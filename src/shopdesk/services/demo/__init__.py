@@ -1,0 +1,1 @@
+"""Generated demo data: customers, devices, tickets and service history."""

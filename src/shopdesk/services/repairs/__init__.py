@@ -1,0 +1,2 @@
+"""Repairs: devices, tickets (intake, status, pickup), service records, passcodes,
+and the views they return."""

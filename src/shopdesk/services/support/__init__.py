@@ -1,0 +1,1 @@
+"""Support (complaint) tickets and their escalation steps."""
