@@ -111,6 +111,40 @@ def test_settings_commands(home: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert run("settings", "get", "nope", data_dir=home) == 1
 
 
+def test_settings_and_staff_print_json(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("settings", "set", "shop.name", "Fix-It Fast", "--json", data_dir=home) == 0
+    assert json.loads(capsys.readouterr().out) == {"shop.name": "Fix-It Fast"}
+    assert run("settings", "get", "shop.name", "--json", data_dir=home) == 0
+    assert json.loads(capsys.readouterr().out) == {"shop.name": "Fix-It Fast"}
+    assert run("settings", "list", "--json", data_dir=home) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed["shop.name"] == "Fix-It Fast" and listed["phone.default_region"] == "GB"
+    assert run("staff", "list", "--json", data_dir=home) == 0
+    (owner,) = json.loads(capsys.readouterr().out)
+    assert (owner["username"], owner["display_name"], owner["role"], owner["is_active"]) == (
+        "owner", "Olivia Owner", "owner", True)
+    assert set(owner) == {"id", "username", "display_name", "role", "secret_kind", "is_active",
+                          "locked_until", "created_at"}  # the PIN's hash never leaves
+
+
+# Every verb that prints records; each must take --json (nested verbs as "verb action").
+RECORD_VERBS = ["search", "devices", "tickets", "settings", "staff", "sync",
+                "central terminals", "conflicts list", "conflicts rejected"]
+
+
+@pytest.mark.parametrize("verb", RECORD_VERBS)
+def test_verbs_that_print_records_take_json(verb: str) -> None:
+    import argparse
+
+    from shopdesk.cli import build_parser
+
+    parser = build_parser()
+    for word in verb.split():
+        (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        parser = sub.choices[word]
+    assert "--json" in parser._option_string_actions, f"shopdesk {verb} has no --json"
+
+
 def test_console_entry_point_and_no_qt_for_commands(tmp_path: Path) -> None:
     code = ("import sys; from shopdesk.main import main; rc = main(['settings', 'list', "
             f"'--data-dir', {str(tmp_path / 'p')!r}]); "

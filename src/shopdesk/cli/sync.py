@@ -1,9 +1,9 @@
-"""The sync part of the command line: `central`, `sync` and `conflicts`.
+"""The sync verbs: `central` (setup, join, revoke, terminals), `sync`, `conflicts`.
 
-`shopdesk.cli` adds these parsers and handlers to its own (`add_parsers`,
-`commands`); they follow its rules: every command takes ``--data-dir``, acts
+They follow the rules of `shopdesk.cli`: every command takes ``--data-dir``, acts
 as the system actor, and fails with a one-line reason and a non-zero exit:
 
+- 1: the transport failed in a way a retry will not mend;
 - 2: bad arguments (naming the option), an unknown conflict or rejected change,
   or a counter that has not joined a store yet;
 - 4: the central server cannot be reached (the queued changes stay queued);
@@ -21,10 +21,23 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import urlsplit
 from uuid import UUID
 
+from shopdesk.cli.common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_STOPPED,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    ProgressBar,
+    Subparsers,
+    data_dir_option,
+    fail,
+    json_option,
+    verb,
+)
 from shopdesk.errors import NotFound, ShopdeskError
 from shopdesk.shop import Shop
 from shopdesk.sync import central, credentials
@@ -32,21 +45,14 @@ from shopdesk.sync.engine import Progress, SyncPaused
 from shopdesk.sync.service import Conflict
 from shopdesk.sync.transport import Forbidden, Retryable, TransportError, first_line
 
-EXIT_USAGE = 2
-EXIT_UNREACHABLE = 4
-EXIT_STOPPED = 5
 LARGE_PULL = 500  # rows; below this a pull takes a moment and a bar would only flicker
 API_KEY_ENV = "SHOPDESK_SUPABASE_KEY"
 
-Handler = Callable[[Shop, argparse.Namespace], int]
-ProgressFactory = Callable[[str], Progress]
 T = TypeVar("T")
 
 
-def add_parsers(sub: argparse._SubParsersAction[Any],
-                data_dir_option: Callable[[argparse.ArgumentParser], None]) -> None:
-    """Add `central`, `sync` and `conflicts` to the top-level subparsers."""
-    cen = sub.add_parser("central", help="set up the central database, join this counter")
+def register(sub: Subparsers) -> None:
+    cen = verb(sub, "central", _central, "set up the central database, join this counter")
     cen_sub = cen.add_subparsers(dest="action", required=True, metavar="ACTION")
     setup = cen_sub.add_parser("setup", help="create or upgrade the central schema")
     setup.add_argument("url", metavar="URL", help="an administrator's Postgres URL")
@@ -66,20 +72,19 @@ def add_parsers(sub: argparse._SubParsersAction[Any],
     revoke.add_argument("terminal", metavar="NAME_OR_TAG")
     terms = cen_sub.add_parser("terminals", help="list the registered counters")
     terms.add_argument("url", metavar="URL", help="an administrator's Postgres URL")
-    terms.add_argument("--json", action="store_true", help="JSON output")
-    for parser in (cen, setup, join, revoke, terms):
+    json_option(terms)
+    for parser in (setup, join, revoke, terms):
         data_dir_option(parser)
 
-    sync = sub.add_parser("sync", help="one sync round now (or `sync status`)")
+    sync = verb(sub, "sync", _sync, "one sync round now (or `sync status`)")
     sync.add_argument("action", nargs="?", choices=["status"])
     sync.add_argument("--json", action="store_true", help="JSON output (sync status)")
-    data_dir_option(sync)
 
-    con = sub.add_parser("conflicts", help="conflicts and rejected changes from sync")
+    con = verb(sub, "conflicts", _conflicts, "conflicts and rejected changes from sync")
     con_sub = con.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = con_sub.add_parser("list", help="open conflicts")
     listing.add_argument("--all", action="store_true", help="resolved ones too")
-    listing.add_argument("--json", action="store_true", help="JSON output")
+    json_option(listing)
     resolve = con_sub.add_parser("resolve", help="close a conflict")
     resolve.add_argument("conflict", metavar="ID", help="a conflict id (or its unique start)")
     how = resolve.add_mutually_exclusive_group(required=True)
@@ -91,22 +96,12 @@ def add_parsers(sub: argparse._SubParsersAction[Any],
     how.add_argument("--merge-into", choices=["a", "b"], metavar="a|b",
                      help="merge a duplicate's other customer into customer a or b")
     rejected = con_sub.add_parser("rejected", help="changes the server rejected, with reasons")
-    rejected.add_argument("--json", action="store_true", help="JSON output")
+    json_option(rejected)
     dismiss = con_sub.add_parser("dismiss-rejected", help="forget a rejected change")
     dismiss.add_argument("seq", type=int, metavar="SEQ")
-    for parser in (con, listing, resolve, rejected, dismiss):
+    for parser in (listing, resolve, rejected, dismiss):
         data_dir_option(parser)
 
-
-def commands(progress_bar: ProgressFactory) -> dict[str, Handler]:
-    """The handlers, given the CLI's progress bar (a factory taking a label)."""
-    return {"central": _central, "sync": lambda shop, args: _sync(shop, args, progress_bar),
-            "conflicts": _conflicts}
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"shopdesk: error: {message}", file=sys.stderr)
-    return code
 
 
 class _Usage(Exception):
@@ -150,7 +145,7 @@ def _central(shop: Shop, args: argparse.Namespace) -> int:
             return _join(shop, args)
         url = _postgres_url(args.url, "URL")
     except _Usage as exc:
-        return _fail(str(exc), EXIT_USAGE)
+        return fail(str(exc), EXIT_USAGE)
     shown = central.redact(url)
     if args.action == "setup":
         before = _on_central(lambda: central.setup(url))
@@ -161,21 +156,21 @@ def _central(shop: Shop, args: argparse.Namespace) -> int:
         else:
             print(f"upgraded the central schema at {shown} from {before} "
                   f"to {central.CENTRAL_HEAD}")
-        return 0
+        return EXIT_OK
     if args.action == "revoke":
         name = _on_central(lambda: central.revoke_terminal(url, args.terminal))
         print(f"revoked counter '{name}': its credential no longer works")
-        return 0
+        return EXIT_OK
     rows = _on_central(lambda: central.terminals(url))
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
-        return 0
+        return EXIT_OK
     for r in rows:
         state = "revoked" if r["revoked"] else "active"
         print(f"{r['store']:<20} {r['name']:<20} {r['node_tag']:<6} {state:<8} "
               f"last change {r['last_seq']:<8} last push {r['last_push_at'] or '-'}")
     print(f"{len(rows)} counters", file=sys.stderr)
-    return 0
+    return EXIT_OK
 
 
 def _join(shop: Shop, args: argparse.Namespace) -> int:
@@ -220,14 +215,14 @@ def _join(shop: Shop, args: argparse.Namespace) -> int:
             print(f"and set {API_KEY_ENV} to the project's API key")
     else:
         print("the credential is kept in the OS keyring")
-    return 0
+    return EXIT_OK
 
 
 # -- sync ------------------------------------------------------------------------
 class _LargePull:
     """Shows the CLI's progress bar only once a pull turns out to be large."""
 
-    def __init__(self, factory: ProgressFactory) -> None:
+    def __init__(self, factory: Callable[[str], Progress]) -> None:
         self._factory = factory
         self._bar: Progress | None = None
 
@@ -239,37 +234,37 @@ class _LargePull:
         self._bar(done, total)
 
 
-def _sync(shop: Shop, args: argparse.Namespace, progress_bar: ProgressFactory) -> int:
+def _sync(shop: Shop, args: argparse.Namespace) -> int:
     status = shop.sync.status()
     if args.action == "status":
         if args.json:
             print(json.dumps(status.as_json(), ensure_ascii=False))
-            return 0
+            return EXIT_OK
         for key, value in status.as_json().items():
             print(f"{key.replace('_', ' ')}: {'-' if value is None else value}")
-        return 0
+        return EXIT_OK
     if args.json:
-        return _fail("--json: only with `shopdesk sync status`", EXIT_USAGE)
+        return fail("--json: only with `shopdesk sync status`", EXIT_USAGE)
     if not status.joined:
-        return _fail("this counter has not joined a store: run `shopdesk central join URL "
+        return fail("this counter has not joined a store: run `shopdesk central join URL "
                      "--store NAME` first", EXIT_USAGE)
     try:
-        done = shop.sync.run_once(_LargePull(progress_bar))
+        done = shop.sync.run_once(_LargePull(ProgressBar))
     except Retryable as exc:
         pending = shop.sync.status().pending
-        return _fail(f"cannot reach the central server ({exc}); {pending} changes stay "
+        return fail(f"cannot reach the central server ({exc}); {pending} changes stay "
                      "queued for the next sync", EXIT_UNREACHABLE)
     except (SyncPaused, Forbidden) as exc:
-        return _fail(f"sync is stopped: {exc}", EXIT_STOPPED)
+        return fail(f"sync is stopped: {exc}", EXIT_STOPPED)
     except TransportError as exc:
         pending = shop.sync.status().pending
-        return _fail(f"{exc}; {pending} changes stay queued", 1)
+        return fail(f"{exc}; {pending} changes stay queued", EXIT_FAILURE)
     after = shop.sync.status()
     hint = " (see `shopdesk conflicts list`)" if after.open_conflicts else ""
     print(f"synced: pushed {done.pushed}, rejected {done.rejected}, conflicts "
           f"{done.conflicts}, pulled {done.pulled}; {after.pending} pending, "
           f"{after.open_conflicts} open conflicts{hint}")
-    return 0
+    return EXIT_OK
 
 
 # -- conflicts ---------------------------------------------------------------------
@@ -286,11 +281,11 @@ def _conflicts(shop: Shop, args: argparse.Namespace) -> int:
         except NotFound as exc:
             raise NotFound(f"SEQ: {exc} (see `shopdesk conflicts rejected`)") from None
     except NotFound as exc:
-        return _fail(str(exc), EXIT_USAGE)
+        return fail(str(exc), EXIT_USAGE)
     except _Usage as exc:
-        return _fail(str(exc), EXIT_USAGE)
+        return fail(str(exc), EXIT_USAGE)
     print(f"forgot rejected change {args.seq}")
-    return 0
+    return EXIT_OK
 
 
 def _find(shop: Shop, given: str) -> Conflict:
@@ -323,7 +318,7 @@ def _list(shop: Shop, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([{**dataclasses.asdict(c), "summary": c.summary} for c in found],
                          ensure_ascii=False, default=str))
-        return 0
+        return EXIT_OK
     for c in found:
         state = "" if c.status == "open" else f" [{c.status}: {c.resolution}]"
         print(f"{c.id}  {c.kind:<17} {c.summary}{state}")
@@ -331,7 +326,7 @@ def _list(shop: Shop, args: argparse.Namespace) -> int:
             print(f"    a: {_customer_line(shop, c.row_a)}")
             print(f"    b: {_customer_line(shop, c.row_b)}")
     print(f"{len(found)} {'' if args.all else 'open '}conflicts", file=sys.stderr)
-    return 0
+    return EXIT_OK
 
 
 def _resolve(shop: Shop, args: argparse.Namespace) -> int:
@@ -340,7 +335,7 @@ def _resolve(shop: Shop, args: argparse.Namespace) -> int:
         done = shop.sync.resolve(conflict.id, args.resolution)
         print(f"conflict {done.id} resolved: {done.resolution}; the other counters hear "
               "of it at the next sync")
-        return 0
+        return EXIT_OK
     if not conflict.duplicate_customers:
         raise _Usage(f"--merge-into: only a duplicate customer can be merged; conflict "
                      f"{conflict.id} is {conflict.kind}")
@@ -351,7 +346,7 @@ def _resolve(shop: Shop, args: argparse.Namespace) -> int:
     shop.sync.merge(UUID(hex=survivor), UUID(hex=loser))
     print(f"merged {_customer_line(shop, loser)} into {_customer_line(shop, survivor)}; "
           "the other counters follow at the next sync")
-    return 0
+    return EXIT_OK
 
 
 def _rejected(shop: Shop, args: argparse.Namespace) -> int:
@@ -359,9 +354,9 @@ def _rejected(shop: Shop, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([dataclasses.asdict(r) for r in found], ensure_ascii=False,
                          default=str))
-        return 0
+        return EXIT_OK
     for r in found:
         print(f"{r.device_seq:<8} {r.op or '-':<7} {r.table or '-':<20} {r.row_id or '-':<33} "
               f"{r.reason}")
     print(f"{len(found)} rejected changes", file=sys.stderr)
-    return 0
+    return EXIT_OK

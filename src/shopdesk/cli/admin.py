@@ -1,0 +1,133 @@
+"""The administration verbs: `settings`, `audit verify`, `staff` and `demo`.
+
+Runs on the CLI's main thread; never imports Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+
+from shopdesk.cli.common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    ProgressBar,
+    Subparsers,
+    error,
+    json_option,
+    print_json,
+    verb,
+)
+from shopdesk.errors import ShopdeskError
+from shopdesk.shop import Shop
+
+SECRET_ENV = "SHOPDESK_NEW_SECRET"  # a new account's PIN or password, for scripts
+
+
+def register(sub: Subparsers) -> None:
+    settings = verb(sub, "settings", _settings, "read or change shop settings")
+    settings.add_argument("action", choices=["get", "set", "list"])
+    settings.add_argument("key", nargs="?")
+    settings.add_argument("value", nargs="?")
+    json_option(settings)
+
+    audit = verb(sub, "audit", _audit, "check the audit trail")
+    audit.add_argument("action", choices=["verify"])
+
+    staff = verb(sub, "staff", _staff, "list or add staff accounts")
+    staff.add_argument("action", choices=["list", "add"])
+    staff.add_argument("username", nargs="?")
+    staff.add_argument("--name", help="display name")
+    staff.add_argument("--role", default="front_desk")
+    staff.add_argument("--secret-stdin", action="store_true",
+                       help="read the PIN or password from standard input")
+    json_option(staff)
+
+    demo = verb(sub, "demo", _demo, "fill the data directory with generated customers")
+    demo.add_argument("--customers", type=int, default=500, metavar="N")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--tickets-per-customer", type=float, default=4.0, metavar="X",
+                      help="repair tickets per customer with devices (0: none)")
+
+
+def _settings(shop: Shop, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        found = shop.settings.all()
+    elif args.action == "get":
+        if not args.key:
+            raise ShopdeskError("settings get needs a KEY")
+        found = {args.key: shop.settings.get(args.key)}
+    else:
+        if not args.key or args.value is None:
+            raise ShopdeskError("settings set needs a KEY and a VALUE")
+        shop.settings.set(args.key, args.value)
+        found = {args.key: shop.settings.get(args.key)}
+    if args.json:
+        return print_json(found)
+    if args.action == "get":
+        print(found[args.key])
+        return EXIT_OK
+    for key, value in found.items():
+        print(f"{key} = {value}")
+    return EXIT_OK
+
+
+def _audit(shop: Shop, args: argparse.Namespace) -> int:
+    report = shop.audit.verify()
+    if report.ok:
+        print(f"audit trail intact: {report.checked} entries verified")
+        return EXIT_OK
+    error(f"audit trail broken at entry #{report.bad_seq}: {report.problem} "
+          f"({report.checked} entries before it verified)")
+    return EXIT_FAILURE
+
+
+def _staff(shop: Shop, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        accounts = shop.staff.list()
+        if args.json:
+            return print_json(accounts)
+        for s in accounts:
+            state = "active" if s.is_active else "inactive"
+            print(f"{s.username:<16} {s.display_name:<24} {s.role.value:<12} {state}")
+        return EXIT_OK
+    if not args.username:
+        raise ShopdeskError("staff add needs a USERNAME")
+    if args.secret_stdin:
+        secret = sys.stdin.readline().rstrip("\r\n")
+    elif os.environ.get(SECRET_ENV):
+        secret = os.environ[SECRET_ENV]
+    else:
+        secret = getpass.getpass("PIN or password: ")
+    if shop.needs_owner():
+        info = shop.staff.create_owner(args.username, args.name or args.username, secret)
+    else:
+        info = shop.staff.create(args.username, args.name or args.username, args.role, secret)
+    # Always JSON (the account made, for scripts); --json changes nothing here.
+    print(json.dumps({"username": info.username, "role": info.role.value}))
+    return EXIT_OK
+
+
+def _demo(shop: Shop, args: argparse.Namespace) -> int:
+    from shopdesk.services.demo.demo import generate
+
+    if args.customers < 1:
+        raise ShopdeskError("--customers must be at least 1")
+    if shop.needs_owner():
+        shop.staff.create_owner("owner", "Demo Owner", "1234")
+        print("created the owner account: username 'owner', PIN 1234 (change it in Staff)")
+    rows = ((n + 2, row) for n, row in enumerate(generate(args.customers, args.seed)))
+    report = shop.transfer.import_rows(rows, args.customers, ProgressBar("generating"))
+    print(f"added {report.imported} customers to {shop.root} in {report.seconds:.1f} s"
+          + (f" ({len(report.rejected)} already present)" if report.rejected else ""))
+    if args.tickets_per_customer > 0:
+        from shopdesk.services.demo.demo_repairs import generate_repairs
+
+        done = generate_repairs(shop.store, shop.audit, shop.staff, args.tickets_per_customer,
+                                args.seed, ProgressBar("repairs"))
+        print(f"added {done.devices} devices, {done.tickets} repair tickets and "
+              f"{done.services} service records in {done.seconds:.1f} s")
+    return EXIT_OK

@@ -1,0 +1,119 @@
+"""What every verb module of the command line shares.
+
+The exit codes (documented in `shopdesk.cli` and the README), the argument parser
+that turns a usage error into one line and exit 2, the ``--data-dir`` and
+``--json`` options, the one-line error printer, JSON conversion of the services'
+views, and the progress bar. Runs on the CLI's main thread; never imports Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from typing import NoReturn, TypeAlias
+from uuid import UUID
+
+from shopdesk.shop import Shop
+
+# A string: argparse's _SubParsersAction is generic only to type checkers.
+Subparsers: TypeAlias = "argparse._SubParsersAction[Parser]"
+
+EXIT_OK = 0
+EXIT_FAILURE = 1  # the command failed; the one-line reason is on stderr
+EXIT_USAGE = 2  # bad arguments, an unknown conflict or rejected change, not joined a store
+EXIT_SOME_REJECTED = 3  # `import`: the valid rows went in, some rows were rejected
+EXIT_UNREACHABLE = 4  # `sync`: the central server cannot be reached (changes stay queued)
+EXIT_STOPPED = 5  # `sync`: stopped until someone acts (copied database, revoked counter)
+
+Handler = Callable[[Shop, argparse.Namespace], int]
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line and exit with EXIT_USAGE."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"shopdesk: error: {message} (see 'shopdesk --help')\n")
+
+
+def data_dir_option(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS: a verb's own --data-dir must not reset one given before the verb.
+    parser.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
+                        help="data directory (default: $SHOPDESK_HOME or the user data dir)")
+
+
+def json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="JSON output")
+
+
+def verb(sub: Subparsers, name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
+    """Add the verb `name`, run by `handler(shop, args)`, with its ``--data-dir``."""
+    parser = sub.add_parser(name, help=help)
+    parser.set_defaults(handler=handler)
+    data_dir_option(parser)
+    return parser
+
+
+def error(message: str) -> None:
+    """Print `message` as the one-line error every command failure ends with."""
+    print(f"shopdesk: error: {message}", file=sys.stderr)
+
+
+def fail(message: str, code: int) -> int:
+    """Print the one-line error and return the exit code, for `return fail(...)`."""
+    error(message)
+    return code
+
+
+def plain(value: object) -> object:
+    """A view (dataclass) as JSON-ready data: UUIDs, dates and Decimals as text."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, UUID | Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def print_json(value: object) -> int:
+    """Print a view (or list of views) as one line of JSON; returns EXIT_OK."""
+    print(json.dumps(plain(value), ensure_ascii=False))
+    return EXIT_OK
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (redrawn in place on a terminal).
+
+    Called as ``bar(done, total)`` from the thread doing the work (the CLI's main thread).
+    """
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.tty = sys.stderr.isatty()
+        self.started = time.perf_counter()
+        self._last_tenth = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        fraction = done / total if total else 1.0
+        if not self.tty:
+            tenth = int(fraction * 10)
+            if tenth == self._last_tenth:
+                return
+            self._last_tenth = tenth
+        width = 30
+        bar = "#" * int(fraction * width)
+        line = (f"{self.label} [{bar:<{width}}] {done}/{total} "
+                f"({time.perf_counter() - self.started:.1f} s)")
+        sys.stderr.write(("\r" + line) if self.tty else line + "\n")
+        if self.tty and done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()

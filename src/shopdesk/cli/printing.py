@@ -1,0 +1,62 @@
+"""The printing verbs: `print` a ticket's document and `report` as PDF files.
+
+Runs on the CLI's main thread; never imports Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from shopdesk.cli.common import EXIT_OK, Subparsers, verb
+from shopdesk.errors import ShopdeskError
+from shopdesk.shop import Shop
+
+
+def register(sub: Subparsers) -> None:
+    printer = verb(sub, "print", _print, "write a ticket's document as PDF")
+    printer.add_argument("document", choices=["receipt", "jobsheet", "labels", "feedback"])
+    printer.add_argument("number", metavar="TICKET")
+    printer.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    printer.add_argument("--paper", choices=["80mm", "a4", "letter"],
+                         help="receipt paper (default: setting print.receipt_paper)")
+
+    report = verb(sub, "report", _report, "write a manager report as PDF")
+    report.add_argument("kind", choices=["summary"])
+    report.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD")
+    report.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD")
+    report.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+
+
+def _write_pdf(path: Path, pdf: bytes) -> None:
+    if path.is_dir():
+        raise ShopdeskError(f"cannot write {path}: it is a folder")
+    try:
+        path.write_bytes(pdf)
+    except OSError as exc:
+        raise ShopdeskError(f"cannot write {path}: {exc.strerror or exc}") from None
+    print(f"wrote {path} ({len(pdf) // 1024 + 1} KB)")
+
+
+def _print(shop: Shop, args: argparse.Namespace) -> int:
+    documents: dict[str, Callable[[str], bytes]] = {
+        "receipt": lambda n: shop.printing.receipt(n, args.paper),
+        "jobsheet": shop.printing.jobsheet, "labels": shop.printing.labels,
+        "feedback": shop.printing.feedback}
+    _write_pdf(args.out, documents[args.document](args.number))
+    return EXIT_OK
+
+
+def _date(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ShopdeskError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _report(shop: Shop, args: argparse.Namespace) -> int:
+    start, end = _date(args.date_from, "--from"), _date(args.date_to, "--to")
+    _write_pdf(args.out, shop.printing.summary_report(start, end))
+    return EXIT_OK
