@@ -279,7 +279,7 @@ def sync_screens(shop: Shop, ana: UUID, tmp: Path, out: Path) -> None:
 
     panel = window.sync_ui.open_panel()
     wait_until(lambda: panel.conflicts.topLevelItemCount() == 1
-               and panel.rejected.topLevelItemCount() == 1)
+               and panel.rejected_list.topLevelItemCount() == 1)
     save(panel, out, "sync-panel.png")
     panel.review()
     dialog = window.sync_ui.merge_dialog

@@ -288,15 +288,15 @@ def test_rejected_change_shows_its_reason_and_dismiss_removes_it(
                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     panel = window.sync_ui.panel
     assert panel is not None and panel.isVisible()
-    qtbot.waitUntil(lambda: panel.rejected.topLevelItemCount() == 1)
-    row = panel.rejected.topLevelItem(0)
+    qtbot.waitUntil(lambda: panel.rejected_list.topLevelItemCount() == 1)
+    row = panel.rejected_list.topLevelItem(0)
     code = a.customers.profile(yara).summary.code
     assert (row.text(0), row.text(2)) == ("Customer", "First name is required")
     assert row.text(1) == f"Edit of {code} Yara Nowak"
     assert "customers.first_name" in row.toolTip(2)
     assert panel.dismiss_rejected_button.isEnabled()
     panel.dismiss_rejected_button.click()
-    qtbot.waitUntil(lambda: panel.rejected.topLevelItemCount() == 0)
+    qtbot.waitUntil(lambda: panel.rejected_list.topLevelItemCount() == 0)
     assert a.sync.rejected() == []
     qtbot.waitUntil(lambda: not window.sync_ui.status.badge.isVisible())
 

@@ -25,7 +25,7 @@ def test_opening_profile_records_view(qtbot, window: MainWindow, shop: Shop,
     assert profile.kind.text() == "Individual"
     assert profile.active.text() == "Active"
     assert profile.badges["phone"].text() == "Not verified"
-    qtbot.waitUntil(lambda: profile.audit.actions()[:1] == ["Viewed"])
+    qtbot.waitUntil(lambda: profile.audit.action_texts()[:1] == ["Viewed"])
 
 
 def test_deactivate_and_reactivate(qtbot, window: MainWindow, shop: Shop,

@@ -17,16 +17,22 @@ from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.main_window import MainWindow
 from shopdesk.ui.staff.sign_in import OwnerSetupDialog, SignInDialog
 
+# The one collector, held here for the life of the process (see common/gc.py).
+_collector: GarbageCollector | None = None
+
 
 def application() -> QApplication:
     """The QApplication (created once)."""
+    global _collector
     app = QApplication.instance()
     if app is None:
         app = QApplication(sys.argv[:1])
         app.setApplicationName("shopdesk")
         app.setStyle("Fusion")
-        app._shopdesk_gc = GarbageCollector(app)  # type: ignore[attr-defined]
-    return app  # type: ignore[return-value]
+        _collector = GarbageCollector(app)
+    if not isinstance(app, QApplication):  # a QCoreApplication cannot show widgets
+        raise RuntimeError("a Qt application without widgets is already running")
+    return app
 
 
 def build_main_window(shop: Shop, ops: TaskManager | None = None) -> MainWindow:

@@ -148,7 +148,7 @@ class MainWindow(QMainWindow):
         self.new_action.triggered.connect(self.new_customer)
         self.find_action = QAction("&Find customer", self)
         self.find_action.setShortcut(QKeySequence("Ctrl+F"))
-        self.find_action.triggered.connect(self.find)
+        self.find_action.triggered.connect(self.find_customer)
         customers.addAction(self.new_action)
         customers.addAction(self.find_action)
         repairs = bar.addMenu("&Repairs")
@@ -227,7 +227,7 @@ class MainWindow(QMainWindow):
                        lambda error: log.warning("search index warm-up failed: %s", error))
 
     # -- navigation --------------------------------------------------------------
-    def find(self) -> None:
+    def find_customer(self) -> None:
         """Ctrl+F: to the search page, or (already there) toggle/focus the filters."""
         if self.stack.currentWidget() is self.search:
             self.search.toggle_filters()
@@ -242,7 +242,8 @@ class MainWindow(QMainWindow):
     def _go_to(self, page: QWidget, remember: bool = True) -> None:
         """Show `page`; Esc comes back to the page shown before (unless a form)."""
         current = self.stack.currentWidget()
-        if remember and current is not page and current not in (self.form, self.intake):
+        if remember and current is not None and current is not page \
+                and current not in (self.form, self.intake):
             self._history.append(current)
             del self._history[:-MAX_HISTORY]
         self.stack.setCurrentWidget(page)

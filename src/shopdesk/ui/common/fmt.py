@@ -5,9 +5,10 @@ Pure functions, no widgets; safe on any thread.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
+from typing import Protocol
 
 from shopdesk.domain.choices import (
     BestTime,
@@ -28,17 +29,28 @@ from shopdesk.domain.support import Level, Priority, SupportStatus
 from shopdesk.domain.tickets import TicketStatus
 from shopdesk.errors import ValidationError
 
+
+class _Choice(Protocol):
+    """A member of a closed list: stored as its value, shown as its label."""
+
+    @property
+    def label(self) -> str: ...
+
+
 DASH = "—"
-ENUMS: dict[str, type[StrEnum]] = {
+# Each closed list by the name of the field that stores it; called with a stored value.
+ENUMS: dict[str, Callable[[str], _Choice]] = {
     "customer_type": CustomerType, "channel": Channel, "preferred_contact": ContactMethod,
     "gender": Gender, "best_time": BestTime, "kind": DocumentKind,
     "id_document_type": IdDocumentType, "loyalty_tier": LoyaltyTier, "role": Role,
 }
 
 # The stored repair and support choices `label` knows.
-_ENUMS = {"status": TicketStatus, "condition": DeviceCondition, "payment": PaymentMethod,
-          "service_kind": ServiceKind, "priority": Priority, "level": Level,
-          "support_status": SupportStatus}
+_ENUMS: dict[str, Callable[[str], _Choice]] = {
+    "status": TicketStatus, "condition": DeviceCondition, "payment": PaymentMethod,
+    "service_kind": ServiceKind, "priority": Priority, "level": Level,
+    "support_status": SupportStatus,
+}
 
 # What each customer field is called on screen.
 FIELD_LABELS: dict[str, str] = {
@@ -68,9 +80,9 @@ FIELD_LABELS: dict[str, str] = {
 _VERB_STARTS = ("is ", "must ", "cannot ", "already ", "has ", "should ")
 
 
-def choice_label(member: StrEnum) -> str:
+def choice_label(member: _Choice) -> str:
     """What a combo box shows for an enum member."""
-    return member.label  # type: ignore[attr-defined]
+    return member.label
 
 
 def label_of(kind: str, value: object) -> str:
@@ -95,14 +107,15 @@ def local_time(moment: datetime | None, with_time: bool = True) -> str:
 
 
 def day(value: date | str | None) -> str:
-    if value in (None, ""):
+    """A date (or an ISO date text) as staff read it: '07 Mar 2025'."""
+    if value is None or value == "":
         return DASH
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value)
-        except ValueError:
-            return value
-    return value.strftime("%d %b %Y")
+    if isinstance(value, date):
+        return value.strftime("%d %b %Y")
+    try:
+        return date.fromisoformat(value).strftime("%d %b %Y")
+    except ValueError:
+        return value  # not a date after all: shown as stored
 
 
 def phone(e164: str | None, region: str) -> str:
@@ -125,11 +138,12 @@ def field_message(field: str, message: str) -> str:
 
 
 def size(n: int) -> str:
-    for unit in ("bytes", "KB", "MB"):
-        if n < 1024 or unit == "MB":
-            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return str(n)
+    """A file size as people read it: '512 bytes', '3.4 KB', '12.0 MB'."""
+    if n < 1024:
+        return f"{n} bytes"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
 
 
 def money(value: Decimal | None) -> str:
@@ -142,7 +156,7 @@ def label(kind: str, value: str | None) -> str:
     if not value:
         return DASH
     try:
-        return _ENUMS[kind](value).label  # type: ignore[attr-defined, no-any-return]
+        return _ENUMS[kind](value).label
     except ValueError:
         return value
 

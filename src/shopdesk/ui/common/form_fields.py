@@ -6,7 +6,6 @@ Thread rule: GUI thread only (these are widgets).
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -20,7 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shopdesk.domain.choices import BestTime, Channel, ContactMethod, CustomerType, Gender
+from shopdesk.domain.choices import (
+    BestTime,
+    Channel,
+    ContactMethod,
+    CustomerType,
+    Gender,
+    Labelled,
+)
 from shopdesk.ui.common.fmt import FIELD_LABELS, choice_label
 from shopdesk.ui.common.widgets import ErrorLabel
 
@@ -37,7 +43,7 @@ SECTIONS: list[tuple[str, str, tuple[str, ...], bool]] = [
                                     "service_notifications"), False),
     ("notes", "Notes", ("notes",), False),
 ]
-CHOICES: dict[str, tuple[type[StrEnum], bool]] = {
+CHOICES: dict[str, tuple[type[Labelled], bool]] = {
     "preferred_contact": (ContactMethod, False), "customer_type": (CustomerType, False),
     "channel": (Channel, False), "gender": (Gender, True), "best_time": (BestTime, False),
 }

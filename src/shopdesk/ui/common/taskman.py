@@ -26,7 +26,7 @@ from shopdesk.errors import ShopdeskError
 
 log = logging.getLogger(__name__)
 
-Success = Callable[[Any], None]
+Success = Callable[[Any], object]  # what it returns is ignored
 Failure = Callable[[BaseException], None]
 
 

@@ -14,10 +14,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QLabel,
+    QLayout,
     QScrollArea,
     QSizePolicy,
     QToolButton,
     QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -171,6 +173,30 @@ def tree(headers: list[str], widths: list[int]) -> QTreeWidget:
     for column, width in enumerate(widths):
         view.setColumnWidth(column, width)
     return view
+
+
+def tree_rows(view: QTreeWidget) -> list[QTreeWidgetItem]:
+    """The top-level rows of a flat list, top to bottom."""
+    return [item for i in range(view.topLevelItemCount())
+            if (item := view.topLevelItem(i)) is not None]
+
+
+def select_first(view: QTreeWidget) -> None:
+    """Make the first row current when no row is (and the list is not empty)."""
+    first = view.topLevelItem(0)
+    if view.currentItem() is None and first is not None:
+        view.setCurrentItem(first)
+
+
+def take_all(layout: QLayout) -> list[QWidget]:
+    """Empty `layout`; returns the widgets it held (its stretches and spacers go)."""
+    widgets = []
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget() if item is not None else None
+        if widget is not None:
+            widgets.append(widget)
+    return widgets
 
 
 def title_label(text: str = "") -> QLabel:

@@ -9,6 +9,7 @@ matches fill the "Possible existing customers" panel.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 from uuid import UUID
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.errors import ValidationError
 from shopdesk.services.customers.customer_views import CustomerProfile
+from shopdesk.services.customers.customers import Saved
 from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.form_fields import SECTIONS, FieldBox, build_section
@@ -32,7 +34,7 @@ from shopdesk.ui.common.widgets import CollapsibleSection, ErrorLabel, Heading
 from shopdesk.ui.customers.match_panel import MatchPanel
 
 MATCH_DEBOUNCE_MS = 250
-_WATCHED = ("phone", "email", "first_name", "last_name")
+_WATCHED = ("phone", "email", "first_name", "last_name")  # in find_matches order
 
 
 class CustomerForm(QWidget):
@@ -80,9 +82,9 @@ class CustomerForm(QWidget):
             self.sections[key] = section
             column.addWidget(section)
         column.addStretch(1)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(content)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(content)
         self.panel = MatchPanel(region)
         self.panel.open_customer.connect(self.open_customer)
 
@@ -100,7 +102,7 @@ class CustomerForm(QWidget):
 
         body = QHBoxLayout()
         body.setSpacing(18)
-        body.addWidget(self.scroll, 1)
+        body.addWidget(self.scroll_area, 1)
         body.addWidget(self.panel)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 14, 18, 12)
@@ -145,7 +147,9 @@ class CustomerForm(QWidget):
         self.fields["first_name"].input.setFocus()
 
     def values(self) -> CustomerInput:
-        return CustomerInput(**{name: box.value() for name, box in self.fields.items()})
+        # One value per CustomerInput field: text for inputs and choices, bool for checks.
+        given: dict[str, Any] = {name: box.value() for name, box in self.fields.items()}
+        return CustomerInput(**given)
 
     # -- saving ------------------------------------------------------------------
     def save(self) -> None:
@@ -162,9 +166,9 @@ class CustomerForm(QWidget):
             job = lambda: customers.update(editing, changes)  # noqa: E731
         self.ops.write(self, job, self._saved, self._failed)
 
-    def _saved(self, result: object) -> None:
+    def _saved(self, result: Saved) -> None:
         self.save_button.setEnabled(True)
-        self.saved.emit(result.customer.id)  # type: ignore[attr-defined]
+        self.saved.emit(result.customer.id)
 
     def _failed(self, error: BaseException) -> None:
         self.save_button.setEnabled(True)
@@ -202,7 +206,7 @@ class CustomerForm(QWidget):
         first = in_error[0] if in_error else None
         if first is not None:
             self.fields[first].input.setFocus()
-            self.scroll.ensureWidgetVisible(self.fields[first])
+            self.scroll_area.ensureWidgetVisible(self.fields[first])
         holders = [UUID(e.ref) for e in error.errors if e.rule == "unique" and e.ref]
         if holders:
             self._show_holders(holders, {UUID(e.ref): e.field for e in error.errors
@@ -225,9 +229,10 @@ class CustomerForm(QWidget):
         self._match_timer.stop()
         self._match_seq += 1
         seq = self._match_seq
-        values = {name: self.fields[name].value() for name in _WATCHED}
+        phone, email, first, last = (str(self.fields[name].value()) for name in _WATCHED)
         exclude, customers = self.editing, self.shop.customers
-        self.ops.query(self, lambda: customers.find_matches(exclude=exclude, **values),
+        self.ops.query(self, lambda: customers.find_matches(
+            exclude=exclude, phone=phone, email=email, first_name=first, last_name=last),
                        lambda found: self._show_matches(seq, found))
 
     def _show_matches(self, seq: int, found: list) -> None:

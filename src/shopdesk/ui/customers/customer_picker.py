@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from shopdesk.search.engine import Hit
+from shopdesk.services.customers.customer_views import CustomerSummary
 from shopdesk.shop import Shop
 from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.common.widgets import ID_ROLE
@@ -101,7 +102,7 @@ class CustomerPicker(QWidget):
                            lambda rows: self._named(customer_id, rows))
         self.chosen.emit(customer_id)
 
-    def _named(self, customer_id: UUID, rows: list) -> None:  # type: ignore[type-arg]
+    def _named(self, customer_id: UUID, rows: list[CustomerSummary]) -> None:
         if rows and customer_id == self.customer_id:
             self.name.setText(f"{rows[0].name}   ·   {rows[0].code}")
 
@@ -139,9 +140,10 @@ class CustomerPicker(QWidget):
             self.set_customer(item.data(ID_ROLE), item.text())
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.box and event.type() == QEvent.Type.KeyPress:
-            key_event: QKeyEvent = event  # type: ignore[assignment]
-            key = key_event.key()
+        # PySide6 hands key events over as QKeyEvent, so isinstance narrows the type.
+        if watched is self.box and isinstance(event, QKeyEvent) \
+                and event.type() == QEvent.Type.KeyPress:
+            key = event.key()
             if key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and self.list.count():
                 row = self.list.currentRow() + (1 if key == Qt.Key.Key_Down else -1)
                 self.list.setCurrentRow(max(0, min(self.list.count() - 1, row)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, SignalInstance
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from shopdesk.services.customers.customer_views import CustomerSummary
@@ -20,7 +20,7 @@ class MatchCard(Card):
     """One possible duplicate. GUI thread only."""
 
     def __init__(self, customer: CustomerSummary, reasons: tuple[str, ...], region: str,
-                 on_open: Signal, parent: QWidget | None = None) -> None:
+                 on_open: SignalInstance, parent: QWidget | None = None) -> None:
         super().__init__(parent=parent)
         self.customer_id = customer.id
         self.setStyleSheet("QFrame#card { background:#fffaf0; border:1px solid #f0d9a8; }")

@@ -9,6 +9,7 @@ while on screen, the customer it was merged into (Open).
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from PySide6.QtCore import Qt, Signal
@@ -59,6 +60,15 @@ def _form(card: Card) -> QFormLayout:
     form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
     card.body.addLayout(form)
     return form
+
+
+def _stored_text(value: object) -> str | None:
+    """A stored text column's value, None when empty (profile values are untyped)."""
+    return value if isinstance(value, str) and value else None
+
+
+def _stored_day(value: object) -> date | str | None:
+    return value if isinstance(value, date | str) else None
 
 
 def _row_label(text: str) -> QLabel:
@@ -261,13 +271,12 @@ class ProfilePage(QWidget):
         tier = fmt.label_of("loyalty_tier", p.loyalty_tier)
         shown = {
             "phone": fmt.phone(s.phone, self.region),
-            "whatsapp": fmt.phone(v.get("whatsapp"), self.region),  # type: ignore[arg-type]
-            "secondary_phone": fmt.phone(v.get("secondary_phone"),  # type: ignore[arg-type]
-                                         self.region),
+            "whatsapp": fmt.phone(_stored_text(v.get("whatsapp")), self.region),
+            "secondary_phone": fmt.phone(_stored_text(v.get("secondary_phone")), self.region),
             "email": fmt.text(v.get("email")),
             "address": "\n".join(str(a) for a in address if a) or fmt.DASH,
             "company": fmt.text(v.get("company")),
-            "date_of_birth": fmt.day(v.get("date_of_birth")),  # type: ignore[arg-type]
+            "date_of_birth": fmt.day(_stored_day(v.get("date_of_birth"))),
             "gender": fmt.label_of("gender", v.get("gender")),
             "occupation": fmt.text(v.get("occupation")),
             "channel": fmt.label_of("channel", v.get("channel")),

@@ -35,7 +35,7 @@ from shopdesk.services.customers.customer_views import DocumentInfo
 from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.taskman import TaskManager
-from shopdesk.ui.common.widgets import muted
+from shopdesk.ui.common.widgets import muted, tree_rows
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -183,5 +183,5 @@ class AuditTab(QWidget):
                 _ACTIONS.get(record.action, record.action.replace("_", " ").capitalize()),
                 describe(record)]))
 
-    def actions(self) -> list[str]:
-        return [self.tree.topLevelItem(i).text(2) for i in range(self.tree.topLevelItemCount())]
+    def action_texts(self) -> list[str]:
+        return [item.text(2) for item in tree_rows(self.tree)]

@@ -27,7 +27,7 @@ from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.fmt import label, money
 from shopdesk.ui.common.taskman import TaskManager
-from shopdesk.ui.common.widgets import ID_ROLE, muted, tree
+from shopdesk.ui.common.widgets import ID_ROLE, muted, tree, tree_rows
 
 
 class _ListTab(QWidget):
@@ -89,12 +89,10 @@ class _ListTab(QWidget):
         return item.data(0, ID_ROLE) if item is not None else None
 
     def ids(self) -> list[UUID]:
-        return [self.tree.topLevelItem(i).data(0, ID_ROLE)
-                for i in range(self.tree.topLevelItemCount())]
+        return [item.data(0, ID_ROLE) for item in tree_rows(self.tree)]
 
     def texts(self, column: int) -> list[str]:
-        return [self.tree.topLevelItem(i).text(column)
-                for i in range(self.tree.topLevelItemCount())]
+        return [item.text(column) for item in tree_rows(self.tree)]
 
     def _on_changes(self, changes: Changes) -> None:
         if self.customer_id is not None and (
@@ -142,7 +140,8 @@ class DevicesTab(_ListTab):
         self.history_button.setEnabled(bool(rows))
 
     def _open_current(self) -> None:
-        device_id = self.current_id() or (self.ids() or [None])[0]
+        ids = self.ids()
+        device_id = self.current_id() or (ids[0] if ids else None)
         if device_id is not None:
             self.activated.emit(device_id)
 

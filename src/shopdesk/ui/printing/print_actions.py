@@ -42,7 +42,7 @@ DOCUMENTS = {
 
 
 def prints_directly() -> bool:
-    return QSettings("shopdesk", "shopdesk").value(DIRECT_KEY, False, type=bool)
+    return bool(QSettings("shopdesk", "shopdesk").value(DIRECT_KEY, False, type=bool))
 
 
 def set_prints_directly(value: bool) -> None:

@@ -41,6 +41,7 @@ from shopdesk.ui.common.widgets import (
     muted,
     title_label,
     tree,
+    tree_rows,
 )
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -200,5 +201,4 @@ class DeviceHistoryPage(QWidget):
             self.open_ticket.emit(item.data(0, ID_ROLE))
 
     def rows(self) -> list[list[str]]:
-        return [[self.timeline.topLevelItem(i).text(c) for c in range(9)]
-                for i in range(self.timeline.topLevelItemCount())]
+        return [[item.text(c) for c in range(9)] for item in tree_rows(self.timeline)]

@@ -181,9 +181,9 @@ class PickupDialog(QDialog):
         text = f"{final - self.detail.deposit:.2f} after the deposit"
         typed = [b for b in self.boxes if b.typed()]
         if typed:
-            sums = [b.subtotal() for b in self.boxes]
-            if None not in sums:
-                lines = sum(sums, Decimal(0))  # type: ignore[arg-type]
+            sums = [s for b in self.boxes if (s := b.subtotal()) is not None]
+            if len(sums) == len(self.boxes):  # every line is a number so far
+                lines = sum(sums, Decimal(0))
                 if lines != final:
                     text += f"  ·  work lines add up to {lines:.2f}"
         self.balance.setText(text)

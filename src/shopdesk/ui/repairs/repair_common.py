@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QComboBox, QWidget
 
 from shopdesk.domain.tickets import TicketStatus
 from shopdesk.errors import PermissionDenied
+from shopdesk.services.staff import StaffInfo
 from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.fmt import label
@@ -73,7 +74,7 @@ def load_technicians(shop: Shop, ops: TaskManager, parent: QWidget,
             if actor is not None and actor.staff_id is not None else []
         done(me, False)
 
-    def listed(rows: list) -> None:  # type: ignore[type-arg]
+    def listed(rows: list[StaffInfo]) -> None:
         done([Technician(r.id, f"{r.display_name} ({r.role.label})") for r in rows], True)
 
     if actor is None:

@@ -30,7 +30,16 @@ from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.fmt import label, money
 from shopdesk.ui.common.taskman import TaskManager
-from shopdesk.ui.common.widgets import ID_ROLE, combo_id, muted, select_id, title_label, tree
+from shopdesk.ui.common.widgets import (
+    ID_ROLE,
+    combo_id,
+    muted,
+    select_first,
+    select_id,
+    title_label,
+    tree,
+    tree_rows,
+)
 from shopdesk.ui.repairs.repair_common import Technician, fill_staff, load_technicians
 
 COLUMNS = ["Ticket", "Status", "Customer", "Devices", "Technician", "Estimate", "Updated",
@@ -156,8 +165,7 @@ class TicketBoard(QWidget):
             self.tree.addTopLevelItem(item)
             if t.id == current_id:
                 self.tree.setCurrentItem(item)
-        if self.tree.currentItem() is None and rows:
-            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        select_first(self.tree)
         what = self.status.currentText().lower()
         self.summary.setText(f"{len(rows)} ticket{'s' if len(rows) != 1 else ''} · {what}"
                              " — Enter opens the selected ticket" if rows else
@@ -165,7 +173,7 @@ class TicketBoard(QWidget):
         self.loaded.emit(len(rows))
 
     def numbers(self) -> list[str]:
-        return [self.tree.topLevelItem(i).text(0) for i in range(self.tree.topLevelItemCount())]
+        return [item.text(0) for item in tree_rows(self.tree)]
 
     def _on_changes(self, changes: Changes) -> None:
         if changes.tickets:

@@ -46,6 +46,7 @@ from shopdesk.ui.common.widgets import (
     fill_with_scrolled,
     muted,
     select_id,
+    take_all,
     title_label,
     tree,
 )
@@ -257,9 +258,8 @@ class TicketDetailPage(QWidget):
         self.loaded.emit(d)
 
     def _render_buttons(self, d: TicketDetail) -> None:
-        while self.status_row.count():
-            widget = self.status_row.takeAt(0).widget()
-            if widget is not None and widget is not self.pickup_button:
+        for widget in take_all(self.status_row):
+            if widget is not self.pickup_button:
                 widget.deleteLater()
         self.status_buttons = {}
         for target in d.next_statuses:
@@ -280,10 +280,8 @@ class TicketDetailPage(QWidget):
 
     def _render_devices(self, d: TicketDetail) -> None:
         grid = self.devices_grid
-        while grid.count():
-            widget = grid.takeAt(0).widget()
-            if widget is not None:
-                widget.deleteLater()
+        for widget in take_all(grid):
+            widget.deleteLater()
         self.reveal_buttons = {}
         actor = self.shop.actor
         mine = actor is not None and actor.staff_id is not None \

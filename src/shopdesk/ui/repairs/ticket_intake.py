@@ -113,25 +113,25 @@ class TicketIntakePage(QWidget):
         actions.addWidget(self.save_button)
 
         content = QWidget()
-        column = QVBoxLayout(content)
-        column.setContentsMargins(16, 14, 16, 14)
-        column.setSpacing(12)
-        column.addWidget(title_label("New repair ticket"))
-        column.addWidget(muted("One device is the usual case; add more only if the customer "
-                               "leaves several. Fields marked * are required."))
-        column.addWidget(customer)
-        column.addLayout(self.devices_box)
+        page = QVBoxLayout(content)
+        page.setContentsMargins(16, 14, 16, 14)
+        page.setSpacing(12)
+        page.addWidget(title_label("New repair ticket"))
+        page.addWidget(muted("One device is the usual case; add more only if the customer "
+                             "leaves several. Fields marked * are required."))
+        page.addWidget(customer)
+        page.addLayout(self.devices_box)
         add_row = QHBoxLayout()
         add_row.addWidget(self.add_button)
         add_row.addStretch(1)
-        column.addLayout(add_row)
-        column.addWidget(money)
-        column.addStretch(1)
+        page.addLayout(add_row)
+        page.addWidget(money)
+        page.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(content)
-        self.scroll = scroll
+        self.scroll_area = scroll
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll, 1)
@@ -193,7 +193,7 @@ class TicketIntakePage(QWidget):
         entry.show()  # now, not on the next event loop turn (focus moves into it at once)
         if focus:
             entry.line("make").setFocus()
-            self.scroll.ensureWidgetVisible(entry)
+            self.scroll_area.ensureWidgetVisible(entry)
         return entry
 
     def remove_device(self, entry: DeviceEntry) -> None:
@@ -273,7 +273,7 @@ class TicketIntakePage(QWidget):
             widget = entry.first_error_widget()
             if widget is not None:
                 widget.setFocus()
-                self.scroll.ensureWidgetVisible(widget)
+                self.scroll_area.ensureWidgetVisible(widget)
                 return
         for name in ("estimate", "deposit", "technician_id"):
             if self.errors[name].text():

@@ -12,7 +12,6 @@ Thread rule: GUI thread only. The bar never calls the core except the pure
 from __future__ import annotations
 
 from datetime import date, timedelta
-from enum import StrEnum
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
@@ -29,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shopdesk.domain.choices import Channel, ContactMethod, CustomerType
+from shopdesk.domain.choices import Channel, ContactMethod, CustomerType, Labelled
 from shopdesk.errors import ValidationError
 from shopdesk.search.filters import SearchFilters
 from shopdesk.ui.common import fmt
@@ -39,7 +38,7 @@ ANY = "Any"
 _RANGE_NAMES = {"registered": "Registered", "last_service": "Last service"}
 
 
-def _enum_combo(enum: type[StrEnum]) -> QComboBox:
+def _enum_combo(enum: type[Labelled]) -> QComboBox:
     combo = QComboBox()
     combo.addItem(ANY, None)
     for member in enum:
@@ -71,10 +70,17 @@ class DateBound(QWidget):
         layout.addWidget(self.edit)
         self.check.toggled.connect(self.edit.setEnabled)
         self.check.toggled.connect(self.changed)
-        self.edit.dateChanged.connect(lambda _d: self.check.isChecked() and self.changed.emit())
+        self.edit.dateChanged.connect(self._date_changed)
+
+    def _date_changed(self, _day: QDate) -> None:
+        if self.check.isChecked():
+            self.changed.emit()
 
     def value(self) -> date | None:
-        return self.edit.date().toPython() if self.check.isChecked() else None  # type: ignore[no-any-return]
+        if not self.check.isChecked():
+            return None
+        chosen = self.edit.date()
+        return date(chosen.year(), chosen.month(), chosen.day())
 
     def set_value(self, value: date | None) -> None:
         if value is not None:

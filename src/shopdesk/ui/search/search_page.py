@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -217,17 +217,17 @@ class SearchPage(QWidget):
 
     # -- keyboard ----------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.box and event.type() in (QEvent.Type.KeyPress,
-                                                    QEvent.Type.ShortcutOverride):
-            key_event: QKeyEvent = event  # type: ignore[assignment]
-            if key_event.key() == Qt.Key.Key_Escape and self.suggestions.visible:
+        # PySide6 hands key events over as QKeyEvent, so isinstance narrows the type.
+        if watched is self.box and isinstance(event, QKeyEvent) \
+                and event.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride):
+            if event.key() == Qt.Key.Key_Escape and self.suggestions.visible:
                 # Esc closes the suggestions first (not the window's "back" shortcut)
                 if event.type() == QEvent.Type.KeyPress:
                     self.suggestions.dismiss()
                 event.accept()
                 return True
-            if key_event.key() in NAV_KEYS and event.type() == QEvent.Type.KeyPress:
-                self._move(key_event.key())
+            if event.key() in NAV_KEYS and event.type() == QEvent.Type.KeyPress:
+                self._move(event.key())
                 return True
         return super().eventFilter(watched, event)
 
@@ -292,8 +292,8 @@ class SearchPage(QWidget):
         if customer_id is not None:
             self.open_customer.emit(customer_id)
 
-    def _activated(self, index: object) -> None:
-        customer_id = self.model.id_at(index.row())  # type: ignore[attr-defined]
+    def _activated(self, index: QModelIndex) -> None:
+        customer_id = self.model.id_at(index.row())
         if customer_id is not None:
             self.open_customer.emit(customer_id)
 
@@ -307,13 +307,17 @@ class SearchPage(QWidget):
         if not self.filter_toggle.isChecked():
             self.filter_toggle.setChecked(True)
             self.filter_bar.focus_first()
-        elif self.filter_bar.isAncestorOf(QApplication.focusWidget()):
+        elif self._focus_in_filters():
             self.filter_toggle.setChecked(False)
         else:
             self.filter_bar.focus_first()
 
+    def _focus_in_filters(self) -> bool:
+        focused = QApplication.focusWidget()
+        return focused is not None and self.filter_bar.isAncestorOf(focused)
+
     def _show_filters(self, shown: bool) -> None:
-        had_focus = self.filter_bar.isAncestorOf(QApplication.focusWidget())
+        had_focus = self._focus_in_filters()
         self.filter_bar.setVisible(shown)
         if not shown and had_focus:
             self.focus_box()  # not wherever Qt would move focus from a hidden widget

@@ -21,7 +21,15 @@ from collections.abc import Callable
 from uuid import UUID
 
 import shiboken6
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QStringListModel, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractProxyModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QStringListModel,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QCompleter, QLineEdit
 
@@ -68,8 +76,13 @@ class Suggestions(QObject):
         self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
         self.completer.setMaxVisibleItems(MAX_SUGGESTIONS)
         self.completer.setWidget(box)
-        self.completer.activated[QModelIndex].connect(self._activated)
-        self.popup: QAbstractItemView = self.completer.popup()
+        # The QModelIndex overload of activated (the default one passes the text); the
+        # stubs do not declare SignalInstance.__getitem__, which picks an overload.
+        self.completer.activated[QModelIndex].connect(self._activated)  # type: ignore[index]
+        popup = self.completer.popup()
+        if popup is None:  # never: QCompleter makes its list view when first asked
+            raise RuntimeError("QCompleter has no popup")
+        self.popup: QAbstractItemView = popup
         self.popup.setObjectName("suggestions")
         self.popup.setStyleSheet(
             "QListView#suggestions { background:#ffffff; border:1px solid #c9ced8;"
@@ -129,15 +142,15 @@ class Suggestions(QObject):
         if customer_id in self.ids:
             source = self.model.index(self.ids.index(customer_id), 0)
             proxy = self.completer.completionModel()
-            self.popup.setCurrentIndex(proxy.mapFromSource(source)  # type: ignore[attr-defined]
-                                       if hasattr(proxy, "mapFromSource") else source)
+            self.popup.setCurrentIndex(proxy.mapFromSource(source)
+                                       if isinstance(proxy, QAbstractProxyModel) else source)
         else:
             self.clear_highlight()
 
     def _id_of(self, index: QModelIndex) -> UUID | None:
         proxy = self.completer.completionModel()
-        row = (proxy.mapToSource(index).row()  # type: ignore[attr-defined]
-               if hasattr(proxy, "mapToSource") else index.row())
+        row = (proxy.mapToSource(index).row()
+               if isinstance(proxy, QAbstractProxyModel) else index.row())
         return self.ids[row] if 0 <= row < len(self.ids) else None
 
     def _activated(self, index: QModelIndex) -> None:
@@ -148,8 +161,10 @@ class Suggestions(QObject):
 
     # -- keys the popup receives while open ----------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.popup and event.type() == QEvent.Type.KeyPress:
-            key = QKeyEvent.key(event)  # type: ignore[arg-type]
+        # PySide6 hands key events over as QKeyEvent, so isinstance narrows the type.
+        if watched is self.popup and isinstance(event, QKeyEvent) \
+                and event.type() == QEvent.Type.KeyPress:
+            key = event.key()
             if key in NAV_KEYS:
                 self._on_nav(key)
                 return True

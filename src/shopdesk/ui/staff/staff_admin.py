@@ -6,6 +6,8 @@ the list refreshes itself when a write reports `Changes.staff`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -47,9 +49,12 @@ class StaffEditDialog(QDialog):
         self.shop, self.ops, self.staff = shop, ops, staff
         self.setMinimumWidth(440)
         adding = staff is None
-        self.setWindowTitle("Add staff member" if adding else
-                            f"Reset PIN — {staff.display_name}" if reset_only else
-                            f"Edit {staff.display_name}")
+        if staff is None:
+            self.setWindowTitle("Add staff member")
+        elif reset_only:
+            self.setWindowTitle(f"Reset PIN — {staff.display_name}")
+        else:
+            self.setWindowTitle(f"Edit {staff.display_name}")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 16)
         form = QFormLayout()
@@ -100,6 +105,7 @@ class StaffEditDialog(QDialog):
             self._show_errors({"confirm": "The two entries are not the same."})
             return
         service = self.shop.staff
+        job: Callable[[], object]
         if self.staff is None:
             args = (self.username.text(), self.display_name.text(), self.role.currentData(),
                     self.secret.text())

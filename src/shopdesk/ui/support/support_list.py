@@ -22,7 +22,7 @@ from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.fmt import label
 from shopdesk.ui.common.taskman import TaskManager
-from shopdesk.ui.common.widgets import ID_ROLE, muted, title_label, tree
+from shopdesk.ui.common.widgets import ID_ROLE, muted, select_first, title_label, tree, tree_rows
 
 COLUMNS = ["Number", "Customer", "Subject", "Priority", "Level", "Due", "Overdue"]
 WIDTHS = [115, 190, 330, 80, 100, 140]
@@ -113,8 +113,7 @@ class SupportListPage(QWidget):
             self.tree.addTopLevelItem(item)
             if t.id == current_id:
                 self.tree.setCurrentItem(item)
-        if self.tree.currentItem() is None and rows:
-            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        select_first(self.tree)
         what = "overdue" if self.overdue_only.isChecked() else "open"
         late = sum(1 for t in rows if t.overdue)
         self.summary.setText(
@@ -124,7 +123,7 @@ class SupportListPage(QWidget):
         self.loaded.emit(len(rows))
 
     def numbers(self) -> list[str]:
-        return [self.tree.topLevelItem(i).text(0) for i in range(self.tree.topLevelItemCount())]
+        return [item.text(0) for item in tree_rows(self.tree)]
 
     def _on_changes(self, changes: Changes) -> None:
         if changes.support:

@@ -176,7 +176,8 @@ class MergeDialog(QDialog):
         # the event loop has run: grow to fit them then.
         QTimer.singleShot(0, self._grow)
         first = next(iter(self.groups.values()), None)
-        (first.checkedButton() if first else self.keep_left).setFocus()
+        checked = first.checkedButton() if first is not None else None
+        (checked or self.keep_left).setFocus()
 
     def _shown(self, side: MergeSide, key: str) -> str:
         if key in ("phone", "whatsapp") and side.values.get(key):

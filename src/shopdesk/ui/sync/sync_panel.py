@@ -39,7 +39,7 @@ from shopdesk.sync.service import Conflict, RejectedChange, SyncStatus
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.fmt import error_text
 from shopdesk.ui.common.taskman import TaskManager
-from shopdesk.ui.common.widgets import ID_ROLE, Card, ErrorLabel, Heading, muted, tree
+from shopdesk.ui.common.widgets import ID_ROLE, Card, ErrorLabel, Heading, muted, select_first, tree
 from shopdesk.ui.sync.sync_bridge import SyncBridge
 from shopdesk.ui.sync.sync_status import describe, sync_time
 
@@ -120,7 +120,7 @@ class SyncPanel(QDialog):
     loaded = Signal()
 
     def __init__(self, shop: Shop, ops: TaskManager, bridge: SyncBridge,
-                 open_merge: Callable[[UUID, UUID, str], None], region: str,
+                 open_merge: Callable[[UUID, UUID, str], object], region: str,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.shop, self.ops, self.bridge, self.region = shop, ops, bridge, region
@@ -180,9 +180,9 @@ class SyncPanel(QDialog):
         layout.addWidget(conflicts, 3)
 
         rejected = Card("Rejected changes")
-        self.rejected = tree(["Table", "Change", "Reason"], [150, 300])
-        self.rejected.currentItemChanged.connect(lambda *_a: self._enable())
-        rejected.body.addWidget(self.rejected)
+        self.rejected_list = tree(["Table", "Change", "Reason"], [150, 300])
+        self.rejected_list.currentItemChanged.connect(lambda *_a: self._enable())
+        rejected.body.addWidget(self.rejected_list)
         row = QHBoxLayout()
         self.dismiss_rejected_button = QPushButton("Dismiss")
         self.dismiss_rejected_button.setAutoDefault(False)
@@ -259,19 +259,18 @@ class SyncPanel(QDialog):
             self.conflicts.addTopLevelItem(item)
             if c.id == keep:
                 self.conflicts.setCurrentItem(item)
-        keep = self._current(self.rejected)
-        self.rejected.clear()
+        keep = self._current(self.rejected_list)
+        self.rejected_list.clear()
         for r in data.rejected:
             item = QTreeWidgetItem([TABLES.get(r.table or "", r.table or fmt.DASH),
                                     change_text(r, data.labels), reason_text(r.reason)])
             item.setData(0, ID_ROLE, r.device_seq)
             item.setToolTip(2, r.reason)
-            self.rejected.addTopLevelItem(item)
+            self.rejected_list.addTopLevelItem(item)
             if r.device_seq == keep:
-                self.rejected.setCurrentItem(item)
-        for view in (self.conflicts, self.rejected):
-            if view.currentItem() is None and view.topLevelItemCount():
-                view.setCurrentItem(view.topLevelItem(0))
+                self.rejected_list.setCurrentItem(item)
+        for view in (self.conflicts, self.rejected_list):
+            select_first(view)
 
     @staticmethod
     def _current(view: QTreeWidget) -> object:
@@ -291,7 +290,8 @@ class SyncPanel(QDialog):
         self.review_button.setEnabled(c is not None and c.duplicate_customers)
         self.keep_button.setEnabled(may and c is not None and c.kind == "field")
         self.dismiss_conflict_button.setEnabled(may and c is not None)
-        self.dismiss_rejected_button.setEnabled(may and self.rejected.currentItem() is not None)
+        self.dismiss_rejected_button.setEnabled(
+            may and self.rejected_list.currentItem() is not None)
         self.rights.setText("" if may else "Only a supervisor, manager or owner can resolve "
                             "conflicts or dismiss rejected changes.")
 
@@ -316,7 +316,7 @@ class SyncPanel(QDialog):
         self._write(lambda: sync.resolve(conflict_id, resolution), Changes(customers=touched))
 
     def dismiss_rejected(self) -> None:
-        seq = self._current(self.rejected)
+        seq = self._current(self.rejected_list)
         if not isinstance(seq, int):
             return
         sync = self.shop.sync
