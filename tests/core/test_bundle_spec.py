@@ -1,0 +1,144 @@
+"""shopdesk.spec ships every file the app loads from disk at run time (issue 14).
+
+The spec is run here as PyInstaller runs it, with PyInstaller's build classes
+replaced by recorders, so the test sees exactly what the spec would hand to
+`Analysis`. The files the app loads are found in the source itself: every
+folder `paths._shipped()` is asked for, every file a module finds next to itself
+(`Path(__file__).with_name(...)`), and every non-Python file in the package. A
+new resource therefore fails this test until the bundle carries it. (The bundle
+build itself runs in CI: scripts/build_bundle.py.)
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "src" / "shopdesk"
+
+
+class Recorder:
+    """Stands in for one of PyInstaller's build classes; remembers its arguments."""
+
+    calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+    distpath = Path()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        Recorder.calls.append((type(self).__name__, args, kwargs))
+        self.scripts: list[Any] = []
+        self.pure: list[Any] = []
+        self.binaries: list[Any] = []
+        self.datas: list[Any] = []
+        if type(self).__name__ == "COLLECT":
+            (Recorder.distpath / kwargs["name"]).mkdir(parents=True, exist_ok=True)
+
+
+def _stub(monkeypatch: pytest.MonkeyPatch, name: str, **attributes: Any) -> None:
+    module = types.ModuleType(name)
+    for key, value in attributes.items():
+        setattr(module, key, value)
+    monkeypatch.setitem(sys.modules, name, module)
+
+
+@pytest.fixture
+def spec(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
+    """What shopdesk.spec passes to each build step, by class name."""
+    for name in ("PyInstaller", "PyInstaller.utils", "PyInstaller.depend"):
+        _stub(monkeypatch, name)
+    _stub(monkeypatch, "PyInstaller.utils.hooks",
+          collect_submodules=lambda package: [f"{package} (all submodules)"])
+    _stub(monkeypatch, "PyInstaller.depend.bindepend", get_imports=lambda path: set())
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.delenv("SHOPDESK_BUNDLE_KEEP", raising=False)
+    Recorder.calls = []
+    Recorder.distpath = tmp_path / "dist"
+    names = ("Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE")
+    namespace: dict[str, Any] = {name: type(name, (Recorder,), {}) for name in names}
+    namespace.update(SPECPATH=str(ROOT), DISTPATH=str(Recorder.distpath), __name__="spec")
+    source = (ROOT / "shopdesk.spec").read_text(encoding="utf-8")
+    exec(compile(source, "shopdesk.spec", "exec"), namespace)
+    found: dict[str, Any] = {}
+    for kind, args, kwargs in Recorder.calls:
+        found.setdefault(kind, []).append((args, kwargs))
+    return found
+
+
+def shipped(spec: dict[str, Any]) -> set[tuple[Path, str]]:
+    """(source file, folder inside the bundle) for every data file of the Analysis."""
+    [(_args, kwargs)] = spec["Analysis"]
+    return {(Path(src).resolve(), Path(dest).as_posix()) for src, dest in kwargs["datas"]}
+
+
+def _sources() -> list[tuple[Path, str]]:
+    return [(path, path.read_text(encoding="utf-8")) for path in PACKAGE.rglob("*.py")]
+
+
+def test_every_shipped_folder_travels_whole(spec: dict[str, Any]) -> None:
+    folders = {name for _path, text in _sources()
+               for name in re.findall(r"""_shipped\(\s*["']([^"']+)["']\s*\)""", text)}
+    assert {"migrations", "resources"} <= folders  # what paths.py asks for today
+    datas = shipped(spec)
+    for name in folders:
+        files = [p for p in (ROOT / name).rglob("*")
+                 if p.is_file() and "__pycache__" not in p.parts]
+        assert files, f"{name}/ is empty"
+        for path in files:
+            where = Path("shopdesk", name, path.relative_to(ROOT / name).parent).as_posix()
+            assert (path.resolve(), where) in datas, f"{path} is not in the bundle"
+    # Both alembic histories and the fonts, by name, in case the walk above ever breaks.
+    wanted = [ROOT / "migrations" / "env.py", ROOT / "migrations" / "central" / "env.py",
+              ROOT / "resources" / "fonts" / "DejaVuSans.ttf",
+              ROOT / "resources" / "icons" / "shopdesk.png"]
+    assert {p.resolve() for p in wanted} <= {src for src, _dest in datas}
+
+
+def test_files_next_to_modules_travel_with_them(spec: dict[str, Any]) -> None:
+    datas = shipped(spec)
+    beside = re.compile(r"""Path\(__file__\)[^\n]*?(?:with_name\(|/\s*)["']([^"']+\.\w+)["']""")
+    referenced = [(module.parent / name) for module, text in _sources()
+                  for name in beside.findall(text)]
+    assert PACKAGE / "ui" / "arrow-down.svg" in referenced
+    non_python = [p for p in PACKAGE.rglob("*") if p.is_file()
+                  and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts]
+    for path in {*referenced, *non_python}:
+        assert path.is_file(), f"{path} is referenced but does not exist"
+        where = path.relative_to(PACKAGE.parent).parent.as_posix()
+        assert (path.resolve(), where) in datas, f"{path} is not in the bundle at {where}"
+
+
+def test_hidden_imports_cover_dynamic_loading(spec: dict[str, Any]) -> None:
+    [(_args, kwargs)] = spec["Analysis"]
+    hidden = kwargs["hiddenimports"]
+    assert "shopdesk (all submodules)" in hidden  # survives moving modules around
+    assert "reportlab.graphics.barcode (all submodules)" in hidden
+    assert "psycopg_binary" in hidden
+    # Alembic runs the migration files from disk: what they import is named.
+    assert "shopdesk.db.capture" in hidden and "alembic.op" in hidden
+    assert not any(name.startswith("__future__") for name in hidden)
+    assert (ROOT / "packaging" / "hooks" / "hook-faker.py").is_file()
+    assert kwargs["hookspath"] == [str(ROOT / "packaging" / "hooks")]
+    for test_only in ("pytest", "hypothesis", "mypy", "sqlalchemy.testing", "tkinter"):
+        assert test_only in kwargs["excludes"]
+
+
+def test_two_programs_share_one_folder(spec: dict[str, Any]) -> None:
+    [(args, _kwargs)] = spec["Analysis"]
+    assert Path(args[0][0]).is_file()
+    programs = {kwargs["name"]: kwargs for _args, kwargs in spec["EXE"]}
+    assert programs["shopdesk"]["console"] is False
+    for kwargs in programs.values():
+        assert Path(kwargs["icon"]).is_file()
+    [(_args, collect)] = spec["COLLECT"]
+    assert collect["name"] == "shopdesk"
+    if sys.platform.startswith("linux"):
+        link = Recorder.distpath / "shopdesk" / "shopdesk-cli"
+        assert link.is_symlink() and link.readlink() == Path("shopdesk")
+    else:
+        assert programs["shopdesk-cli"]["console"] is True
+    assert ("BUNDLE" in spec) == (sys.platform == "darwin")
