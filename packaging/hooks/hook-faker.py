@@ -41,8 +41,12 @@ with open(sys.argv[2], "w", encoding="utf-8") as out:
 def _demo_faker_modules() -> list[str]:
     with tempfile.TemporaryDirectory(prefix="shopdesk-faker-") as tmp:
         found = Path(tmp) / "modules.json"
+        # shopdesk from this checkout's src/, installed or not.
+        src = str(Path(__file__).resolve().parents[2] / "src")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            filter(None, [src, os.environ.get("PYTHONPATH")]))}
         done = subprocess.run([sys.executable, "-c", _TRACE, str(Path(tmp) / "data"), str(found)],
-                              capture_output=True, text=True, timeout=600)
+                              capture_output=True, text=True, timeout=600, env=env)
         if done.returncode:
             raise SystemExit(f"hook-faker: `shopdesk demo` failed while finding the Faker "
                              f"locales it uses:\n{done.stderr}")

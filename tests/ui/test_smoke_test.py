@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QImage
 
 from shopdesk import main as entry
 from shopdesk.shop import Shop
@@ -24,22 +25,27 @@ from tests.conftest import OWNER_SECRET
 SHOWN = re.compile(r"^smoke-test: (sign-in|owner setup) shown after (\d+\.\d\d) s$", re.M)
 
 
-def smoke(data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+def smoke(data_dir: Path, extra: dict[str, str] | None = None
+          ) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(extra or {})}
     return subprocess.run([sys.executable, "-m", "shopdesk", "--smoke-test", "--data-dir",
                            str(data_dir)], capture_output=True, text=True, timeout=120, env=env)
 
 
-def test_sign_in_shown_on_a_shop_with_staff(data_dir: Path) -> None:
+def test_sign_in_shown_on_a_shop_with_staff(data_dir: Path, tmp_path: Path) -> None:
     with Shop.open(data_dir) as shop:
         shop.staff.create_owner("owner", "Olivia Owner", OWNER_SECRET)
-    done = smoke(data_dir)
+    shot = tmp_path / "sign-in.png"
+    done = smoke(data_dir, {app.SCREENSHOT_ENV: str(shot)})
     assert done.returncode == 0, done.stderr
     found = SHOWN.search(done.stdout)
     assert found is not None, done.stdout
     assert found.group(1) == "sign-in"
     assert 0 < float(found.group(2)) < 60
     assert "Traceback" not in done.stderr
+    # What was shown is the sign-in dialog, drawn (its grab saved on request).
+    image = QImage(str(shot))
+    assert not image.isNull() and image.width() >= 380
 
 
 def test_owner_setup_shown_on_first_start(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ window for tests and benchmarks, built on an already signed-in Shop;
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import time
@@ -27,6 +28,9 @@ from shopdesk.ui.staff.sign_in import OwnerSetupDialog, SignInDialog
 
 # The one collector, held here for the life of the process (see common/gc.py).
 _collector: GarbageCollector | None = None
+
+# `--smoke-test` saves the dialog it showed to this PNG file when the variable is set.
+SCREENSHOT_ENV = "SHOPDESK_SMOKE_SCREENSHOT"
 
 
 def application() -> QApplication:
@@ -165,6 +169,9 @@ def smoke_test(data_dir: str | None, started: float, timeout: float = 60.0) -> i
             dialog.show()
             loop.exec()
             elapsed = time.perf_counter() - started
+            screenshot = os.environ.get(SCREENSHOT_ENV)
+            if screenshot and watcher.painted:  # to look at what a frozen build draws
+                dialog.grab().save(screenshot)
             dialog.close()
             if errors:
                 return _smoke_failed(f"error while showing the {what} dialog: {errors[0]}")
