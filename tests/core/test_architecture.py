@@ -67,20 +67,3 @@ def test_every_cli_verb_module_is_registered() -> None:
         module = importlib.import_module(f"shopdesk.cli.{name}")
         assert module.register in registered, f"shopdesk.cli.{name} is not in cli.VERBS"
     assert len(registered) == len(modules) == len(shopdesk.cli.VERBS)
-
-
-def test_files_the_code_opens_ship_in_the_bundle() -> None:
-    """Non-Python files inside the package travel in the wheel by themselves, but
-    PyInstaller collects only modules: the spec must name each one."""
-    from shopdesk.ui.common import style
-
-    spec = (ROOT / "shopdesk.spec").read_text(encoding="utf-8")
-    data = [p for p in PACKAGE.rglob("*") if p.is_file()
-            and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts]
-    assert data, "expected the style sheet's arrow"
-    for path in data:
-        relative = path.relative_to(ROOT).as_posix()
-        assert f'("{relative}", "{path.parent.relative_to(PACKAGE.parent).as_posix()}")' \
-            in spec, f"shopdesk.spec does not ship {relative}"
-    arrow = style.STYLE.split("image:url(")[1].split(")")[0]
-    assert Path(arrow).is_file(), f"the style sheet's arrow {arrow} is missing"
