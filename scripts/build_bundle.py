@@ -235,6 +235,8 @@ def smoke(bundle: Bundle, report: Report, pg_url: str | None, scratch: Path) -> 
     run(report, "window program: --version", [window, "--version"], env, expect=version)
     available = verbs(run(report, "no verb: help, not the window", [cli], env,
                           expect="usage:", code=2))
+    if not {"demo", "search", "print", "central", "sync"} <= available:
+        raise Failed(f"--help: cannot read the verbs from the help (found {sorted(available)})")
     run(report, "demo --customers 50", [cli, "demo", "--customers", "50", *data], env,
         expect="added 50 customers")
     tickets = json.loads(run(report, "tickets list --json", [cli, "tickets", "list", "--json",
