@@ -17,6 +17,7 @@ import pytest
 from shopdesk.shop import Shop
 from shopdesk.sync import central, credentials
 from tests.conftest import OWNER_SECRET, Clock, fresh_root
+from tests.sync.supabase_like import SupabaseLike, cluster_dir
 
 
 @pytest.fixture(autouse=True)
@@ -30,33 +31,30 @@ def memory_keyring() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if os.environ.get("SHOPDESK_TEST_PG_URL"):
-        yield os.environ["SHOPDESK_TEST_PG_URL"]
-        return
-    import pgserver
+def supabase() -> Iterator[SupabaseLike]:
+    """One Supabase-like cluster for the session (non-superuser administrator, API roles,
+    enforced passwords); `$SHOPDESK_TEST_PG_BIN` picks other Postgres binaries."""
+    with cluster_dir("supabase") as root:
+        bin_dir = os.environ.get("SHOPDESK_TEST_PG_BIN")
+        cluster = SupabaseLike(root, Path(bin_dir) if bin_dir else None).start()
+        yield cluster
+        cluster.stop()
 
-    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
-    yield server.get_uri()
 
-
-def _with_db(url: str, name: str) -> str:
-    base, _, query = url.partition("?")
-    head = base.rsplit("/", 1)[0]
-    return f"{head}/{name}" + (f"?{query}" if query else "")
+@pytest.fixture(scope="session")
+def pg_admin_url(supabase: SupabaseLike) -> str:
+    """The administrator's URL (Supabase's `postgres`: CREATEROLE, CREATEDB, no superuser)."""
+    return supabase.url()
 
 
 @pytest.fixture
-def central_url(pg_admin_url: str) -> Iterator[str]:
+def central_url(supabase: SupabaseLike) -> Iterator[str]:
     """A fresh central database with the shopdesk schema, dropped afterwards."""
     name = f"shopdesk_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = _with_db(pg_admin_url, name)
+    url = supabase.create_database(name)
     central.setup(url)
     yield url
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    supabase.drop_database(name)
 
 
 class Counters:

@@ -1,8 +1,8 @@
 """Least privilege on the central database (research file section 5, test 22).
 
-Terminals log in as their own role (pgserver trusts its socket, so `user=` is the login;
-the token is the password a real server checks) and may only EXECUTE the three
-public.shopdesk_* functions, which check the token. Each test's docstring names the
+Terminals log in as their own role with their token as the password (checked by SCRAM:
+the test server is set up the Supabase way, see supabase_like.py) and may only EXECUTE the
+three public.shopdesk_* functions, which check the token again. Each test's docstring names the
 attempt and what must hold.
 """
 
@@ -119,22 +119,28 @@ def test_no_api_role_holds_any_table_privilege(counters: Counters,
 
 def test_pushing_as_another_terminal_is_forbidden_without_side_effects(
         counters: Counters, joined: tuple[Shop, Shop]) -> None:
-    """Attempt: terminal A pushes B's real queued batch (B's device_id) with A's own
-    token and login, and then with an unknown token.
-    Must hold: Forbidden each time; nothing changes on the server; B later pushes the
-    same batch itself normally."""
+    """Attempt: terminal A pushes B's real queued batch (B's device_id) over A's own
+    login, first with A's token, then with a guessed token; and a transport that logs in
+    as A with the guessed token.
+    Must hold: the calls are Forbidden by the function ("forbidden"), the login with a
+    wrong password is refused by the server (passwords are enforced: SCRAM); nothing
+    changes on the server; B later pushes the same batch itself normally."""
     a, b = joined
     bob = register(b, "Bob", "07400 123457")
     batch = capture_batch(b)
     _, a_role, a_token = terminal_login(a)
     before = server_state(counters.url)
-    for token in (a_token, "stolen-or-guessed"):
-        transport = DirectTransport(counters.url, a_role, token)
-        try:
-            with pytest.raises(Forbidden, match="forbidden"):
-                transport.push(batch)
-        finally:
-            transport.close()
+    with as_terminal(counters.url, a) as conn:
+        for token in (a_token, "stolen-or-guessed"):
+            with pytest.raises(errors.InsufficientPrivilege, match="forbidden"):
+                conn.execute("SELECT public.shopdesk_push(%s, %s::jsonb)",
+                             (token, json.dumps(batch)))
+    guessed = DirectTransport(counters.url, a_role, "stolen-or-guessed")
+    try:
+        with pytest.raises(Forbidden, match="password authentication failed"):
+            guessed.push(batch)
+    finally:
+        guessed.close()
     assert server_state(counters.url) == before
     b.sync.run_once()
     assert bob.id.hex in server_rows(counters.url, "customers")

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -27,6 +27,7 @@ from shopdesk.shop import Shop
 from tests.conftest import fresh_root
 from tests.sync.conftest import Counters, sync_all
 from tests.sync.rest_server import rest_server
+from tests.sync.supabase_like import SupabaseLike
 
 NO_KEYRING = "keyring.backends.fail.Keyring"
 FIRST = ["Ada", "Ben", "Cleo", "Dan", "Eve", "Finn", "Gus", "Hana", "Ivo", "Jo", "Kai", "Lea",
@@ -91,24 +92,12 @@ def counter(template_db: Path, tmp_path: Path) -> Iterator[Any]:
     yield make
 
 
-def with_password(url: str) -> str:
-    """The URL with a password in it (pgserver trusts its socket, so any will do)."""
-    parts = urlsplit(url)
-    if parts.password:
-        return url
-    netloc = f"{parts.username or 'postgres'}:s3cret-pw@{parts.hostname or ''}"
-    return urlunsplit(parts._replace(netloc=netloc + (f":{parts.port}" if parts.port else "")))
-
-
 @pytest.fixture
-def empty_db(pg_admin_url: str) -> Iterator[str]:
-    """A database with no shopdesk schema yet, whose URL carries a password."""
+def empty_db(supabase: SupabaseLike) -> Iterator[str]:
+    """A database with no shopdesk schema yet, whose URL carries the admin's password."""
     name = f"shopdesk_cli_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield urlunsplit(urlsplit(with_password(pg_admin_url))._replace(path=f"/{name}"))
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    yield supabase.create_database(name)
+    supabase.drop_database(name)
 
 
 def test_setup_creates_then_is_current_and_never_shows_the_password(
@@ -134,7 +123,7 @@ def test_two_counters_sync_surface_and_resolve_a_duplicate(
     a.import_csv(tmp_path, "Ann,Nowak,07400 123456", *(
         f"{first},{last},07400 2{n:05d}" for n, (first, last) in enumerate(
             (f, la) for f in FIRST for la in LAST)))
-    admin = with_password(central_url)
+    admin = central_url
     joined = a.join(admin, "front desk")
     secret = urlsplit(admin).password or ""
     with sqlite3.connect(paths.database_path(a.root)) as db:

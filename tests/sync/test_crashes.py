@@ -10,14 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from shopdesk.shop import Shop
 from shopdesk.sync import central
 from shopdesk.sync.engine import default_transport
 from shopdesk.sync.transport import Retryable
-from tests.sync.conftest import Counters, _with_db, server_rows, sync_all
+from tests.sync.conftest import Counters, server_rows, sync_all
 from tests.sync.fault_tools import (
     FaultyTransport,
     diff,
@@ -31,6 +30,7 @@ from tests.sync.fault_tools import (
     server_query,
     token_of,
 )
+from tests.sync.supabase_like import SupabaseLike, cluster_dir
 
 CRASHED = 70  # the exit status crash_point uses
 
@@ -141,39 +141,29 @@ def test_killed_mid_pull_before_commit(counters: Counters,
 # -- server restart -------------------------------------------------------------
 
 class PrivateServer:
-    """A pgserver instance of this test module only, so restarting it disturbs no
+    """A Supabase-like cluster of this test module only, so restarting it disturbs no
     other test."""
 
     def __init__(self, root: Path) -> None:
-        import pgserver
-
-        self.server = pgserver.get_server(root, cleanup_mode="stop")
-        self.admin_url = self.server.get_uri()
+        self.cluster = SupabaseLike(root).start()
         self.restarts = 0
 
     def restart(self) -> None:
-        from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
-
-        pg_ctl(["-w", "-l", str(self.server.log), "restart"], pgdata=self.server.pgdata,
-               user=self.server.system_user, timeout=60)
-        # pgserver stops the server it knows at exit: let it know the new postmaster.
-        self.server.ensure_postgres_running()
+        self.cluster.restart()
         self.restarts += 1
 
     def new_database(self) -> str:
-        name = f"shopdesk_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = _with_db(self.admin_url, name)
+        url = self.cluster.create_database(f"shopdesk_{uuid.uuid4().hex[:10]}")
         central.setup(url)
         return url
 
 
 @pytest.fixture(scope="module")
-def private_pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateServer]:
-    server = PrivateServer(tmp_path_factory.mktemp("private_pg"))
-    yield server
-    server.server.cleanup()
+def private_pg() -> Iterator[PrivateServer]:
+    with cluster_dir("private") as root:
+        server = PrivateServer(root)
+        yield server
+        server.cluster.stop()
 
 
 def test_server_restart_between_push_and_pull_and_mid_pull(
