@@ -66,9 +66,25 @@ END""",
     ]
 
 
+def uninstall(connection: Any) -> None:
+    """Drop every capture trigger (a migration that rebuilds tables does this first)."""
+    names = [r[0] for r in connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sync\\_%' "
+        "ESCAPE '\\'")]
+    for name in names:
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+
+
 def install(connection: Any) -> None:
-    """(Re)create the capture triggers of every synced table from its current columns."""
+    """(Re)create the capture triggers of every synced table from its current columns.
+
+    A migration runs this with the tables as they are at that revision: a synced table
+    a later revision creates is skipped here and gets its triggers there."""
+    present = {r[0] for r in connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
     for table in SYNCED:
+        if table.name not in present:
+            continue
         for op in ("insert", "update", "delete"):
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS sync_{table.name}_{op}")
         for statement in trigger_sql(table, synced_columns(connection, table)):

@@ -13,14 +13,32 @@ from shopdesk.models.customers import (
 from shopdesk.models.devices import Device, DeviceOwner
 from shopdesk.models.meta import LocalMeta, Setting
 from shopdesk.models.repairs import RepairTicket, TicketDevice, TicketStatusChange
-from shopdesk.models.staff import Staff
+from shopdesk.models.staff import Staff, StaffDirectory
 from shopdesk.models.support import SupportEvent, SupportTicket
-from shopdesk.models.sync import OutboxEntry, SyncConflict, SyncState
+from shopdesk.models.sync import OutboxEntry, QuarantinedRow, SyncConflict, SyncState
 
 __all__ = [
-    "AuditEntry", "Base", "Customer", "CustomerDocument", "CustomerLoyalty",
-    "CustomerPreferences", "Device", "DeviceOwner", "LocalMeta", "OutboxEntry", "RepairTicket",
-    "ServicePart", "ServiceRecord", "Setting", "Staff", "SupportEvent", "SupportTicket",
-    "SyncConflict", "SyncState",
-    "TicketDevice", "TicketStatusChange",
+    "AuditEntry",
+    "Base",
+    "Customer",
+    "CustomerDocument",
+    "CustomerLoyalty",
+    "CustomerPreferences",
+    "Device",
+    "DeviceOwner",
+    "LocalMeta",
+    "OutboxEntry",
+    "QuarantinedRow",
+    "RepairTicket",
+    "ServicePart",
+    "ServiceRecord",
+    "Setting",
+    "Staff",
+    "StaffDirectory",
+    "SupportEvent",
+    "SupportTicket",
+    "SyncConflict",
+    "SyncState",
+    "TicketDevice",
+    "TicketStatusChange",
 ]

@@ -58,12 +58,12 @@ class Customer(Base):
     secondary_phone: Mapped[str | None] = mapped_column(String(20))
     whatsapp: Mapped[str | None] = mapped_column(String(20))
     customer_type: Mapped[str] = mapped_column(String(12), default="individual")
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text, info={"max_length": 4000})
     is_active: Mapped[bool] = mapped_column(default=True)
     # Set when staff merged this customer into another: a redirect, never deleted.
     merged_into: Mapped[uuid.UUID | None] = mapped_column(default=None)
     channel: Mapped[str] = mapped_column(String(16), default="walk_in")
-    registered_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    registered_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_directory.id"))
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_visit_at: Mapped[datetime | None]
@@ -150,10 +150,10 @@ class ServiceRecord(Base):
     occurred_at: Mapped[datetime]
     kind: Mapped[str] = mapped_column(String(24))
     description: Mapped[str] = mapped_column(Text)
-    staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_directory.id"))
     device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("devices.id"))
     ticket_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("repair_tickets.id"))
-    technician_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    technician_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_directory.id"))
     labour: Mapped[Decimal] = mapped_column(default=Decimal("0"))
     total: Mapped[Decimal] = mapped_column(default=Decimal("0"))
     payment_method: Mapped[str | None] = mapped_column(String(16))
@@ -196,5 +196,5 @@ class CustomerDocument(Base):
     filename: Mapped[str] = mapped_column(String(255))
     content_hash: Mapped[str] = mapped_column(String(64))
     size: Mapped[int]
-    added_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    added_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_directory.id"))
     added_at: Mapped[created_at]

@@ -41,7 +41,7 @@ class RepairTicket(Base):
     number: Mapped[str] = mapped_column(String(20), unique=True)
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
     status: Mapped[str] = mapped_column(String(20), default="received")
-    technician_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    technician_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_directory.id"))
     estimate: Mapped[Decimal | None]
     estimate_approved: Mapped[bool | None]
     approved_at: Mapped[datetime | None]
@@ -49,7 +49,7 @@ class RepairTicket(Base):
     final_amount: Mapped[Decimal | None]
     payment_method: Mapped[str | None] = mapped_column(String(16))
     warranty_rework: Mapped[bool] = mapped_column(default=False)
-    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_directory.id"))
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     collected_at: Mapped[datetime | None]
@@ -70,7 +70,7 @@ class TicketDevice(Base):
     device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("devices.id"))
     position: Mapped[int] = mapped_column(default=0)
     fault: Mapped[str] = mapped_column(Text)
-    checklist: Mapped[str] = mapped_column(Text, default="{}")  # JSON object
+    checklist: Mapped[str] = mapped_column(Text, default="{}", info={"json": True})
     pre_existing_faults: Mapped[str] = mapped_column(Text, default="")
     accessories: Mapped[str] = mapped_column(Text, default="")
     passcode_encrypted: Mapped[str | None] = mapped_column(Text)
@@ -88,7 +88,7 @@ class TicketStatusChange(Base):
         ForeignKey("repair_tickets.id", ondelete="CASCADE"))
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
-    staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_directory.id"))
     actor: Mapped[str] = mapped_column(String(120))
     at: Mapped[datetime]
     note: Mapped[str] = mapped_column(Text, default="")

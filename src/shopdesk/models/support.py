@@ -41,7 +41,7 @@ class SupportTicket(Base):
     resolved_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(Text)
     refund: Mapped[Decimal | None]
-    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_directory.id"))
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -65,6 +65,6 @@ class SupportEvent(Base):
     from_level: Mapped[str | None] = mapped_column(String(12))
     to_level: Mapped[str | None] = mapped_column(String(12))
     note: Mapped[str] = mapped_column(Text, default="")
-    staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_directory.id"))
     actor: Mapped[str] = mapped_column(String(120))
     at: Mapped[datetime]

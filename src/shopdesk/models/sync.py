@@ -44,6 +44,13 @@ class SyncState(Base):
     last_sync_at: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(Text)
     paused_reason: Mapped[str | None] = mapped_column(Text)
+    # The newest audit entry (JSON: node, seq, hash) the server has acknowledged:
+    # `audit verify` compares the chain with it, and a push sends a newer one.
+    audit_anchor: Mapped[str | None] = mapped_column(Text)
+    # Adaptive sizes (issue 11): a call cut off by the server's statement timeout
+    # is retried smaller, and the sizes grow back after successes; kept across runs.
+    pull_page: Mapped[int | None] = mapped_column(Integer)
+    push_batch: Mapped[int | None] = mapped_column(Integer)
 
 
 class OutboxEntry(Base):
@@ -95,6 +102,37 @@ class SyncConflict(Base):
     resolved_at: Mapped[str | None] = mapped_column(String(32))
 
 
+class QuarantinedRow(Base):
+    """A pulled row this counter could not store, kept with the reason (issue 10).
+
+    The rest of the page is applied; a manager sees these in the sync panel. A later
+    version of the same row that can be stored resolves the entry by itself.
+    """
+
+    __tablename__ = "sync_quarantine"
+    __table_args__ = (
+        CheckConstraint("status IN ('open','resolved','dismissed')", name="status"),
+        Index("ix_sync_quarantine_row", "table_name", "row_id"),
+        Index("ix_sync_quarantine_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    table_name: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[str] = mapped_column(String(64))
+    server_seq: Mapped[int] = mapped_column(BigInteger)
+    data: Mapped[str] = mapped_column(Text)  # as received, cut to ROW_BYTES
+    reason: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+
+
+# How a terminal may write a synced table (the server enforces it, issue 10):
+# shared: any store's terminal may insert and update (one customer base);
+# store: only terminals of the store that inserted the row may update it;
+# append: rows are inserted once and never changed.
+MODES = ("shared", "store", "append")
+
+
 @dataclass(frozen=True)
 class SyncedTable:
     name: str
@@ -105,23 +143,47 @@ class SyncedTable:
     # Counters: concurrent changes add up instead of overwriting each other.
     delta: frozenset[str] = frozenset()
     pk: str = "id"
+    mode: str = "shared"
+    # Columns no terminal may change once the row exists (the server refuses it).
+    immutable: frozenset[str] = frozenset()
+    # (column, parent table): an inserted row belongs to its parent's store.
+    owner: tuple[str, str] | None = None
+    # With per-store scoping on (`central setup --store-scoped`), a counter pulls only
+    # its own store's rows of these tables (tickets, devices and what hangs off them).
+    scoped: bool = False
 
+
+_MADE = frozenset({"created_at", "created_by"})
 
 SYNCED: tuple[SyncedTable, ...] = (
+    SyncedTable("staff_directory", quiet=frozenset({"updated_at"}), mode="store",
+                immutable=frozenset({"node"})),
     SyncedTable("customers", local_only=frozenset({"name_key", "last_key", "words", "phone_rev"}),
-                quiet=frozenset({"updated_at", "last_visit_at"})),
+                quiet=frozenset({"updated_at", "last_visit_at"}),
+                immutable=frozenset({"code", "created_at", "merged_into", "registered_by"})),
     SyncedTable("customer_preferences", pk="customer_id"),
-    SyncedTable("customer_loyalty", pk="customer_id", delta=frozenset({"points"})),
-    SyncedTable("customer_documents"),
-    SyncedTable("devices", quiet=frozenset({"updated_at"})),
-    SyncedTable("device_owners"),
-    SyncedTable("repair_tickets", quiet=frozenset({"updated_at"})),
-    SyncedTable("ticket_devices", local_only=frozenset({"passcode_encrypted"})),
-    SyncedTable("ticket_status_changes"),
-    SyncedTable("customer_services"),
-    SyncedTable("service_parts"),
-    SyncedTable("support_tickets", quiet=frozenset({"updated_at"})),
-    SyncedTable("support_events"),
+    SyncedTable("customer_loyalty", pk="customer_id", delta=frozenset({"points"}),
+                immutable=frozenset({"opened_at"})),
+    SyncedTable("customer_documents",
+                immutable=frozenset({"content_hash", "added_by", "added_at"})),
+    SyncedTable("devices", quiet=frozenset({"updated_at"}), immutable=frozenset({"created_at"}),
+                scoped=True),
+    SyncedTable("device_owners", scoped=True),
+    SyncedTable("repair_tickets", quiet=frozenset({"updated_at"}), mode="store",
+                immutable=_MADE | {"number"}, scoped=True),
+    SyncedTable("ticket_devices", local_only=frozenset({"passcode_encrypted"}), mode="store",
+                immutable=frozenset({"ticket_id"}), owner=("ticket_id", "repair_tickets"),
+                scoped=True),
+    SyncedTable("ticket_status_changes", mode="append", owner=("ticket_id", "repair_tickets"),
+                scoped=True),
+    SyncedTable("customer_services", mode="store", owner=("ticket_id", "repair_tickets"),
+                scoped=True),
+    SyncedTable("service_parts", mode="store", immutable=frozenset({"service_id"}),
+                owner=("service_id", "customer_services"), scoped=True),
+    SyncedTable("support_tickets", quiet=frozenset({"updated_at"}), mode="store",
+                immutable=_MADE | {"number"}, scoped=True),
+    SyncedTable("support_events", mode="append", owner=("ticket_id", "support_tickets"),
+                scoped=True),
 )
 SYNCED_BY_NAME = {t.name: t for t in SYNCED}
 
@@ -144,10 +206,12 @@ PARENT_REFS: tuple[tuple[str, str, str], ...] = (
 
 __all__ = [
     "CUSTOMER_REFS",
+    "MODES",
     "PARENT_REFS",
     "SYNCED",
     "SYNCED_BY_NAME",
     "OutboxEntry",
+    "QuarantinedRow",
     "SyncConflict",
     "SyncState",
     "SyncedTable",

@@ -21,9 +21,23 @@ from shopdesk import paths
 from shopdesk.domain.tickets import TRANSITIONS
 from shopdesk.errors import ShopdeskError
 from shopdesk.models.sync import CUSTOMER_REFS, PARENT_REFS, SYNCED
+from shopdesk.sync.rules import all_rules
 from shopdesk.sync.transport import first_line
 
-CENTRAL_HEAD = "c0001"
+# What a terminal's login may use (issue 10): a few connections, calls that end, no
+# transaction left open. A terminal can loosen its own session settings, so the
+# server does not rely on them alone: a push ends terminal sessions that sit on the
+# commit-order lock (sync.take_turn).
+TERMINAL_CONNECTIONS = 4
+TERMINAL_SETTINGS = {
+    "statement_timeout": "60s",
+    "idle_in_transaction_session_timeout": "5s",
+    "lock_timeout": "10s",
+}
+# Settings only a superuser (or a role granted SET on them) may give another role.
+TERMINAL_PRIVILEGED_SETTINGS = {"temp_file_limit": "16MB"}
+
+CENTRAL_HEAD = "c0002"
 
 
 class CentralError(ShopdeskError):
@@ -95,15 +109,22 @@ def setup(url: str) -> str | None:
 
 
 def refresh_registries(url: str) -> None:
-    """Tell the server which tables sync and how (from this version's own registries)."""
+    """Tell the server which tables sync and how, and what each column may hold
+    (from this version's own models, so server and counters keep the same rules)."""
     with connect(url) as conn:
-        conn.execute("DELETE FROM sync.synced_tables")
-        conn.execute("DELETE FROM sync.policies")
-        conn.execute("DELETE FROM sync.refs")
-        conn.execute("DELETE FROM sync.ticket_transitions")
+        for table in ("synced_tables", "policies", "refs", "ticket_transitions", "columns"):
+            conn.execute(f"DELETE FROM sync.{table}")
         with conn.cursor() as cur:
-            cur.executemany("INSERT INTO sync.synced_tables VALUES (%s, %s)",
-                            [(t.name, t.pk) for t in SYNCED])
+            cur.executemany(
+                "INSERT INTO sync.synced_tables (table_name, pk, mode, immutable, owner_column, "
+                "owner_table, scoped) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [(t.name, t.pk, t.mode, sorted(t.immutable), t.owner[0] if t.owner else None,
+                  t.owner[1] if t.owner else None, t.scoped) for t in SYNCED])
+            cur.executemany(
+                "INSERT INTO sync.columns (table_name, column_name, kind, nullable, max_length, "
+                "choices, minimum, min_exclusive, maximum, exact_length, prefix, lower_case) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [rule.as_row() for rule in all_rules()])
             cur.executemany("INSERT INTO sync.policies VALUES (%s, %s, %s)",
                             [(t.name, c, "quiet") for t in SYNCED for c in t.quiet]
                             + [(t.name, c, "delta") for t in SYNCED for c in t.delta])
@@ -129,8 +150,13 @@ def token_hash(token: str) -> str:
 
 
 def register_terminal(url: str, store: str, name: str, node_tag: str,
-                      db_instance_id: str) -> Registration:
-    """Register a terminal of `store` (created if new); returns its credential once."""
+                      db_instance_id: str, transport: str = "direct") -> Registration:
+    """Register a terminal of `store` (created if new); returns its credential once.
+
+    A direct terminal gets a login role whose password is its token, sent to the
+    server as a SCRAM verifier (never the token itself, which statement logging or
+    pgaudit would keep); a REST terminal's role cannot log in at all.
+    """
     store = store.strip()
     if not store:
         raise CentralError("store: give the store's name (--store NAME)")
@@ -155,17 +181,46 @@ def register_terminal(url: str, store: str, name: str, node_tag: str,
         store_id = conn.execute(
             "INSERT INTO sync.stores (name) VALUES (%s) ON CONFLICT (name) DO UPDATE "
             "SET name = EXCLUDED.name RETURNING id", (store,)).fetchone()[0]
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE shopdesk_terminal").format(
-            sql.Identifier(role), sql.Literal(token)))
+        if transport == "direct":
+            verifier = conn.pgconn.encrypt_password(
+                token.encode(), role.encode(), b"scram-sha-256").decode("ascii")
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} CONNECTION LIMIT {} "
+                                 "IN ROLE shopdesk_terminal").format(
+                sql.Identifier(role), sql.Literal(verifier), sql.Literal(TERMINAL_CONNECTIONS)))
+        else:
+            conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN IN ROLE shopdesk_terminal").format(
+                sql.Identifier(role)))
+        harden_role(conn, role)
         conn.execute(
             "INSERT INTO sync.devices (id, store_id, name, node_tag, role_name, token_hash, "
-            "db_instance_id) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            (device, store_id, name, node_tag, role, token_hash(token), db_instance_id))
+            "db_instance_id, transport) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (device, store_id, name, node_tag, role, token_hash(token), db_instance_id,
+             transport))
     return Registration(device.hex, role, token, node_tag, store)
 
 
+def harden_role(conn: Any, role: str) -> list[str]:
+    """Give a terminal's role its limits; returns the settings the administrator may not
+    give (on Supabase, `temp_file_limit` is reserved to the platform)."""
+    from psycopg import errors, sql
+
+    for name, value in TERMINAL_SETTINGS.items():
+        conn.execute(sql.SQL("ALTER ROLE {} SET {} = {}").format(
+            sql.Identifier(role), sql.Identifier(name), sql.Literal(value)))
+    refused = []
+    for name, value in TERMINAL_PRIVILEGED_SETTINGS.items():
+        try:
+            with conn.transaction():
+                conn.execute(sql.SQL("ALTER ROLE {} SET {} = {}").format(
+                    sql.Identifier(role), sql.Identifier(name), sql.Literal(value)))
+        except errors.InsufficientPrivilege:
+            refused.append(name)
+    return refused
+
+
 def revoke_terminal(url: str, name_or_tag: str) -> str:
-    """Switch a terminal's credential off for good; returns the terminal's name."""
+    """Switch a terminal's credential off for good; returns the terminal's name.
+    Its open sessions are ended too, so a revoked counter cannot go on."""
     from psycopg import sql
 
     with connect(url) as conn:
@@ -176,6 +231,8 @@ def revoke_terminal(url: str, name_or_tag: str) -> str:
         if row is None:
             raise CentralError(f"no active terminal named or tagged '{name_or_tag}'")
         conn.execute(sql.SQL("ALTER ROLE {} NOLOGIN").format(sql.Identifier(row[1])))
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE usename = %s AND datname = current_database()", (row[1],))
         return str(row[0])
 
 

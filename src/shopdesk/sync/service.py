@@ -172,12 +172,14 @@ class SyncService:
         instance = uuid.uuid4().hex
         tag = self._store.node_tag
         try:
-            reg = central.register_terminal(admin_url or url, store_name, name, tag, instance)
+            reg = central.register_terminal(admin_url or url, store_name, name, tag, instance,
+                                               transport)
         except central.CentralError as exc:
             if "already belongs" not in str(exc):
                 raise
             tag = codes.new_node_tag()  # a copy keeps numbering apart from its original
-            reg = central.register_terminal(admin_url or url, store_name, name, tag, instance)
+            reg = central.register_terminal(admin_url or url, store_name, name, tag, instance,
+                                               transport)
         saved = credentials.save(reg.role_name, reg.token)
         if api_key:
             credentials.save(f"{reg.role_name}:apikey", api_key)
