@@ -236,7 +236,7 @@ def sync_screens(shop: Shop, ana: UUID, tmp: Path, out: Path) -> None:
     from sqlalchemy import text
 
     from shopdesk.sync.engine import default_transport
-    from shopdesk.sync.transport import DirectTransport
+    from shopdesk.sync.direct import DirectTransport
 
     url = central_database(tmp)
     if url is None:

@@ -87,6 +87,7 @@ END""")
     op.create_table(
         'sync_quarantine',
         sa.Column('id', sa.Integer(), nullable=False, autoincrement=True),
+        sa.Column('kind', sa.String(length=8), nullable=False),
         sa.Column('table_name', sa.String(length=40), nullable=False),
         sa.Column('row_id', sa.String(length=64), nullable=False),
         sa.Column('server_seq', sa.BigInteger(), nullable=False),
@@ -96,6 +97,7 @@ END""")
         sa.Column('status', sa.String(length=10), nullable=False),
         sa.CheckConstraint("status IN ('open','resolved','dismissed')",
                            name=op.f('ck_sync_quarantine_status')),
+        sa.CheckConstraint("kind IN ('refused','orphan')", name=op.f('ck_sync_quarantine_kind')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_quarantine')),
     )
     op.create_index('ix_sync_quarantine_row', 'sync_quarantine', ['table_name', 'row_id'])

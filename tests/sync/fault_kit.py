@@ -161,3 +161,10 @@ class Reports:
     def wait(self, check: Callable[[list[RunnerReport]], bool], timeout: float = 15) -> bool:
         with self._cond:
             return self._cond.wait_for(lambda: check(self.items), timeout)
+
+
+def foreign_key_violations(shop: Shop) -> list[tuple[Any, ...]]:
+    """What `PRAGMA foreign_key_check` finds on a counter (it must find nothing)."""
+    with shop.store.read() as session:
+        return [tuple(r) for r in session.connection().exec_driver_sql(
+            "PRAGMA foreign_key_check").fetchall()]

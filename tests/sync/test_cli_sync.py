@@ -24,6 +24,7 @@ from shopdesk.cli import main
 from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.models import Customer
 from shopdesk.shop import Shop
+from shopdesk.sync import central
 from tests.conftest import fresh_root
 from tests.sync.conftest import Counters, sync_all
 from tests.sync.rest_server import rest_server
@@ -113,7 +114,7 @@ def test_setup_creates_then_is_current_and_never_shows_the_password(
     assert bad.stderr.startswith("shopdesk: error: URL: must be a Postgres URL")
     with psycopg.connect(empty_db) as conn:
         assert conn.execute("SELECT version_num FROM sync.alembic_version").fetchone() == (
-            "c0001",)
+            central.CENTRAL_HEAD,)
 
 
 def test_two_counters_sync_surface_and_resolve_a_duplicate(

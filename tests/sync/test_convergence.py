@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 from shopdesk.errors import NotFound, ValidationError
 from shopdesk.shop import Shop
 from shopdesk.sync.engine import default_transport
-from shopdesk.sync.service import Conflict
 from shopdesk.sync.transport import Retryable, Transport
+from shopdesk.sync.views import Conflict
 from tests.conftest import Clock
 from tests.sync.conftest import Counters
 from tests.sync.fault_tools import (

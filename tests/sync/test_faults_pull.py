@@ -108,12 +108,15 @@ class PageRecorder:
 
 
 def test_late_committing_push_is_not_skipped_by_the_cursor(counters: Counters) -> None:
-    """Fault: A's push is inside an open server transaction; B pushes meanwhile (it waits
-    for A on the commit-order counter); C pulls while both are uncommitted.
+    """Fault: A's push runs inside a server transaction that is still busy (a slow
+    statement after it); B pushes meanwhile (it waits for A on the commit-order counter;
+    A is working, not stalled, so the server does not end it); C pulls while both are
+    uncommitted.
     Must hold: C's first pull sees neither; after A commits (then B), C's next pull has
     both; sequence order equals commit order (A's rows before B's); A's engine then
     settles its queue from the ledger."""
     a, b, c = counters.new("a"), counters.new("b"), counters.new("c")
+    sync_all(a, b, c)  # each counter's own first records (its staff directory) out of the way
     ann, bob = register(a, "Ann", "07400 123456"), register(b, "Bob", "07400 123457")
     _, b_role, _ = terminal_login(b)
     late = open_push(a, capture_batch(a))
@@ -125,8 +128,13 @@ def test_late_committing_push_is_not_skipped_by_the_cursor(counters: Counters) -
         except BaseException as exc:
             errors.append(exc)
 
-    pusher = threading.Thread(target=push_b)
+    def busy_then_commit() -> None:
+        late.execute("SELECT pg_sleep(2)")  # A's transaction works on, then commits
+        late.commit()
+
+    pusher, slow = threading.Thread(target=push_b), threading.Thread(target=busy_then_commit)
     try:
+        slow.start()
         pusher.start()
         wait_until(lambda: len(lock_waiters(counters.url, b_role)) == 1, what="B's push")
         with psycopg.connect(counters.url, autocommit=True) as probe:
@@ -135,7 +143,7 @@ def test_late_committing_push_is_not_skipped_by_the_cursor(counters: Counters) -
         assert blockers == [late.info.backend_pid]  # B waits for A's open transaction
         c.sync.run_once()
         assert customer_ids(c) == set()
-        late.commit()
+        slow.join(30)
     finally:
         late.close()
     pusher.join(30)
@@ -192,16 +200,17 @@ def test_rows_of_one_transaction_cross_page_boundaries_exactly_once(counters: Co
     one updated_at; the puller's page holds 7 rows.
     Must hold: every row is delivered exactly once, over ceil(150 / 7) pages; the
     puller has all 50 customers and its cursor equals the server's sequence."""
-    a = counters.new("a")
+    a, b = counters.new("a"), counters.new("b")
+    sync_all(a, b)  # each counter's own first records (its staff directory) out of the way
     rows = [(n, {"first_name": f"Page{n}", "last_name": "Nowak", "phone": f"07400 1230{n:02d}"})
             for n in range(50)]
     assert a.transfer.import_rows(rows, len(rows)).imported == 50
     a.sync.run_once()
     with psycopg.connect(counters.url) as admin:
         stamps = admin.execute("SELECT count(*), count(DISTINCT updated_at), "
-                               "count(DISTINCT updated_by) FROM sync.rows").fetchone()
+                               "count(DISTINCT updated_by) FROM sync.rows WHERE seq > %s",
+                               (b.sync.status().cursor,)).fetchone()
     assert stamps == (150, 1, 1)  # one push, one transaction, one instant
-    b = counters.new("b")
     pages: list[list[tuple[str, str]]] = []
     b.sync.transport_factory = lambda state: PageRecorder(default_transport(state), pages)
     b.sync.engine.page_size = 7
@@ -220,12 +229,12 @@ def test_pull_cut_between_pages_resumes_from_its_cursor(counters: Counters) -> N
     (the server answered, the counter never got it).
     Must hold: the round fails as Retryable with the first 4 pages kept; the next round
     asks from the 4th page's cursor (not from zero) and ends with every row exactly once."""
-    a = counters.new("a")
+    a, b = counters.new("a"), counters.new("b")
+    sync_all(a, b)  # each counter's own first records (its staff directory) out of the way
     rows = [(n, {"first_name": f"Cut{n}", "last_name": "Nowak", "phone": f"07400 1231{n:02d}"})
             for n in range(20)]
     assert a.transfer.import_rows(rows, len(rows)).imported == 20
     a.sync.run_once()
-    b = counters.new("b")
     b.sync.engine.page_size = 7
     asked: list[int] = []
 
@@ -384,13 +393,13 @@ def test_pulled_rows_never_echo_into_the_outbox(counters: Counters) -> None:
     Must hold: pulling 1002 rows into a fresh counter leaves its outbox empty; after it
     pushes its own change, the next pulls (its own row coming back) queue nothing, on
     either counter."""
-    a = counters.new("a")
+    a, b = counters.new("a"), counters.new("b")
+    sync_all(a, b)  # each counter's own first records (its staff directory) out of the way
     rows = [(n, {"first_name": f"Echo{n}", "last_name": "Nowak", "phone": f"07400 12{n:04d}"})
             for n in range(334)]
     assert a.transfer.import_rows(rows, len(rows)).imported == 334
     a.sync.run_once()
     assert outbox_size(a) == 0
-    b = counters.new("b")
 
     assert b.sync.run_once().pulled == 1002
 

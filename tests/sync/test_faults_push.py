@@ -19,15 +19,17 @@ from sqlalchemy import text
 
 from shopdesk.domain import codes
 from shopdesk.sync import central
+from shopdesk.sync.direct import DirectTransport
 from shopdesk.sync.engine import default_transport
 from shopdesk.sync.runner import SyncRunner
-from shopdesk.sync.transport import DirectTransport, ProtocolError, Retryable, Transport
+from shopdesk.sync.transport import ProtocolError, Retryable, Transport
 from tests.sync.conftest import Counters, server_rows, sync_all
 from tests.sync.fault_kit import (
     Outage,
     Reports,
     Wrapped,
     capture_batch,
+    foreign_key_violations,
     ledger,
     local_row,
     lock_waiters,
@@ -187,42 +189,64 @@ def test_connection_killed_mid_push_rolls_back_the_whole_batch(counters: Counter
 # -- 13, 14: deleted rows, poisoned changes ---------------------------------------
 
 
-def test_update_of_a_deleted_row_is_rejected_and_the_row_stays_deleted(
-        counters: Counters, tmp_path: Path) -> None:
-    """Fault: A deletes a customer document; B, offline, renames it, then edits the
-    customer; B syncs after A.
-    Must hold: B's rename is rejected with 'update_on_deleted' (in shop.sync.rejected()
-    and as a conflict on both counters); the document stays deleted on the server, A
-    and B; B's later change is still applied."""
+def test_a_delete_is_refused_and_the_row_comes_back(counters: Counters, tmp_path: Path) -> None:
+    """Fault: A deletes a customer document behind the app's back (shopdesk never
+    deletes synced rows); B, meanwhile, renames it; both sync.
+    Must hold: the server refuses A's delete with a reason saying shopdesk never
+    deletes (in a.sync.rejected()); the document stays on the server and B's rename is
+    applied; A's next pull brings the row back; nothing is deleted on B."""
     a, b = counters.new("a"), counters.new("b")
     ann = register(a, "Ann", "07400 123456")
     scan = tmp_path / "consent.pdf"
     scan.write_bytes(b"%PDF-1.4 signed repair consent")
     doc = a.documents.attach(ann.id, scan, "signed_form")[0]
     sync_all(a, b)
-    assert local_row(b, "customer_documents", doc.id) is not None
 
     raw_write(a, "DELETE FROM customer_documents WHERE id = :i", i=doc.id.hex)
     raw_write(b, "UPDATE customer_documents SET title = 'Consent (rescanned)' WHERE id = :i",
               i=doc.id.hex)
-    b.customers.update(ann.id, {"notes": "prefers e-mail"})
-    a.sync.run_once()
-    result = b.sync.run_once()
+    result = a.sync.run_once()
+    b.sync.run_once()
 
     assert result.rejected == 1
-    [rejected] = b.sync.rejected()
-    assert "update_on_deleted" in rejected.reason
-    assert (rejected.table, rejected.row_id, rejected.op) == (
-        "customer_documents", doc.id.hex, "update")
-    assert b.sync.status().pending == 0
-    assert server_rows(counters.url, "customers")[ann.id.hex]["notes"] == "prefers e-mail"
+    [rejected] = a.sync.rejected()
+    assert rejected.op == "delete" and "never deletes" in rejected.reason
+    assert server_rows(counters.url, "customer_documents")[doc.id.hex]["title"] == \
+        "Consent (rescanned)"
     sync_all(a, b)
-    assert doc.id.hex not in server_rows(counters.url, "customer_documents")
     for shop in (a, b):
-        assert local_row(shop, "customer_documents", doc.id) is None
-        [conflict] = [c for c in shop.sync.conflicts() if c.kind == "update_on_deleted"]
-        assert (conflict.table, conflict.row_a) == ("customer_documents", doc.id.hex)
-        assert local_row(shop, "customers", ann.id)["notes"] == "prefers e-mail"
+        row = local_row(shop, "customer_documents", doc.id)
+        assert row is not None and row["title"] == "Consent (rescanned)"
+
+
+def test_a_row_deleted_on_the_server_is_kept_and_its_update_refused(counters: Counters) -> None:
+    """Fault: a row marked deleted on the server (by an older server version, or by hand);
+    B, offline, edits it; both counters pull.
+    Must hold: B's edit is rejected with 'update_on_deleted' and a conflict on both
+    counters; no counter deletes its copy (a delete with foreign keys off would orphan
+    the customer's devices and tickets): each quarantines the pulled deletion with the
+    reason instead; a later change of another row is still applied."""
+    a, b = counters.new("a"), counters.new("b")
+    ann = register(a, "Ann", "07400 123456")
+    ticket_for(a, ann.id)
+    sync_all(a, b)
+    with psycopg.connect(counters.url) as admin:
+        admin.execute("UPDATE sync.rows SET deleted = true WHERE table_name = 'customers' "
+                      "AND row_id = %s", (ann.id.hex,))
+    b.customers.update(ann.id, {"notes": "edited offline"})
+    bob = register(b, "Bob", "07400 123457")
+
+    result = b.sync.run_once()
+    a.sync.run_once()
+
+    assert result.rejected == 1 and "update_on_deleted" in b.sync.rejected()[0].reason
+    assert bob.id.hex in server_rows(counters.url, "customers")
+    for shop in (a, b):
+        assert local_row(shop, "customers", ann.id) is not None
+        [held] = [q for q in shop.sync.quarantined() if q.row_id == ann.id.hex]
+        assert "never deletes" in held.reason
+        assert any(c.kind == "update_on_deleted" for c in shop.sync.conflicts())
+        assert foreign_key_violations(shop) == []
 
 
 def test_poisoned_change_is_rejected_and_does_not_block_the_queue(counters: Counters) -> None:
@@ -271,13 +295,16 @@ def test_poisoned_change_is_rejected_and_does_not_block_the_queue(counters: Coun
 
 def test_schema_skew_keeps_unknown_columns_and_old_clients_must_upgrade(
         counters: Counters) -> None:
-    """Fault: a newer client stores a customer with a column this version lacks; this
-    (older) client edits another column; an update names a row the server lacks; then
-    the server raises its minimum protocol.
-    Must hold: the unknown column is kept on the server through the old client's edit
-    and ignored by the local pull; the update of a missing row is rejected with a clear
-    reason; below min_protocol the push gets an 'upgrade' error and the queue is kept;
-    the same queue pushes once the engine speaks protocol 2."""
+    """Fault: a newer client sends a customer with a column this server's registry
+    lacks (its `central setup` has not run yet), then again once the registry knows the
+    column; this (older) client edits another column; an update names a row the server
+    lacks; then the server raises its minimum protocol.
+    Must hold: the unknown column is refused with a clear reason while the registry
+    does not know it, never stored unchecked; once known, it is kept on the server
+    through the old client's edit and ignored by the local pull; the update of a
+    missing row is rejected with a clear reason; below min_protocol the push gets an
+    'upgrade' error and the queue is kept; the same queue pushes once the engine speaks
+    protocol 2."""
     a = counters.new("a")
     ann = register(a, "Ann", "07400 123456")
     a.sync.run_once()
@@ -291,20 +318,34 @@ def test_schema_skew_keeps_unknown_columns_and_old_clients_must_upgrade(
     parts = [("customers", vera)] + [
         (table, {**server_rows(counters.url, table)[ann.id.hex], "customer_id": vera_id.hex})
         for table in ("customer_preferences", "customer_loyalty")]
-    mutations = [{"id": uuid.uuid4().hex, "seq": n, "kind": "row", "table": table,
-                  "row": vera_id.hex, "op": "insert", "new": doc, "base": {}}
-                 for n, (table, doc) in enumerate(parts, start=1)]
-    mutations.append({"id": uuid.uuid4().hex, "seq": 4, "kind": "row", "table": "customers",
-                      "row": uuid.uuid4().hex, "op": "update", "new": {"notes": "lost"},
-                      "base": {"notes": None}})
+
+    def push_vera(first_seq: int) -> list[Any]:
+        mutations = [{"id": uuid.uuid4().hex, "seq": n, "kind": "row", "table": table,
+                      "row": vera_id.hex, "op": "insert", "new": doc, "base": {}}
+                     for n, (table, doc) in enumerate(parts, start=first_seq)]
+        v2 = DirectTransport(counters.url, newer.role_name, newer.token)
+        try:
+            return list(v2.push({"device_id": newer.device_id, "protocol": 1,
+                                 "app_version": "0.9", "mutations": mutations})["results"])
+        finally:
+            v2.close()
+
+    (_, status, detail), *_ = push_vera(1)
+    assert status == "rejected" and "customers.pronouns: is not a column" in detail["reason"]
+    with psycopg.connect(counters.url) as admin:  # what the newer `central setup` does
+        admin.execute("INSERT INTO sync.columns (table_name, column_name, kind, nullable, "
+                      "max_length) VALUES ('customers', 'pronouns', 'text', true, 40)")
+    assert [status for _, status, _ in push_vera(4)] == ["applied"] * 3
     v2 = DirectTransport(counters.url, newer.role_name, newer.token)
     try:
-        reply = v2.push({"device_id": newer.device_id, "protocol": 1, "app_version": "0.9",
-                         "mutations": mutations})
+        (_, missing, detail), = v2.push({
+            "device_id": newer.device_id, "protocol": 1, "app_version": "0.9", "mutations": [
+                {"id": uuid.uuid4().hex, "seq": 7, "kind": "row", "table": "customers",
+                 "row": uuid.uuid4().hex, "op": "update", "new": {"notes": "lost"},
+                 "base": {"notes": None}}]})["results"]
     finally:
         v2.close()
-    *stored, (_, missing, detail) = reply["results"]
-    assert [status for _, status, _ in stored] == ["applied"] * 3 and missing == "rejected"
+    assert missing == "rejected"
     assert "customers" in detail["reason"] and "does not exist on the server" in detail["reason"]
     assert server_rows(counters.url, "customers")[vera_id.hex]["pronouns"] == "she/her"
 

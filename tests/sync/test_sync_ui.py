@@ -21,9 +21,9 @@ from sqlalchemy import text
 from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.services.demo.demo import generate
 from shopdesk.shop import Shop
+from shopdesk.sync.direct import DirectTransport
 from shopdesk.sync.engine import default_transport
 from shopdesk.sync.runner import RunnerReport
-from shopdesk.sync.transport import DirectTransport
 from shopdesk.ui.app import build_main_window
 from shopdesk.ui.main_window import MainWindow
 from tests.sync.conftest import Counters, server_rows, sync_all
@@ -118,25 +118,27 @@ def test_offline_shows_changes_waiting_then_synced_after_a_round(
         qtbot, counters: Counters, windows: list[MainWindow]) -> None:  # type: ignore[no-untyped-def]
     a = counters.new("a")
     register(a, "Ann", "07400 123456")
+    waiting = a.sync.status().pending  # Ann's three rows and the owner's directory entry
     a.sync.transport_factory = bad_transport
     window = show(qtbot, a, windows)
 
     report = first_report(qtbot, window)
     assert report.online is False and report.retrying_in is not None
-    qtbot.waitUntil(lambda: status_text(window).startswith("Offline – 3 changes waiting"))
+    qtbot.waitUntil(
+        lambda: status_text(window).startswith(f"Offline – {waiting} changes waiting"))
     assert "retrying in" in status_text(window)
     assert window.sync_ui.status.tone == "warn"
 
     # A write at the counter while offline: the count moves without a round.
     window.ops.write(None, lambda: a.customers.register(CustomerInput(
         first_name="Olu", last_name="Bello", phone="07400 123457")))
-    qtbot.waitUntil(lambda: "Offline – 6 changes waiting" in status_text(window))
+    qtbot.waitUntil(lambda: f"Offline – {waiting + 3} changes waiting" in status_text(window))
 
     a.sync.transport_factory = default_transport  # the network is back
     qtbot.keyClick(window.search.box, Qt.Key.Key_F9)  # Sync now
     report = next_report(qtbot, window, lambda r: r.online is True)
     assert report.status.pending == 0 and report.result is not None
-    assert report.result.pushed == 6
+    assert report.result.pushed == waiting + 3
     qtbot.waitUntil(lambda: status_text(window).startswith("Online · synced "))
     assert "waiting" not in status_text(window)
     assert len(server_rows(counters.url, "customers")) == 2

@@ -367,7 +367,9 @@ SQL = [
       IF coalesce((p_batch->>'protocol')::int, 0) < minp THEN
         RETURN jsonb_build_object('error', 'upgrade_required', 'min_protocol', minp);
       END IF;
-      PERFORM sync.take_turn();
+      IF jsonb_array_length(coalesce(p_batch->'mutations', '[]'::jsonb)) > 0 THEN
+        PERFORM sync.take_turn();  -- an anchor alone changes no row: no turn needed
+      END IF;
       -- One push per terminal at a time: a duplicate delivery waits here, then replays.
       SELECT last_seq INTO last FROM sync.devices WHERE id = dev.id FOR UPDATE;
       FOR m IN SELECT value FROM jsonb_array_elements(coalesce(p_batch->'mutations', '[]'::jsonb))

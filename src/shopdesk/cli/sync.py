@@ -42,8 +42,8 @@ from shopdesk.errors import NotFound, ShopdeskError
 from shopdesk.shop import Shop
 from shopdesk.sync import central, credentials
 from shopdesk.sync.engine import Progress, SyncPaused
-from shopdesk.sync.service import Conflict
 from shopdesk.sync.transport import Forbidden, Retryable, TransportError, first_line
+from shopdesk.sync.views import Conflict
 
 LARGE_PULL = 500  # rows; below this a pull takes a moment and a bar would only flicker
 API_KEY_ENV = "SHOPDESK_SUPABASE_KEY"

@@ -112,11 +112,14 @@ class QuarantinedRow(Base):
     __tablename__ = "sync_quarantine"
     __table_args__ = (
         CheckConstraint("status IN ('open','resolved','dismissed')", name="status"),
+        CheckConstraint("kind IN ('refused','orphan')", name="kind"),
         Index("ix_sync_quarantine_row", "table_name", "row_id"),
         Index("ix_sync_quarantine_status", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # refused: not stored; orphan: stored, but it refers to a row this counter lacks.
+    kind: Mapped[str] = mapped_column(String(8), default="refused")
     table_name: Mapped[str] = mapped_column(String(40))
     row_id: Mapped[str] = mapped_column(String(64))
     server_seq: Mapped[int] = mapped_column(BigInteger)

@@ -25,6 +25,7 @@ Thread rule: one thread at a time (the sync thread); `close()` from any thread.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import threading
@@ -132,9 +133,8 @@ class DirectTransport:
             raise Forbidden(first_line(exc)) from None
         except errors.QueryCanceled as exc:
             raise Timeout(f"the central database took too long: {first_line(exc)}") from None
-        except (errors.SerializationFailure, errors.DeadlockDetected, errors.LockNotAvailable,
-                errors.AdminShutdown) as exc:
-            self.close()
+        except (errors.SerializationFailure, errors.DeadlockDetected,
+                errors.LockNotAvailable) as exc:
             raise Retryable(f"central database busy: {first_line(exc)}") from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             self.close()
@@ -170,7 +170,6 @@ class DirectTransport:
 
 
 def _cancel(conn: Any) -> None:
-    try:
+    # A failed cancel leaves the keepalives and the server's own timeout to end it.
+    with contextlib.suppress(Exception):
         conn.cancel_safe(timeout=5.0)
-    except Exception:  # noqa: BLE001 - a failed cancel leaves the keepalives to end it
-        pass

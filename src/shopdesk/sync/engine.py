@@ -11,6 +11,13 @@ Promises:
   yet seen (the server's write checkpoint, `device_last_seq`, says which).
 - Rejected changes stay in the outbox with the server's reason; they never
   block the ones behind them.
+- A pulled row this counter cannot store is quarantined with the reason, never
+  stored half-way, and never stops the rest (`sync.apply`).
+- Calls adapt to the server's limits (issue 11): a push batch or pull page the
+  server cuts off (`Timeout`) is retried at a quarter of its size at once, and the
+  sizes grow back after successes; the identical oversized call is never repeated.
+- The newest audit entry (an anchor) goes to the server with the pushes, so the
+  trail can be checked against a copy this counter cannot rewrite.
 
 Thread rule: a round runs on the calling thread (the sync thread, or the
 CLI); `run_once` holds a lock so two rounds never overlap in one process.
@@ -24,8 +31,9 @@ import os
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -35,25 +43,25 @@ from shopdesk.changes import Changes
 from shopdesk.db import capture
 from shopdesk.db.engine import make_engine
 from shopdesk.models.sync import SYNCED_BY_NAME
-from shopdesk.services.customers.customers import derived_columns
 from shopdesk.services.store import Store
 from shopdesk.sync import credentials
+from shopdesk.sync.apply import PageApplier, orphans
+from shopdesk.sync.direct import DirectTransport
 from shopdesk.sync.transport import (
-    DirectTransport,
+    PULL_REPLY,
+    PUSH_REPLY,
     Forbidden,
     ProtocolError,
     RestTransport,
+    Timeout,
     Transport,
     TransportError,
+    expect,
 )
 
 PROTOCOL = 1
 APP_VERSION = "0.5"
 log = logging.getLogger(__name__)
-
-# Which `Changes` field a pulled table's ids go in (screens refresh from it).
-_CHANGES_FIELD = {"customers": "customers", "devices": "devices", "repair_tickets": "tickets",
-                  "support_tickets": "support"}
 
 Progress = Callable[[int, int], None]  # (rows pulled so far, rows to pull in all)
 
@@ -78,6 +86,10 @@ def crash_point(name: str) -> None:
 
 
 class SyncEngine:
+    """Runs sync rounds for one data directory (see the module docstring)."""
+
+    MIN_PAGE = 50
+
     def __init__(self, store: Store, db_path: Any,
                  transport_factory: Callable[[dict[str, Any]], Transport] | None = None,
                  *, page_size: int = 10000, push_batch: int = 200,
@@ -92,10 +104,11 @@ class SyncEngine:
         # into several indexes, so each commit rewrites most of their leaf pages:
         # 10k rows a commit instead of 2k made the first sync of 600k rows ~1.5x
         # faster (5k: 67 s, 10k: 61 s, 20k: 58 s but +65 MB; the server caps at 20k).
+        # These are the largest sizes; the ones in use adapt (sync_state).
         self._factory = transport_factory or default_transport
         self.page_size, self.push_batch, self.protocol = page_size, push_batch, protocol
         self._round = threading.Lock()
-        self._columns: dict[str, list[str]] = {}
+        self._applier = PageApplier()
 
     def close(self) -> None:
         self._engine.dispose()
@@ -122,6 +135,14 @@ class SyncEngine:
         with self._store.write_lock(), self._engine.begin() as conn:
             conn.execute(text(f"UPDATE sync_state SET {sets} WHERE one = 1"), values)
 
+    def _size(self, state: dict[str, Any], column: str, largest: int) -> int:
+        return max(1, min(largest, int(state.get(column) or largest)))
+
+    def _resize(self, state: dict[str, Any], column: str, size: int) -> None:
+        if state.get(column) != size:
+            state[column] = size
+            self._set(**{column: size})
+
     # -- a round ---------------------------------------------------------------
     def run_once(self, progress: Progress | None = None) -> RoundResult:
         with self._round:
@@ -145,24 +166,45 @@ class SyncEngine:
 
     # -- push ------------------------------------------------------------------
     def _push_all(self, transport: Transport, state: dict[str, Any], result: RoundResult) -> None:
+        anchor = self._audit_anchor()
+        sent_anchor = anchor is None or json.dumps(anchor) == state.get("audit_anchor")
         while True:
+            size = self._size(state, "push_batch", self.push_batch)
             with self._engine.connect() as conn:
                 rows = conn.execute(text(
                     "SELECT device_seq, mutation_id, kind, table_name, row_id, op, new_values, "
                     "base_values FROM sync_outbox WHERE status = 'pending' AND device_seq > 0 "
-                    "ORDER BY device_seq LIMIT :n"), {"n": self.push_batch}).all()
-            if not rows:
+                    "ORDER BY device_seq LIMIT :n"), {"n": size}).all()
+            if not rows and sent_anchor:
                 return
             batch = {"device_id": state["device_id"], "protocol": self.protocol,
-                     "app_version": APP_VERSION, "mutations": [_mutation(r) for r in rows]}
-            reply = transport.push(batch)
+                     "app_version": APP_VERSION, "mutations": [_mutation(r) for r in rows],
+                     "audit_anchor": anchor}
+            try:
+                reply = expect(transport.push(batch), PUSH_REPLY, "push")
+            except Timeout:
+                if size == 1:
+                    raise
+                self._resize(state, "push_batch", max(1, size // 4))
+                continue
             crash_point("after_push_before_ack")
-            self._settle(reply.get("results", []), result)
+            self._settle(reply.get("results") or [], result)
             error = reply.get("error")
             if error:
                 self._push_error(error, reply)
-            if len(rows) < self.push_batch:
+            if reply.get("audit_anchor") is not None:
+                self._set(audit_anchor=json.dumps(reply["audit_anchor"]))
+            sent_anchor = True
+            if size < self.push_batch and len(rows) == size:
+                self._resize(state, "push_batch", min(self.push_batch, size * 2))
+            if len(rows) < size:
                 return
+
+    def _audit_anchor(self) -> dict[str, Any] | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(text("SELECT node, seq, hash FROM audit_log "
+                                    "ORDER BY seq DESC LIMIT 1")).first()
+        return {"node": row[0], "seq": int(row[1]), "hash": row[2]} if row else None
 
     def _push_error(self, error: str, reply: dict[str, Any]) -> None:
         if error == "device_fork":
@@ -184,7 +226,7 @@ class SyncEngine:
 
     def _settle(self, results: Iterable[Any], result: RoundResult | None = None) -> None:
         """Record the server's answers: applied and conflicted leave the outbox."""
-        results = list(results)
+        results = _results(results)
         if result is not None:
             for _seq, status, _detail in results:
                 result.pushed += 1
@@ -212,16 +254,33 @@ class SyncEngine:
         # cursor nor the write checkpoint, so it is still current here.
         start = cursor = int(state["pull_cursor"])
         pulled: list[Changes] = []
+        stored: dict[str, set[str]] = defaultdict(set)
         with self._engine.connect() as conn:
             floor = int(conn.execute(text(
                 "SELECT coalesce(min(device_seq) - 1, :last) FROM sync_outbox "
                 "WHERE status = 'pending' AND device_seq > 0"),
                 {"last": state.get("device_last_seq", 0)}).scalar_one())
+
+        def fetch(at: int) -> dict[str, Any]:
+            size = self._size(state, "pull_page", self.page_size)
+            while True:
+                try:
+                    page = expect(transport.pull(at, size, floor), PULL_REPLY, "pull")
+                except Timeout:
+                    if size <= self.MIN_PAGE:
+                        raise
+                    size = max(self.MIN_PAGE, size // 4)
+                    self._resize(state, "pull_page", size)
+                    continue
+                if size < self.page_size and page["has_more"]:
+                    self._resize(state, "pull_page", min(self.page_size, size * 2))
+                return page
+
         # The next page is fetched while this one is applied (a first sync spends
         # about as long waiting on the server as writing SQLite). Safe: a page
         # only moves the cursor when it commits, and settling twice is a no-op.
         with ThreadPoolExecutor(1, thread_name_prefix="shopdesk-sync-fetch") as fetcher:
-            ahead = fetcher.submit(transport.pull, cursor, self.page_size, floor)
+            ahead: Future[dict[str, Any]] = fetcher.submit(fetch, cursor)
             while True:
                 page = ahead.result()
                 if int(page.get("min_protocol") or 0) > self.protocol:
@@ -229,9 +288,8 @@ class SyncEngine:
                     # pulling rows it may no longer understand.
                     raise self._upgrade_required(page["min_protocol"])
                 if page["has_more"]:
-                    ahead = fetcher.submit(transport.pull, int(page["next_cursor"]),
-                                           self.page_size, floor)
-                changes = self._apply_page(page)
+                    ahead = fetcher.submit(fetch, int(page["next_cursor"]))
+                changes = self._apply_page(page, stored)
                 result.pulled += len(page["changes"])
                 pulled.append(changes)  # united once at the end: per page it grew quadratically
                 cursor = int(page["next_cursor"])
@@ -241,23 +299,32 @@ class SyncEngine:
                     self._store.publish(changes)
                 if not page["has_more"]:
                     result.changes = Changes.union([result.changes, *pulled])
-                    return
+                    break
+        if stored:
+            with self._store.write_lock(), self._engine.begin() as conn:
+                orphans(conn, stored)
 
-    def _apply_page(self, page: dict[str, Any]) -> Changes:
+    def _apply_page(self, page: dict[str, Any], stored: dict[str, set[str]]) -> Changes:
         last = int(page["device_last_seq"])
         touched: dict[str, set[UUID]] = defaultdict(set)
         with self._store.write_lock(), self._engine.begin() as conn, capture.paused(conn):
-            self._settle_in(conn, page["results"])
+            self._settle_in(conn, _results(page["results"]))
             dirty = {(t, r) for t, r in conn.execute(text(
                 "SELECT table_name, row_id FROM sync_outbox WHERE status = 'pending' "
                 "AND device_seq > :last AND kind = 'row'"), {"last": last})}
-            by_table: dict[str, list[tuple[str, bool, dict[str, Any]]]] = defaultdict(list)
-            for table, row_id, _seq, deleted, data in page["changes"]:
+            by_table: dict[str, list[tuple[str, int, bool, Any]]] = defaultdict(list)
+            for change in page["changes"]:
+                if not (isinstance(change, list) and len(change) == 5):
+                    raise ProtocolError("the central server sent a change that is not "
+                                        "[table, row, seq, deleted, data]")
+                table, row_id, seq, deleted, data = change
                 if (table, row_id) in dirty:
                     continue  # our own newer change is on its way; the server's answer follows
-                by_table[table].append((row_id, deleted, data))
+                by_table[str(table)].append((row_id, seq, bool(deleted), data))
             for table, items in by_table.items():
-                self._apply_table(conn, table, items, touched)
+                self._applier.apply_table(conn, table, items, touched)
+                if table in SYNCED_BY_NAME:
+                    stored[table].update(str(r) for r, _, d, _ in items if not d)
             crash_point("mid_pull_before_commit")
             conn.execute(text(
                 "UPDATE sync_state SET pull_cursor = :c, device_last_seq = :d, "
@@ -269,64 +336,17 @@ class SyncEngine:
                        tickets=frozenset(touched["tickets"]),
                        support=frozenset(touched["support"]), remote=True)
 
-    def _local_columns(self, conn: Connection, table: str) -> list[str]:
-        if table not in self._columns:
-            spec = SYNCED_BY_NAME[table]
-            self._columns[table] = [r[1] for r in conn.exec_driver_sql(
-                f"PRAGMA table_info({table})") if r[1] not in spec.local_only]
-        return self._columns[table]
 
-    def _apply_table(self, conn: Connection, table: str,
-                     items: list[tuple[str, bool, dict[str, Any]]],
-                     touched: dict[str, set[UUID]]) -> None:
-        if table == "sync_conflicts":
-            cols = ["id", "kind", "table_name", "row_a", "row_b", "column_name", "details",
-                    "status", "resolution", "created_at", "resolved_at"]
-            self._upsert(conn, "sync_conflicts", "id", cols,
-                         [tuple(d.get(c) for c in cols) for _, _, d in items])
-            return
-        spec = SYNCED_BY_NAME.get(table)
-        if spec is None:
-            return  # a table a newer shopdesk syncs: not ours to keep
-        gone = [{"id": r} for r, deleted, _ in items if deleted]
-        if gone:
-            conn.execute(text(f"DELETE FROM {table} WHERE {spec.pk} = :id"), gone)
-        known = tuple(self._local_columns(conn, table))
-        every = frozenset(known)
-        groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
-        for _row_id, deleted, data in items:
-            if deleted:
-                continue
-            # Schema skew: a newer counter's unknown columns are left out, and a row
-            # without some of ours writes only the columns it has.
-            have = known if every <= data.keys() else tuple(c for c in known if c in data)
-            if table == "customers":
-                values = {c: data[c] for c in have}
-                values.update(derived_columns(defaultdict(lambda: None, values)))
-                groups[tuple(values)].append(tuple(values.values()))
-            else:
-                groups[have].append(tuple(map(data.__getitem__, have)))
-        for column_set, rows in groups.items():
-            self._upsert(conn, table, spec.pk, list(column_set), rows)
-        kind = _CHANGES_FIELD.get(table)
-        if kind:
-            touched[kind].update(UUID(hex=r) for r, _, _ in items)
-        elif table in ("customer_loyalty", "customer_preferences"):
-            touched["customers"].update(UUID(hex=r) for r, _, _ in items)
-
-    @staticmethod
-    def _upsert(conn: Connection, table: str, pk: str, cols: list[str],
-                rows: list[tuple[Any, ...]]) -> None:
-        """Insert or update `rows` (values in `cols` order) in one executemany."""
-        if not rows:
-            return
-        updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != pk)
-        sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
-               f"({', '.join('?' for _ in cols)}) ON CONFLICT({pk}) DO "
-               + (f"UPDATE SET {updates}" if updates else "NOTHING"))
-        # Straight to sqlite3's executemany: SQLAlchemy's per-row parameter
-        # handling for text() cost a third as much as the inserts themselves.
-        conn.exec_driver_sql(sql, rows)
+def _results(raw: Iterable[Any]) -> list[tuple[int, str, Any]]:
+    """The server's [seq, status, detail] answers, checked."""
+    out = []
+    for item in raw:
+        if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], int)
+                and item[1] in ("applied", "conflict", "rejected")):
+            raise ProtocolError("the central server sent an answer that is not "
+                                "[seq, status, detail]")
+        out.append((item[0], item[1], item[2]))
+    return out
 
 
 def _bulk_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -356,4 +376,11 @@ def default_transport(state: dict[str, Any]) -> Transport:
         # Its own variable: $SHOPDESK_SYNC_TOKEN must not stand in for the API key.
         api_key = credentials.load(f"{account}:apikey", env="SHOPDESK_SUPABASE_KEY") or ""
         return RestTransport(state["central_url"], api_key, token)
-    return DirectTransport(state["central_url"], state["role_name"], token)
+    return DirectTransport(state["central_url"], state["role_name"], token,
+                           ca_file=ca_file(state))
+
+
+def ca_file(state: dict[str, Any]) -> Path | None:
+    """The central server's CA certificate given at join (kept in the data directory)."""
+    path = state.get("db_path")
+    return Path(path).parent / "certs" / "central-ca.pem" if path else None

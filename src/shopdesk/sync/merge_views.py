@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from shopdesk.errors import NotFound
 from shopdesk.models import Customer, Device, RepairTicket, Staff
 from shopdesk.services.store import Store
-from shopdesk.sync.service import Conflict, SyncService
+from shopdesk.sync.service import SyncService
+from shopdesk.sync.views import Conflict
 
 # The values staff choose between in the merge screen: one choice each, copied
 # from the loser (the `take` of a merge) when the loser's value is chosen.

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 
 from shopdesk.changes import Changes
 from shopdesk.sync.engine import RoundResult, SyncPaused
-from shopdesk.sync.service import SyncService, SyncStatus
+from shopdesk.sync.service import SyncService
 from shopdesk.sync.transport import Forbidden, Retryable, TransportError
+from shopdesk.sync.views import SyncStatus
 
 log = logging.getLogger(__name__)
 

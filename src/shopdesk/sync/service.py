@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -22,87 +21,25 @@ from sqlalchemy import Connection, text
 
 from shopdesk.changes import Changes
 from shopdesk.db import capture
-from shopdesk.db.capture import json_object_sql, synced_columns
 from shopdesk.domain import codes
 from shopdesk.domain.permissions import Permission
 from shopdesk.errors import FieldError, NotFound, ValidationError
-from shopdesk.models.sync import CUSTOMER_REFS, SYNCED
+from shopdesk.models.sync import CUSTOMER_REFS
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.customers.customers import derived_columns
 from shopdesk.services.store import Store
 from shopdesk.sync import central, credentials
 from shopdesk.sync.engine import Progress, RoundResult, SyncEngine, default_transport
+from shopdesk.sync.joining import queue_everything, recode, renumber
 from shopdesk.sync.transport import Forbidden, Transport
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    joined: bool
-    device_name: str | None
-    store: str | None
-    transport: str | None
-    central_url: str | None
-    pending: int
-    rejected: int
-    open_conflicts: int
-    last_sync_at: str | None
-    last_error: str | None
-    paused_reason: str | None
-    cursor: int
-    server_seq: int
-
-    def as_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-@dataclass(frozen=True)
-class Conflict:
-    id: str
-    kind: str  # duplicate_phone | duplicate_email | duplicate_imei | field | update_on_deleted
-    table: str
-    row_a: str | None
-    row_b: str | None
-    column: str | None
-    details: dict[str, Any]
-    status: str
-    resolution: str | None
-    created_at: str | None
-
-    @property
-    def duplicate_customers(self) -> bool:
-        """Two customers share a phone or e-mail: the merge screen's kind of conflict."""
-        return self.table == "customers" and self.kind.startswith("duplicate_")
-
-    @property
-    def summary(self) -> str:
-        if self.kind.startswith("duplicate_"):
-            return (f"{self.column} {self.details.get('value')} is on two {self.table}: "
-                    f"{self.row_a} and {self.row_b}")
-        if self.kind == "field":
-            return (f"{self.table}.{self.column} of {self.row_a} was changed on two counters: "
-                    f"kept {self.details.get('kept')!r}, "
-                    f"overwrote {self.details.get('overwritten')!r}")
-        return f"{self.kind} on {self.table} {self.row_a}"
-
-
-@dataclass(frozen=True)
-class RejectedChange:
-    device_seq: int
-    table: str | None
-    row_id: str | None
-    op: str | None
-    reason: str
-    values: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class JoinResult:
-    device_name: str
-    store: str
-    node_tag: str
-    queued: int
-    credential_in_keyring: bool
-    token: str | None  # only when there was no keyring to keep it
+from shopdesk.sync.views import (
+    Conflict,
+    JoinResult,
+    QuarantinedRow,
+    RejectedChange,
+    SyncStatus,
+    conflict_of,
+)
 
 
 class SyncService:
@@ -200,67 +137,19 @@ class SyncService:
                     "store_name, central_url, role_name, transport, db_path, db_instance_id, "
                     "pull_cursor, pull_target, device_last_seq) VALUES (1, 1, 0, :d, :n, :s, :u, "
                     ":r, :t, :p, :i, 0, 0, 0)"), values)
-                queued = self._queue_everything(conn)
+                queued = queue_everything(conn)
             else:
                 if tag != self._store.node_tag:
                     with capture.paused(conn):
-                        self._recode(conn, self._store.node_tag, tag)
+                        recode(conn, self._store.node_tag, tag)
                 conn.execute(text(
                     "UPDATE sync_state SET capture = 1, device_id = :d, device_name = :n, "
                     "store_name = :s, central_url = :u, role_name = :r, transport = :t, "
                     "db_path = :p, db_instance_id = :i, device_last_seq = 0, "
                     "paused_reason = NULL, last_error = NULL WHERE one = 1"), values)
-                queued = self._renumber(conn)
+                queued = renumber(conn)
         self._store.node_tag = tag
         return JoinResult(name, reg.store, tag, queued, saved, None if saved else reg.token)
-
-    @staticmethod
-    def _queue_everything(conn: Connection) -> int:
-        total = 0
-        for table in SYNCED:
-            cols = synced_columns(conn, table)
-            conn.execute(text(
-                "INSERT INTO sync_outbox (device_seq, mutation_id, kind, table_name, row_id, op, "
-                "new_values, status, attempts) SELECT (SELECT next_seq FROM sync_state) + "
-                f"row_number() OVER (ORDER BY t.rowid), lower(hex(randomblob(16))), 'row', "
-                f"'{table.name}', t.{table.pk}, 'insert', {json_object_sql('t', cols)}, "
-                f"'pending', 0 FROM {table.name} AS t"))
-            count = conn.execute(text(f"SELECT count(*) FROM {table.name}")).scalar_one()
-            conn.execute(text("UPDATE sync_state SET next_seq = next_seq + :n"), {"n": count})
-            total += count
-        return int(total)
-
-    @staticmethod
-    def _recode(conn: Connection, old: str, new: str) -> None:
-        # A copy numbered its unsent customers and tickets with the original's tag,
-        # so the original may hold the same codes (a UNIQUE clash on every pull):
-        # they take the new tag, in the row and in its queued insert alike.
-        for table, column in (("customers", "code"), ("repair_tickets", "number"),
-                              ("support_tickets", "number")):
-            unsent = ("status = 'pending' AND kind = 'row' AND op = 'insert' "
-                      f"AND table_name = '{table}'")
-            conn.execute(text(
-                f"UPDATE {table} SET {column} = replace({column}, :o, :n) WHERE "
-                f"instr({column}, :o) > 0 AND id IN (SELECT row_id FROM sync_outbox "
-                f"WHERE {unsent})"), {"o": f"{old}-", "n": f"{new}-"})
-            conn.execute(text(
-                f"UPDATE sync_outbox SET new_values = json_set(new_values, '$.{column}', "
-                f"(SELECT {column} FROM {table} WHERE id = sync_outbox.row_id)) "
-                f"WHERE {unsent} AND row_id IN (SELECT id FROM {table})"))
-
-    @staticmethod
-    def _renumber(conn: Connection) -> int:
-        # Answered (rejected) entries move out of the way to negative numbers.
-        conn.execute(text("UPDATE sync_outbox SET device_seq = -device_seq "
-                          "WHERE status != 'pending' AND device_seq > 0"))
-        seqs = [r[0] for r in conn.execute(text(
-            "SELECT device_seq FROM sync_outbox WHERE status = 'pending' ORDER BY device_seq"))]
-        conn.execute(text("UPDATE sync_outbox SET device_seq = device_seq + 1000000000000 "
-                          "WHERE status = 'pending'"))
-        conn.execute(text("UPDATE sync_outbox SET device_seq = :new WHERE device_seq = :old"),
-                     [{"new": i + 1, "old": s + 1000000000000} for i, s in enumerate(seqs)])
-        conn.execute(text("UPDATE sync_state SET next_seq = :n"), {"n": len(seqs)})
-        return len(seqs)
 
     # -- what staff see --------------------------------------------------------
     def status(self) -> SyncStatus:
@@ -271,6 +160,8 @@ class SyncService:
                 "SELECT status, count(*) FROM sync_outbox GROUP BY status")).all())
             conflicts = conn.execute(text(
                 "SELECT count(*) FROM sync_conflicts WHERE status = 'open'")).scalar_one()
+            held = conn.execute(text(
+                "SELECT count(*) FROM sync_quarantine WHERE status = 'open'")).scalar_one()
         s = dict(row) if row else {}
         return SyncStatus(
             joined=bool(s.get("device_id")), device_name=s.get("device_name"),
@@ -279,14 +170,15 @@ class SyncService:
             pending=int(counts.get("pending", 0)), rejected=int(counts.get("rejected", 0)),
             open_conflicts=int(conflicts), last_sync_at=s.get("last_sync_at"),
             last_error=s.get("last_error"), paused_reason=s.get("paused_reason"),
-            cursor=int(s.get("pull_cursor") or 0), server_seq=int(s.get("pull_target") or 0))
+            cursor=int(s.get("pull_cursor") or 0), server_seq=int(s.get("pull_target") or 0),
+            quarantined=int(held))
 
     def conflicts(self, include_resolved: bool = False) -> list[Conflict]:
         where = "" if include_resolved else "WHERE status = 'open'"
         with self._store.read() as session:
             rows = session.connection().execute(text(
                 f"SELECT * FROM sync_conflicts {where} ORDER BY created_at DESC")).mappings().all()
-        return [_conflict(r) for r in rows]
+        return [conflict_of(r) for r in rows]
 
     def conflict(self, conflict_id: str) -> Conflict:
         with self._store.read() as session:
@@ -295,7 +187,7 @@ class SyncService:
                 {"i": conflict_id}).mappings().first()
         if row is None:
             raise NotFound(f"no conflict {conflict_id}")
-        return _conflict(row)
+        return conflict_of(row)
 
     def duplicates_of(self, customer_id: UUID) -> list[Conflict]:
         return [c for c in self.conflicts() if c.duplicate_customers
@@ -309,6 +201,26 @@ class SyncService:
         return [RejectedChange(abs(r[0]), r[1], r[2], r[3],
                                str(json.loads(r[4] or "{}").get("reason", "rejected")),
                                json.loads(r[5] or "{}")) for r in rows]
+
+    def quarantined(self, include_closed: bool = False) -> list[QuarantinedRow]:
+        """Pulled rows this counter did not store, or stored pointing nowhere."""
+        where = "" if include_closed else "WHERE status = 'open'"
+        with self._store.read() as session:
+            rows = session.connection().execute(text(
+                "SELECT id, kind, table_name, row_id, reason, received_at, data FROM "
+                f"sync_quarantine {where} ORDER BY id")).all()
+        return [QuarantinedRow(r[0], r[1], r[2], r[3], r[4], r[5], _json_object(r[6]))
+                for r in rows]
+
+    def dismiss_quarantined(self, entry_id: int) -> None:
+        """A manager has seen a quarantined row; it leaves the list (the row stays out)."""
+        self._store.require(Permission.RESOLVE_CONFLICTS)
+        with self._store.write() as session:
+            gone = session.connection().execute(text(
+                "UPDATE sync_quarantine SET status = 'dismissed' WHERE id = :i "
+                "AND status = 'open'"), {"i": entry_id}).rowcount
+        if not gone:
+            raise NotFound(f"no open quarantined row number {entry_id}")
 
     def dismiss_rejected(self, device_seq: int) -> None:
         self._store.require(Permission.RESOLVE_CONFLICTS)
@@ -427,11 +339,11 @@ class _KeptOpen:
         pass
 
 
-def _conflict(row: Any) -> Conflict:
+
+
+def _json_object(raw: str | None) -> dict[str, Any]:
     try:
-        details = json.loads(row["details"] or "{}")
+        value = json.loads(raw or "{}")
     except ValueError:
-        details = {}
-    return Conflict(row["id"], row["kind"], row["table_name"], row["row_a"], row["row_b"],
-                    row["column_name"], details, row["status"], row["resolution"],
-                    row["created_at"])
+        return {}
+    return value if isinstance(value, dict) else {}

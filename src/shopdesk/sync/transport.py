@@ -1,10 +1,13 @@
-"""Two ways to reach the same server functions: direct Postgres, or Supabase's REST RPC.
+"""Two ways to reach the same server functions: direct Postgres (`sync.direct`), or
+Supabase's REST RPC (here).
 
-Both send one request per call and return the function's JSON. Errors are
-sorted for the engine: `Retryable` (network, server busy or restarting:
-try again later, nothing was lost), `Forbidden` (credential unknown or
-revoked: stop and tell staff), `ProtocolError` (anything else: keep the
-queue, report it).
+Both send one request per call and return the function's JSON object. Errors are
+sorted for the engine: `Retryable` (network, server busy or restarting: try again
+later, nothing was lost), `Timeout` (the server cut the call off: the engine retries it
+smaller), `Forbidden` (credential unknown or revoked: stop and tell staff),
+`ProtocolError` (anything else, e.g. a reply that is not what the protocol says: keep
+the queue, report it). `expect()` checks a reply has what the engine will read, so a
+strange answer is a clear error, never a KeyError.
 
 A transport object is used by one thread at a time (the sync thread).
 """
@@ -12,7 +15,9 @@ A transport object is used by one thread at a time (the sync thread).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 
 class TransportError(Exception):
@@ -21,6 +26,10 @@ class TransportError(Exception):
 
 class Retryable(TransportError):
     pass
+
+
+class Timeout(Retryable):
+    """The server cancelled a call that ran too long (Supabase's `anon` has 3 s)."""
 
 
 class Forbidden(TransportError):
@@ -38,113 +47,92 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
-class DirectTransport:
-    """psycopg to the central Postgres, logged in as this terminal's own role."""
+# What each reply must carry, and of which JSON type (bool before int: True is an int).
+PUSH_REPLY = {"results": list}
+PULL_REPLY = {"changes": list, "next_cursor": int, "has_more": bool, "server_seq": int,
+              "device_last_seq": int, "results": list}
+HELLO_REPLY = {"device_id": str, "server_seq": int}
 
-    def __init__(self, url: str, role: str | None, token: str) -> None:
-        self._url, self._role, self._token = url, role, token
-        self._conn: Any = None
 
-    def _connection(self) -> Any:
-        import psycopg
-
-        if self._conn is None or self._conn.closed:
-            extra: dict[str, Any] = (
-                {"user": self._role, "password": self._token} if self._role else {})
-            try:
-                # A call stuck behind a lock or a dead link must fail (and be
-                # retried), not stall the sync thread: bound it on both ends.
-                self._conn = psycopg.connect(
-                    self._url, connect_timeout=5, keepalives=1, keepalives_idle=30,
-                    keepalives_interval=10, keepalives_count=3,
-                    options="-c statement_timeout=60000", **extra)
-            except psycopg.OperationalError as exc:
-                if _login_refused(exc):  # a revoked role or a wrong token: retrying cannot help
-                    raise Forbidden(f"the central database refused this counter's login "
-                                    f"(revoked?): {first_line(exc)}") from None
-                raise Retryable(f"central database unreachable: {first_line(exc)}") from None
-        return self._conn
-
-    def _call(self, sql: str, params: tuple[Any, ...]) -> dict[str, Any]:
-        import psycopg
-        from psycopg import errors
-
-        conn = self._connection()
-        try:
-            with conn.transaction():
-                row = conn.execute(sql, params).fetchone()
-        except errors.InsufficientPrivilege as exc:
-            raise Forbidden(first_line(exc)) from None
-        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
-            self.close()
-            raise Retryable(
-                f"connection to the central database lost: {first_line(exc)}") from None
-        except (errors.SerializationFailure, errors.DeadlockDetected, errors.LockNotAvailable,
-                errors.QueryCanceled, errors.AdminShutdown) as exc:
-            self.close()
-            raise Retryable(f"central database busy: {first_line(exc)}") from None
-        except psycopg.Error as exc:
-            raise ProtocolError(f"central database refused the call: {first_line(exc)}") from None
-        return dict(row[0])
-
-    def hello(self) -> dict[str, Any]:
-        return self._call("SELECT public.shopdesk_hello(%s)", (self._token,))
-
-    def push(self, batch: dict[str, Any]) -> dict[str, Any]:
-        return self._call("SELECT public.shopdesk_push(%s, %s::jsonb)",
-                          (self._token, json.dumps(batch)))
-
-    def pull(self, cursor: int, limit: int, ack_floor: int) -> dict[str, Any]:
-        return self._call("SELECT public.shopdesk_pull(%s, %s, %s, %s)",
-                          (self._token, cursor, limit, ack_floor))
-
-    def close(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            finally:
-                self._conn = None
+def expect(reply: Any, shape: Mapping[str, type], call: str) -> dict[str, Any]:
+    """`reply` if it is an object with every key of `shape` of the right JSON type."""
+    if not isinstance(reply, dict):
+        raise ProtocolError(f"the central server's answer to {call} is not a JSON object")
+    for key, kind in shape.items():
+        value = reply.get(key)
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if not ok:
+            if key == "results" and "error" in reply:
+                continue  # an error reply (gap, fork...) may come without results
+            raise ProtocolError(f"the central server's answer to {call} lacks a valid "
+                                f"'{key}' (protocol mismatch? run `shopdesk central setup` "
+                                "with this version)")
+    return reply
 
 
 class RestTransport:
-    """Supabase's PostgREST: POST {url}/rest/v1/rpc/<function> with the project's API key."""
+    """Supabase's PostgREST: POST {url}/rest/v1/rpc/<function> with the project's API key.
+
+    Only 2xx answers are answers. PostgREST's other codes mean something definite:
+    300 an ambiguous overload (PGRST203), 404 a function it does not know (yet: its
+    schema cache reloads after a migration), 401/403 a refused key or credential,
+    500 with SQLSTATE 57014 a statement cut off by the role's timeout.
+    """
 
     def __init__(self, url: str, api_key: str, token: str, timeout: float = 30.0) -> None:
         import requests
 
+        parts = urlsplit(url)
+        if parts.scheme != "https" and not _local(parts.hostname):
+            raise ProtocolError(f"refusing to send this counter's credential to {url} over "
+                                "plain HTTP: use the project's https:// URL")
         self._base = url.rstrip("/") + "/rest/v1/rpc/"
         self._token, self._timeout = token, timeout
         self._http = requests.Session()
         self._http.headers.update({"apikey": api_key, "Authorization": f"Bearer {api_key}",
                                    "Content-Type": "application/json",
                                    "Accept": "application/json"})
+        self.bytes_received = 0  # bodies and headers, for the egress figures
 
     def _call(self, function: str, body: dict[str, Any]) -> dict[str, Any]:
         import requests
 
         try:
             reply = self._http.post(self._base + function, data=json.dumps(body),
-                                    timeout=self._timeout)
+                                    timeout=self._timeout, allow_redirects=False)
+        except requests.Timeout:
+            raise Timeout("the central server did not answer in time; will retry") from None
         except requests.RequestException as exc:
             raise Retryable(f"central server unreachable: {type(exc).__name__}") from None
-        if reply.status_code in (408, 429) or reply.status_code >= 500:
-            raise Retryable(f"central server answered {reply.status_code}; will retry")
-        if reply.status_code == 401:
-            raise Forbidden(f"central server refused the API key (401): {_message(reply)}; "
-                            "check the project's anon key given at join or in "
-                            "$SHOPDESK_SUPABASE_KEY")
-        if reply.status_code == 403:
-            raise Forbidden(f"central server refused this terminal (403): {_message(reply)}")
-        if reply.status_code >= 400:
-            raise ProtocolError(f"central server refused the call ({reply.status_code}): "
-                                f"{_message(reply)}")
-        try:
-            answer = reply.json()
-        except ValueError:
-            answer = None
-        if not isinstance(answer, dict):  # a proxy's error page, a cut-off or empty body
-            raise Retryable("central server sent an incomplete answer; will retry")
-        return answer
+        self.bytes_received += len(reply.content) + sum(
+            len(k) + len(v) + 4 for k, v in reply.headers.items())
+        status = reply.status_code
+        if 200 <= status < 300:
+            try:
+                answer = reply.json()
+            except ValueError:
+                answer = None
+            if not isinstance(answer, dict):  # a proxy's page, a cut-off or empty body
+                raise Retryable("central server sent an incomplete answer; will retry")
+            return answer
+        code, message = _error(reply)
+        if (status == 500 and code == "57014") or status in (408, 504):
+            raise Timeout(f"the central server cut the call off ({status}: {message})")
+        if status == 429 or status >= 500:
+            raise Retryable(f"central server answered {status} ({message}); will retry")
+        if status == 401:
+            raise Forbidden(f"central server refused the API key (401): {message}; replace it "
+                            "with `shopdesk central set-api-key KEY`")
+        if status == 403:
+            raise Forbidden(f"central server refused this terminal (403): {message}")
+        if status == 300:
+            raise ProtocolError(f"the central server has more than one {function} function "
+                                f"(300 {code}): run `shopdesk central setup` to repair it")
+        if status == 404:
+            raise ProtocolError(f"the central server does not offer {function} (404 {code}: "
+                                f"{message}); if `shopdesk central setup` just ran, its API "
+                                "reloads in a moment, otherwise run it")
+        raise ProtocolError(f"central server refused the call ({status} {code}): {message}")
 
     def hello(self) -> dict[str, Any]:
         return self._call("shopdesk_hello", {"p_token": self._token})
@@ -160,10 +148,8 @@ class RestTransport:
         self._http.close()
 
 
-def _login_refused(exc: BaseException) -> bool:
-    text = str(exc)
-    return (getattr(exc, "sqlstate", None) in ("28000", "28P01")
-            or "is not permitted to log in" in text or "password authentication failed" in text)
+def _local(host: str | None) -> bool:
+    return host in (None, "", "localhost", "127.0.0.1", "::1")
 
 
 def first_line(exc: BaseException) -> str:
@@ -172,9 +158,12 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _message(reply: Any) -> str:
+def _error(reply: Any) -> tuple[str, str]:
+    """(code, message) of a PostgREST error body, or what can be said of another body."""
     try:
         body = reply.json()
-        return str(body.get("message") or body) if isinstance(body, dict) else str(body)
     except ValueError:
-        return reply.text[:200]
+        return "", reply.text[:200].strip() or reply.reason or "no body"
+    if isinstance(body, dict):
+        return str(body.get("code") or ""), str(body.get("message") or body)[:300]
+    return "", str(body)[:200]

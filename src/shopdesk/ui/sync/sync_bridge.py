@@ -24,7 +24,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from shopdesk.changes import Changes
 from shopdesk.shop import Shop
 from shopdesk.sync.runner import RunnerReport, SyncRunner
-from shopdesk.sync.service import SyncStatus
+from shopdesk.sync.views import SyncStatus
 from shopdesk.ui.common.taskman import TaskManager
 
 log = logging.getLogger(__name__)

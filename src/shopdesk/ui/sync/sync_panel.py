@@ -35,7 +35,7 @@ from shopdesk.domain.permissions import Permission, allowed
 from shopdesk.shop import Shop
 from shopdesk.sync.merge_views import customer_labels
 from shopdesk.sync.runner import RunnerReport
-from shopdesk.sync.service import Conflict, RejectedChange, SyncStatus
+from shopdesk.sync.views import Conflict, RejectedChange, SyncStatus
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.fmt import error_text
 from shopdesk.ui.common.taskman import TaskManager

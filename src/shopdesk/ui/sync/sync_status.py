@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from shopdesk.changes import Changes
 from shopdesk.sync.runner import RunnerReport
-from shopdesk.sync.service import SyncStatus
+from shopdesk.sync.views import SyncStatus
 from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.sync.sync_bridge import SyncBridge
 
