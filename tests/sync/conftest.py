@@ -17,7 +17,7 @@ import pytest
 from shopdesk.shop import Shop
 from shopdesk.sync import central, credentials
 from tests.conftest import OWNER_SECRET, Clock, fresh_root
-from tests.sync.supabase_like import SupabaseLike, cluster_dir
+from tests.sync.supabase_like import PgBouncer, SupabaseLike, cluster_dir
 
 
 @pytest.fixture(autouse=True)
@@ -108,3 +108,21 @@ def server_rows(url: str, table: str) -> dict[str, dict[str, Any]]:
 
 
 Snapshot = Callable[[Shop], Any]
+
+
+@pytest.fixture(scope="session")
+def pooler(supabase: SupabaseLike) -> Iterator[PgBouncer]:
+    """PgBouncer in transaction mode in front of the session's cluster (Supavisor's
+    port 6543 behaves the same way for what sync does)."""
+    with cluster_dir("pgbouncer") as root:
+        bouncer = PgBouncer(supabase, root).start()
+        yield bouncer
+        bouncer.stop()
+
+
+def through(pooler: PgBouncer, url: str) -> str:
+    """`url` (a database of the pooler's cluster) reached through the pooler."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return pooler.url(parts.path.lstrip("/"), parts.username or "", parts.password or "")

@@ -3,10 +3,18 @@
 `POST /rest/v1/rpc/<function>` with a JSON object of named arguments calls
 `public.<function>(name => value, ...)` in one transaction, as the `anon`
 role (what a Supabase request carrying the anon API key runs as), and answers
-the function's JSON. Errors are shaped like PostgREST's: a JSON object with
-`code` and `message`, 401 for a wrong API key, 404 (PGRST202) for a function
-it will not call, 403 for SQLSTATE 42501, 503 when the database is
-unreachable or busy, 400 for other database errors.
+the function's JSON. It behaves like PostgREST where sync depends on it:
+- it logs in as `authenticator` (a password login, as PostgREST does) and
+  impersonates `anon` per request, applying anon's own settings (Supabase gives
+  it `statement_timeout = 3s`: a longer call is cancelled, SQLSTATE 57014, 500);
+- STABLE and IMMUTABLE functions run in a read-only transaction (a write inside
+  is SQLSTATE 25006, answered 405);
+- `apikey` must carry the API key, and so must `Authorization: Bearer` when sent
+  (401 PGRST301 otherwise);
+- an unknown function is 404 PGRST202, two overloads matching the arguments are
+  300 PGRST203, a body that is not a JSON object 400 PGRST102;
+- database errors map to HTTP statuses as PostgREST documents them (`status_of`),
+  with a body `{code, message, details, hint}`.
 
 Fault knobs for tests: `fail_next_with(status)` answers the next request with
 that status (or any body) without touching the database;
@@ -27,9 +35,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
-from psycopg import errors, sql
+from psycopg import sql
 from psycopg.types.json import Jsonb
 
 PREFIX = "/rest/v1/rpc/"
@@ -44,6 +53,7 @@ class Call:
     status: int
     body: Any
     delivered: bool
+    args: dict[str, Any] | None = None  # the request's arguments, token included
 
 
 @dataclass
@@ -58,8 +68,14 @@ class RestServer:
     """PostgREST-like RPC over `db_url` for requests carrying `api_key`. Thread-safe knobs."""
 
     def __init__(self, db_url: str, api_key: str) -> None:
-        self.db_url, self.api_key = db_url, api_key
+        from tests.sync.supabase_like import AUTHENTICATOR_PASSWORD
+
+        parts = urlsplit(db_url)
+        netloc = f"authenticator:{AUTHENTICATOR_PASSWORD}@{parts.hostname}:{parts.port}"
+        self.db_url = urlunsplit(parts._replace(netloc=netloc))
+        self.api_key = api_key
         self.calls: list[Call] = []
+        self.bytes_in = self.bytes_out = 0  # request and reply bodies, for egress figures
         self.drop_response_after_commit = False
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
@@ -130,7 +146,7 @@ class RestServer:
     def run_as_anon(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Run `query` exactly as RPC calls run (one transaction, SET ROLE anon)."""
         with psycopg.connect(self.db_url, connect_timeout=5) as conn, conn.transaction():
-            conn.execute("SET LOCAL ROLE anon")
+            _impersonate(conn)
             cur = conn.execute(query, params)
             return cur.fetchall() if cur.description else []
 
@@ -142,45 +158,74 @@ class RestServer:
         except psycopg.OperationalError as exc:
             return 503, _error("PGRST000", f"Database client error: {exc}"), None
         try:
-            conn.execute("SET LOCAL ROLE anon")
-            signature = _signature(conn, function, set(args))
-            if signature is None:
+            _impersonate(conn)
+            matches = _signatures(conn, function, set(args))
+            if not matches:
                 conn.close()
                 names = ", ".join(sorted(args))
-                return 404, _error("PGRST202", f"Could not find the function public.{function}"
-                                   f"({names}) in the schema cache"), None
+                return 404, {**_error("PGRST202", f"Could not find the function "
+                                      f"public.{function}({names}) in the schema cache"),
+                             "hint": "Perhaps you meant to call another function"}, None
+            if len(matches) > 1:
+                conn.close()
+                return 300, _error("PGRST203", f"Could not choose the best candidate function "
+                                   f"between: {', '.join(m[0] for m in matches)}"), None
+            _, signature, volatile = matches[0]
+            if not volatile:
+                conn.execute("SET TRANSACTION READ ONLY")
             query = sql.SQL("SELECT public.{}({})").format(sql.Identifier(function), sql.SQL(", ")
                 .join(sql.SQL("{} => %s::{}").format(sql.Identifier(name), sql.SQL(kind))
                       for name, kind in signature))
             values = [_param(args[name], kind) for name, kind in signature]
             row = conn.execute(query, values).fetchone()
             return 200, row[0] if row else None, conn
-        except errors.InsufficientPrivilege as exc:
+        except psycopg.OperationalError as exc:
             conn.close()
-            return 403, _db_error(exc), None
-        except (psycopg.OperationalError, errors.SerializationFailure,
-                errors.DeadlockDetected) as exc:
-            conn.close()
-            return 503, _db_error(exc), None
+            return (503 if exc.sqlstate is None else status_of(exc.sqlstate)), _db_error(exc), None
         except psycopg.Error as exc:
             conn.close()
-            return 400, _db_error(exc), None
+            return status_of(exc.sqlstate or ""), _db_error(exc), None
 
 
-def _signature(conn: psycopg.Connection, function: str,
-               names: set[str]) -> list[tuple[str, str]] | None:
-    """The overload of public.<function> whose argument names are exactly `names`."""
+def _impersonate(conn: psycopg.Connection[Any]) -> None:
+    """What PostgREST does per request: become the role, then apply its own settings
+    (a role's ALTER ROLE ... SET does not apply on SET ROLE by itself)."""
+    conn.execute("SET LOCAL ROLE anon")
+    settings = conn.execute(
+        "SELECT unnest(setconfig) FROM pg_db_role_setting WHERE setrole = 'anon'::regrole "
+        "AND setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = "
+        "current_database()))").fetchall()
+    for (setting,) in settings:
+        name, _, value = setting.partition("=")
+        conn.execute("SELECT set_config(%s, %s, true)", (name, value))
+
+
+def status_of(sqlstate: str) -> int:
+    """PostgREST's documented mapping of a SQLSTATE to an HTTP status."""
+    exact = {"23503": 409, "23505": 409, "25006": 405, "53400": 500, "P0001": 400,
+             "42883": 404, "42P01": 404, "42501": 403}
+    if sqlstate in exact:
+        return exact[sqlstate]
+    prefixes = {"08": 503, "09": 500, "0L": 403, "0P": 403, "25": 500, "28": 403, "2D": 500,
+                "38": 500, "39": 500, "3B": 500, "40": 500, "53": 503, "54": 500, "55": 500,
+                "57": 500, "58": 500, "F0": 500, "HV": 500, "P0": 500, "XX": 500}
+    return prefixes.get(sqlstate[:2], 400)
+
+
+def _signatures(conn: psycopg.Connection[Any], function: str,
+                names: set[str]) -> list[tuple[str, list[tuple[str, str]], bool]]:
+    """Every overload of public.<function> whose argument names are exactly `names`:
+    (its signature text, [(name, type)], whether it is VOLATILE)."""
     if not function.startswith(EXPOSED):
-        return None
+        return []
     rows = conn.execute(
-        "SELECT p.proargnames, array(SELECT format_type(t, NULL) FROM unnest(p.proargtypes::oid[]) "
-        "WITH ORDINALITY AS u(t, i) ORDER BY i) FROM pg_proc p JOIN pg_namespace n "
-        "ON n.oid = p.pronamespace WHERE n.nspname = 'public' AND p.proname = %s",
-        (function,)).fetchall()
-    for arg_names, kinds in rows:
-        if arg_names and set(arg_names) == names and len(arg_names) == len(kinds):
-            return list(zip(arg_names, kinds, strict=True))
-    return None
+        "SELECT p.oid::regprocedure::text, p.proargnames, array(SELECT format_type(t, NULL) "
+        "FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS u(t, i) ORDER BY i), "
+        "p.provolatile = 'v' FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE n.nspname = 'public' AND p.proname = %s", (function,)).fetchall()
+    return [(text, list(zip(arg_names, kinds, strict=True)), volatile)
+            for text, arg_names, kinds, volatile in rows
+            if arg_names and set(arg_names) == names and len(arg_names) == len(kinds)]
 
 
 def _param(value: Any, kind: str) -> Any:
@@ -218,7 +263,11 @@ def _handler_for(server: RestServer) -> type[BaseHTTPRequestHandler]:
             raw = self.rfile.read(length)
             path = self.path.split("?", 1)[0]
             function = path[len(PREFIX):] if path.startswith(PREFIX) else ""
-            if self.headers.get("apikey") != server.api_key:
+            # The gateway wants the project's key; PostgREST checks the JWT when one is
+            # sent (none: the anonymous role).
+            bearer = self.headers.get("Authorization")
+            if self.headers.get("apikey") != server.api_key or (
+                    bearer is not None and bearer != f"Bearer {server.api_key}"):
                 self._answer(function, 401, {
                     **_error("PGRST301", "Invalid API key"),
                     "hint": "Double check your Supabase `anon` or `service_role` API key."})
@@ -239,6 +288,9 @@ def _handler_for(server: RestServer) -> type[BaseHTTPRequestHandler]:
             if not isinstance(args, dict):
                 self._answer(function, 400, _error("PGRST102", "Expected a JSON object"))
                 return
+            with server._lock:
+                server.bytes_in += length
+            self._args = args
             status, body, conn = server.call(function, args)
             if conn is not None:
                 try:
@@ -248,16 +300,18 @@ def _handler_for(server: RestServer) -> type[BaseHTTPRequestHandler]:
                 finally:
                     conn.close()
             if status == 200 and server._take_drop():
-                server._record(Call(function, status, body, False))
+                server._record(Call(function, status, body, False, args))
                 self.close_connection = True
                 return  # committed; hang up without a word
             self._answer(function, status, body)
 
         def _answer(self, function: str, status: int, body: Any) -> None:
-            server._record(Call(function, status, body, True))
+            server._record(Call(function, status, body, True, getattr(self, "_args", None)))
             self._send(status, json.dumps(body).encode(), "application/json")
 
         def _send(self, status: int, data: bytes, content_type: str) -> None:
+            with server._lock:
+                server.bytes_out += len(data)
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))

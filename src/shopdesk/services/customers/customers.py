@@ -26,7 +26,7 @@ from shopdesk.models import (
     CustomerDocument,
     CustomerLoyalty,
     CustomerPreferences,
-    Staff,
+    StaffDirectory,
 )
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.customers.customer_views import (
@@ -267,8 +267,8 @@ class CustomerService(CustomerLookup):
                 .order_by(CustomerDocument.added_at.desc())))
             staff_ids |= {d.added_by for d in docs}
             names: dict[UUID | None, str] = dict(session.execute(
-                select(Staff.id, Staff.display_name).where(
-                    Staff.id.in_([s for s in staff_ids if s]))).all())
+                select(StaffDirectory.id, StaffDirectory.display_name).where(
+                    StaffDirectory.id.in_([s for s in staff_ids if s]))).all())
             return CustomerProfile(
                 summary=summary_of(row), values=values_of(row), updated_at=row.updated_at,
                 registered_by=names.get(row.registered_by) if row.registered_by else None,

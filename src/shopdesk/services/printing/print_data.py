@@ -27,7 +27,7 @@ from shopdesk.models import (
     Device,
     RepairTicket,
     ServiceRecord,
-    Staff,
+    StaffDirectory,
     TicketDevice,
 )
 from shopdesk.printing.common import payment_label
@@ -172,9 +172,10 @@ class PrintService:
             channels = Counter(session.scalars(select(Customer.channel).where(
                 Customer.created_at >= start, Customer.created_at < end)))
             tickets = session.execute(
-                select(RepairTicket, Customer.first_name, Customer.last_name, Staff.display_name)
+                select(RepairTicket, Customer.first_name, Customer.last_name,
+                       StaffDirectory.display_name)
                 .join(Customer, Customer.id == RepairTicket.customer_id)
-                .outerjoin(Staff, Staff.id == RepairTicket.technician_id)
+                .outerjoin(StaffDirectory, StaffDirectory.id == RepairTicket.technician_id)
                 .where(RepairTicket.created_at >= start, RepairTicket.created_at < end)
                 .order_by(RepairTicket.created_at)).all()
             services = session.execute(select(ServiceRecord.kind, ServiceRecord.total).where(

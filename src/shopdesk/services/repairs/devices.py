@@ -30,7 +30,7 @@ from shopdesk.models import (
     DeviceOwner,
     RepairTicket,
     ServiceRecord,
-    Staff,
+    StaffDirectory,
     TicketDevice,
 )
 from shopdesk.services.audit import AuditTrail
@@ -212,10 +212,10 @@ class DeviceService:
                     .order_by(DeviceOwner.from_at))]
             entries: list[HistoryEntry] = []
             for ticket, td, customer, tech in session.execute(
-                    select(RepairTicket, TicketDevice, Customer, Staff.display_name)
+                    select(RepairTicket, TicketDevice, Customer, StaffDirectory.display_name)
                     .join(TicketDevice, TicketDevice.ticket_id == RepairTicket.id)
                     .join(Customer, Customer.id == RepairTicket.customer_id)
-                    .outerjoin(Staff, Staff.id == RepairTicket.technician_id)
+                    .outerjoin(StaffDirectory, StaffDirectory.id == RepairTicket.technician_id)
                     .where(TicketDevice.device_id == device_id)):
                 entries.append(HistoryEntry(
                     ticket.created_at, "ticket", ticket.id, ticket.number, "repair_ticket",
@@ -224,9 +224,9 @@ class DeviceService:
                     ticket.final_amount if ticket.final_amount is not None
                     else ticket.estimate, ticket.warranty_rework))
             for service, customer, tech in session.execute(
-                    select(ServiceRecord, Customer, Staff.display_name)
+                    select(ServiceRecord, Customer, StaffDirectory.display_name)
                     .join(Customer, Customer.id == ServiceRecord.customer_id)
-                    .outerjoin(Staff, Staff.id == ServiceRecord.technician_id)
+                    .outerjoin(StaffDirectory, StaffDirectory.id == ServiceRecord.technician_id)
                     .where(ServiceRecord.device_id == device_id,
                            ServiceRecord.ticket_id.is_(None))):
                 entries.append(HistoryEntry(

@@ -33,7 +33,7 @@ from shopdesk.domain.service_rules import (
 )
 from shopdesk.domain.text import collapse_spaces
 from shopdesk.errors import FieldError, NotFound, ValidationError
-from shopdesk.models import Device, ServicePart, ServiceRecord, Staff
+from shopdesk.models import Device, ServicePart, ServiceRecord, StaffDirectory
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.repairs.devices import customer_row
 from shopdesk.services.repairs.repair_views import PartInfo, ServiceInfo, ServiceSaved
@@ -51,7 +51,8 @@ def service_infos(session: Session, rows: Sequence[ServiceRecord]) -> list[Servi
                                                 line_total(p.quantity, p.unit_price)))
     techs = {r.technician_id for r in rows if r.technician_id}
     names: dict[UUID, str] = dict(session.execute(
-        select(Staff.id, Staff.display_name).where(Staff.id.in_(techs))).all()) if techs else {}
+        select(StaffDirectory.id, StaffDirectory.display_name)
+        .where(StaffDirectory.id.in_(techs))).all()) if techs else {}
     return [ServiceInfo(r.id, r.customer_id, r.device_id, r.ticket_id, r.occurred_at, r.kind,
                         r.description, r.technician_id,
                         names.get(r.technician_id) if r.technician_id else None,
@@ -87,7 +88,8 @@ class ServiceRecordService:
             customer_row(session, data.customer_id)
             if data.device_id is not None and session.get(Device, data.device_id) is None:
                 raise NotFound(f"no device with id {data.device_id}")
-            if data.technician_id is not None and session.get(Staff, data.technician_id) is None:
+            if (data.technician_id is not None
+                    and session.get(StaffDirectory, data.technician_id) is None):
                 raise NotFound(f"no staff member with id {data.technician_id}")
             row = self.write(session, actor, customer_id=data.customer_id,
                              kind=clean["kind"], description=description,

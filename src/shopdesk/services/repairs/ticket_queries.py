@@ -22,7 +22,7 @@ from shopdesk.models import (
     Device,
     RepairTicket,
     ServiceRecord,
-    Staff,
+    StaffDirectory,
     TicketDevice,
     TicketStatusChange,
 )
@@ -108,9 +108,9 @@ class TicketQueries:
     @staticmethod
     def _summary_query() -> Any:  # a Select of (ticket, code, first, last, technician)
         return (select(RepairTicket, Customer.code, Customer.first_name, Customer.last_name,
-                       Staff.display_name)
+                       StaffDirectory.display_name)
                 .join(Customer, Customer.id == RepairTicket.customer_id)
-                .outerjoin(Staff, Staff.id == RepairTicket.technician_id))
+                .outerjoin(StaffDirectory, StaffDirectory.id == RepairTicket.technician_id))
 
     @staticmethod
     def _summaries(session: Session, query: Any) -> list[TicketSummary]:

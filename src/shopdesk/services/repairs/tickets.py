@@ -50,7 +50,7 @@ from shopdesk.errors import FieldError, NotFound, PermissionDenied, ValidationEr
 from shopdesk.models import (
     Device,
     RepairTicket,
-    Staff,
+    StaffDirectory,
     TicketDevice,
     TicketStatusChange,
 )
@@ -429,8 +429,8 @@ class TicketService(TicketQueries):
             td.passcode_encrypted = None
 
     @staticmethod
-    def _technician(session: Session, staff_id: UUID) -> Staff:
-        staff = session.get(Staff, staff_id)
+    def _technician(session: Session, staff_id: UUID) -> StaffDirectory:
+        staff = session.get(StaffDirectory, staff_id)
         if staff is None:
             raise NotFound(f"no staff member with id {staff_id}")
         if not staff.is_active:
