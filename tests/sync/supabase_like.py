@@ -139,7 +139,10 @@ class SupabaseLike:
     Used from the test thread (a session fixture); `restart()` is for fault tests.
     """
 
-    def __init__(self, root: Path, bin_dir: Path | None = None) -> None:
+    def __init__(self, root: Path, bin_dir: Path | None = None,
+                 tls: tuple[bytes, bytes] | None = None) -> None:
+        """`tls`: (certificate PEM, key PEM) to serve TLS with (plain TCP otherwise)."""
+        self.tls = tls
         if bin_dir is None:
             from pgserver._commands import POSTGRES_BIN_PATH
 
@@ -181,6 +184,12 @@ class SupabaseLike:
                        "max_connections = 200\n"
                        "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
                        "log_min_messages = warning\n")
+            if self.tls is not None:
+                (self.data / "server.crt").write_bytes(self.tls[0])
+                (self.data / "server.key").write_bytes(self.tls[1])
+                (self.data / "server.key").chmod(0o600)
+                conf.write("ssl = on\nssl_cert_file = 'server.crt'\n"
+                           "ssl_key_file = 'server.key'\n")
         _give_to_runner(self.root)
 
     def _pg_ctl(self, action: str) -> None:
@@ -229,6 +238,18 @@ class SupabaseLike:
     def drop_database(self, name: str) -> None:
         with self.superuser() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def debian_bin() -> Path:
+    """Debian's Postgres server binaries (package postgresql, which `.ci/run` installs): the
+    build the `pgserver` package ships has no TLS, which the TLS tests need."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"),
+                   key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit()
+                   else 0)
+    if not found:
+        raise RuntimeError("Debian's postgresql server package is not installed "
+                           "(apt-get install postgresql); .ci/run installs it")
+    return found[-1].parent
 
 
 class PgBouncer:

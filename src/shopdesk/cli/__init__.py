@@ -29,7 +29,7 @@ import sys
 from collections.abc import Callable
 
 from shopdesk import __version__
-from shopdesk.cli import admin, customers, printing, repairs, sync
+from shopdesk.cli import admin, central, customers, printing, repairs, sync
 from shopdesk.cli.common import (
     EXIT_FAILURE,
     EXIT_USAGE,
@@ -47,7 +47,8 @@ VERBS: tuple[Callable[[Subparsers], None], ...] = (
     customers.register,  # import, export, search
     repairs.register,  # devices, tickets
     printing.register,  # print, report
-    sync.register,  # central, sync, conflicts
+    central.register,  # central setup/join/revoke/terminals/set-api-key/set-ca
+    sync.register,  # sync, conflicts
     admin.register,  # settings, audit, staff, demo
 )
 

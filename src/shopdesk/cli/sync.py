@@ -1,15 +1,14 @@
-"""The sync verbs: `central` (setup, join, revoke, terminals), `sync`, `conflicts`.
+"""The sync verbs: `sync` (a round now, or its status) and `conflicts` (what sync left
+for staff: conflicts, rejected changes, quarantined rows).
 
-They follow the rules of `shopdesk.cli`: every command takes ``--data-dir``, acts
-as the system actor, and fails with a one-line reason and a non-zero exit:
+Exit codes follow `shopdesk.cli`:
 
 - 1: the transport failed in a way a retry will not mend;
-- 2: bad arguments (naming the option), an unknown conflict or rejected change,
-  or a counter that has not joined a store yet;
+- 2: bad arguments (naming the option), an unknown conflict, rejected change or
+  quarantined row, or a counter that has not joined a store yet;
 - 4: the central server cannot be reached (the queued changes stay queued);
 - 5: sync is stopped until someone acts (copied database, revoked terminal).
 
-Admin URLs are only ever printed without their password (`central.redact`).
 Runs on the CLI's main thread; never imports Qt.
 """
 
@@ -18,11 +17,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import sys
 from collections.abc import Callable
-from typing import TypeVar
-from urllib.parse import urlsplit
 from uuid import UUID
 
 from shopdesk.cli.common import (
@@ -38,49 +34,21 @@ from shopdesk.cli.common import (
     json_option,
     verb,
 )
-from shopdesk.errors import NotFound, ShopdeskError
+from shopdesk.errors import NotFound
 from shopdesk.shop import Shop
-from shopdesk.sync import central, credentials
 from shopdesk.sync.engine import Progress, SyncPaused
-from shopdesk.sync.transport import Forbidden, Retryable, TransportError, first_line
+from shopdesk.sync.transport import Forbidden, Retryable, TransportError
 from shopdesk.sync.views import Conflict
 
 LARGE_PULL = 500  # rows; below this a pull takes a moment and a bar would only flicker
-API_KEY_ENV = "SHOPDESK_SUPABASE_KEY"
-
-T = TypeVar("T")
 
 
 def register(sub: Subparsers) -> None:
-    cen = verb(sub, "central", _central, "set up the central database, join this counter")
-    cen_sub = cen.add_subparsers(dest="action", required=True, metavar="ACTION")
-    setup = cen_sub.add_parser("setup", help="create or upgrade the central schema")
-    setup.add_argument("url", metavar="URL", help="an administrator's Postgres URL")
-    join = cen_sub.add_parser("join", help="register this data directory as a counter")
-    join.add_argument("url", metavar="URL", help="the central Postgres URL (--transport "
-                      "direct) or the Supabase project URL (--transport rest)")
-    join.add_argument("--store", required=True, metavar="NAME", help="the store's name")
-    join.add_argument("--name", metavar="COUNTER_NAME", help="this counter's name "
-                      "(default: 'counter' and its tag)")
-    join.add_argument("--transport", choices=["direct", "rest"], default="direct")
-    join.add_argument("--api-key", metavar="KEY", help="the Supabase project's API key "
-                      f"(--transport rest; default: ${API_KEY_ENV})")
-    join.add_argument("--admin-url", metavar="ADMIN_URL", help="the Postgres URL used to "
-                      "register (needed with --transport rest)")
-    revoke = cen_sub.add_parser("revoke", help="switch a counter's credential off for good")
-    revoke.add_argument("url", metavar="URL", help="an administrator's Postgres URL")
-    revoke.add_argument("terminal", metavar="NAME_OR_TAG")
-    terms = cen_sub.add_parser("terminals", help="list the registered counters")
-    terms.add_argument("url", metavar="URL", help="an administrator's Postgres URL")
-    json_option(terms)
-    for parser in (setup, join, revoke, terms):
-        data_dir_option(parser)
-
     sync = verb(sub, "sync", _sync, "one sync round now (or `sync status`)")
     sync.add_argument("action", nargs="?", choices=["status"])
     sync.add_argument("--json", action="store_true", help="JSON output (sync status)")
 
-    con = verb(sub, "conflicts", _conflicts, "conflicts and rejected changes from sync")
+    con = verb(sub, "conflicts", _conflicts, "conflicts, rejected changes, quarantined rows")
     con_sub = con.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = con_sub.add_parser("list", help="open conflicts")
     listing.add_argument("--all", action="store_true", help="resolved ones too")
@@ -99,123 +67,17 @@ def register(sub: Subparsers) -> None:
     json_option(rejected)
     dismiss = con_sub.add_parser("dismiss-rejected", help="forget a rejected change")
     dismiss.add_argument("seq", type=int, metavar="SEQ")
-    for parser in (listing, resolve, rejected, dismiss):
+    held = con_sub.add_parser("quarantined", help="pulled rows this counter could not store")
+    held.add_argument("--all", action="store_true", help="resolved and dismissed ones too")
+    json_option(held)
+    release = con_sub.add_parser("dismiss-quarantined", help="forget a quarantined row")
+    release.add_argument("entry", type=int, metavar="ID")
+    for parser in (listing, resolve, rejected, dismiss, held, release):
         data_dir_option(parser)
-
 
 
 class _Usage(Exception):
     """A bad argument; the message names it."""
-
-
-def _postgres_url(value: str, option: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("postgres", "postgresql"):
-        raise _Usage(f"{option}: must be a Postgres URL such as "
-                     "postgresql://user:password@host:5432/postgres")
-    return value
-
-
-def _http_url(value: str, option: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise _Usage(f"{option}: must be the project's URL such as https://abcd.supabase.co")
-    return value
-
-
-def _on_central(call: Callable[[], T]) -> T:
-    """Run an admin call; database errors become one-line ShopdeskErrors."""
-    import psycopg
-    from alembic.util.exc import CommandError
-    from sqlalchemy.exc import SQLAlchemyError
-
-    try:
-        return call()
-    except (psycopg.Error, SQLAlchemyError) as exc:
-        raise ShopdeskError(f"the central database refused: {first_line(exc)}") from None
-    except CommandError as exc:
-        raise ShopdeskError(f"cannot upgrade the central schema (is it from a newer "
-                            f"shopdesk?): {first_line(exc)}") from None
-
-
-# -- central -------------------------------------------------------------------
-def _central(shop: Shop, args: argparse.Namespace) -> int:
-    try:
-        if args.action == "join":
-            return _join(shop, args)
-        url = _postgres_url(args.url, "URL")
-    except _Usage as exc:
-        return fail(str(exc), EXIT_USAGE)
-    shown = central.redact(url)
-    if args.action == "setup":
-        before = _on_central(lambda: central.setup(url))
-        if before is None:
-            print(f"created the central schema ({central.CENTRAL_HEAD}) at {shown}")
-        elif before == central.CENTRAL_HEAD:
-            print(f"the central schema at {shown} is already current ({before})")
-        else:
-            print(f"upgraded the central schema at {shown} from {before} "
-                  f"to {central.CENTRAL_HEAD}")
-        return EXIT_OK
-    if args.action == "revoke":
-        name = _on_central(lambda: central.revoke_terminal(url, args.terminal))
-        print(f"revoked counter '{name}': its credential no longer works")
-        return EXIT_OK
-    rows = _on_central(lambda: central.terminals(url))
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False))
-        return EXIT_OK
-    for r in rows:
-        state = "revoked" if r["revoked"] else "active"
-        print(f"{r['store']:<20} {r['name']:<20} {r['node_tag']:<6} {state:<8} "
-              f"last change {r['last_seq']:<8} last push {r['last_push_at'] or '-'}")
-    print(f"{len(rows)} counters", file=sys.stderr)
-    return EXIT_OK
-
-
-def _join(shop: Shop, args: argparse.Namespace) -> int:
-    store = args.store.strip()
-    if not store:
-        raise _Usage("--store: give the store's name")
-    api_key = args.api_key or os.environ.get(API_KEY_ENV)
-    if args.transport == "rest":
-        url = _http_url(args.url, "URL")
-        if not args.admin_url:
-            raise _Usage("--admin-url: needed with --transport rest (the project's Postgres "
-                         "URL, used once to register this counter)")
-        admin = _postgres_url(args.admin_url, "--admin-url")
-        if not api_key:
-            raise _Usage(f"--api-key: needed with --transport rest (the project's API key, "
-                         f"or set ${API_KEY_ENV})")
-    else:
-        if args.api_key:
-            raise _Usage("--api-key: only used with --transport rest")
-        admin = _postgres_url(args.admin_url or args.url, "--admin-url" if args.admin_url
-                              else "URL")
-        # The counter logs in as its own role; an admin's name and password given here
-        # are for registering only and must not be kept in the local database.
-        url = central.without_login(_postgres_url(args.url, "URL"))
-    was = shop.sync.status()
-    result = _on_central(lambda: shop.sync.join(
-        url, store, args.name, transport=args.transport, admin_url=admin,
-        api_key=api_key if args.transport == "rest" else None))
-    again = " again" if was.joined else ""
-    print(f"joined{again} store '{result.store}' as counter '{result.device_name}' "
-          f"(tag {result.node_tag}, {args.transport} to {central.redact(url)})")
-    if was.joined:
-        print(f"kept {result.queued} unsent changes, renumbered for this registration")
-    else:
-        print(f"queued {result.queued} existing records for the first upload; "
-              "run `shopdesk sync` to send them")
-    if result.token:
-        print(f"no OS keyring on this machine: the credential was NOT saved. For this data "
-              f"directory, set this environment variable (shown this once only):\n"
-              f"{credentials.ENV_TOKEN}={result.token}")
-        if args.transport == "rest":
-            print(f"and set {API_KEY_ENV} to the project's API key")
-    else:
-        print("the credential is kept in the OS keyring")
-    return EXIT_OK
 
 
 # -- sync ------------------------------------------------------------------------
@@ -276,6 +138,15 @@ def _conflicts(shop: Shop, args: argparse.Namespace) -> int:
             return _resolve(shop, args)
         if args.action == "rejected":
             return _rejected(shop, args)
+        if args.action == "quarantined":
+            return _quarantined(shop, args)
+        if args.action == "dismiss-quarantined":
+            try:
+                shop.sync.dismiss_quarantined(args.entry)
+            except NotFound as exc:
+                raise NotFound(f"ID: {exc} (see `shopdesk conflicts quarantined`)") from None
+            print(f"dismissed quarantined row {args.entry}")
+            return EXIT_OK
         try:
             shop.sync.dismiss_rejected(args.seq)
         except NotFound as exc:
@@ -359,4 +230,16 @@ def _rejected(shop: Shop, args: argparse.Namespace) -> int:
         print(f"{r.device_seq:<8} {r.op or '-':<7} {r.table or '-':<20} {r.row_id or '-':<33} "
               f"{r.reason}")
     print(f"{len(found)} rejected changes", file=sys.stderr)
+    return EXIT_OK
+
+
+def _quarantined(shop: Shop, args: argparse.Namespace) -> int:
+    found = shop.sync.quarantined(include_closed=args.all)
+    if args.json:
+        print(json.dumps([dataclasses.asdict(q) for q in found], ensure_ascii=False,
+                         default=str))
+        return EXIT_OK
+    for q in found:
+        print(f"{q.id:<6} {q.kind:<8} {q.table:<20} {q.row_id:<33} {q.reason}")
+    print(f"{len(found)} quarantined rows", file=sys.stderr)
     return EXIT_OK

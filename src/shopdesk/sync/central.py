@@ -136,6 +136,39 @@ def refresh_registries(url: str) -> None:
                              for b in targets])
 
 
+def set_store_scoped(url: str, scoped: bool) -> None:
+    """Per-store scoping of tickets and devices on pull (customers stay shared)."""
+    with connect(url) as conn:
+        conn.execute("UPDATE sync.meta SET store_scoped = %s", (scoped,))
+
+
+def store_scoped(url: str) -> bool:
+    with connect(url) as conn:
+        row = conn.execute("SELECT store_scoped FROM sync.meta").fetchone()
+    return bool(row and row[0])
+
+
+def hardening_notes(url: str) -> list[str]:
+    """What this server's administrator could not lock down (said at setup, not hidden)."""
+    notes = []
+    with connect(url) as conn:
+        temp = conn.execute("SELECT has_database_privilege('public', current_database(), "
+                            "'TEMP')").fetchone()
+        if temp and temp[0]:
+            notes.append("every role may still create temporary tables in this database "
+                         "(setup must run as its owner to take that from the terminals)")
+        try:
+            may = conn.execute("SELECT has_parameter_privilege(current_user, "
+                               "'temp_file_limit', 'SET') OR (SELECT rolsuper FROM pg_roles "
+                               "WHERE rolname = current_user)").fetchone()
+        except Exception:
+            may = (False,)
+        if not (may and may[0]):
+            notes.append("terminals get no temp_file_limit here (Supabase reserves it); "
+                         "their calls are bounded by statement timeouts instead")
+    return notes
+
+
 @dataclass(frozen=True)
 class Registration:
     device_id: str  # 32 hex digits, as local ids are stored

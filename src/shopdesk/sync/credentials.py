@@ -1,9 +1,12 @@
-"""Where a terminal's sync credential lives: the OS keyring, else an environment variable.
+"""Where a terminal's sync credential lives: the OS keyring, else a private file, or an
+environment variable.
 
-Never in the database, the settings or a log. On a machine with no keyring
-backend (a headless box, CI) `save` returns False and the caller tells the user
-to set ``SHOPDESK_SYNC_TOKEN``; `load` reads that variable first, so a service
-account can also inject it.
+Never in the database, the settings or a log. `save` tries the OS keyring first
+(Windows Credential Manager, macOS Keychain, Secret Service); on a machine with none
+(a headless Linux box) it keeps the secret in `<data dir>/keys/<account>.secret`,
+created readable by this user only, so a restart does not lose it (the caller warns
+that a copy of the data folder then carries it). `load` reads, in order: the
+environment variable (a service account may inject it), the keyring, the file.
 
 Any thread.
 """
@@ -12,29 +15,66 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+from enum import Enum
+from pathlib import Path
 from typing import Any
 
 KEYRING_SERVICE = "shopdesk-sync"
 ENV_TOKEN = "SHOPDESK_SYNC_TOKEN"
 
 
-def save(account: str, token: str) -> bool:
-    """Keep `token` in the OS keyring; False when there is no working keyring."""
+class Kept(Enum):
+    """Where `save` put a secret."""
+
+    KEYRING = "keyring"
+    FILE = "file"
+    NOWHERE = "nowhere"
+
+
+def secret_file(root: Path, account: str) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", account)
+    return root / "keys" / f"{safe}.secret"
+
+
+def _keyring_save(account: str, secret: str) -> bool:
     try:
         import keyring
         from keyring.errors import KeyringError
 
         try:
-            keyring.set_password(KEYRING_SERVICE, account, token)
-            return keyring.get_password(KEYRING_SERVICE, account) == token
+            keyring.set_password(KEYRING_SERVICE, account, secret)
+            return keyring.get_password(KEYRING_SERVICE, account) == secret
         except (KeyringError, RuntimeError, OSError):
             return False
     except ImportError:  # pragma: no cover - keyring is a dependency
         return False
 
 
-def load(account: str, env: str = ENV_TOKEN) -> str | None:
-    """The secret from the environment variable `env` if set, else from the keyring."""
+def save(account: str, secret: str, root: Path | None = None) -> Kept:
+    """Keep `secret` in the OS keyring, else (given a data dir) in a private file."""
+    if _keyring_save(account, secret):
+        path = secret_file(root, account) if root else None
+        if path is not None and path.exists():
+            path.unlink()  # the keyring holds it now; no stale copy beside the data
+        return Kept.KEYRING
+    if root is None:
+        return Kept.NOWHERE
+    path = secret_file(root, account)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".new")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secret)
+    os.replace(tmp, path)
+    return Kept.FILE
+
+
+def load(account: str, env: str = ENV_TOKEN, root: Path | None = None) -> str | None:
+    """The secret from the environment variable `env` if set, else the keyring, else the
+    private file of the data directory `root`."""
     if os.environ.get(env):
         return os.environ[env]
     try:
@@ -42,14 +82,21 @@ def load(account: str, env: str = ENV_TOKEN) -> str | None:
         from keyring.errors import KeyringError
 
         try:
-            return keyring.get_password(KEYRING_SERVICE, account)
+            found = keyring.get_password(KEYRING_SERVICE, account)
         except (KeyringError, RuntimeError, OSError):
-            return None
+            found = None
     except ImportError:  # pragma: no cover
-        return None
+        found = None
+    if found:
+        return found
+    if root is not None:
+        path = secret_file(root, account)
+        if path.is_file():
+            return path.read_text(encoding="ascii").strip() or None
+    return None
 
 
-def forget(account: str) -> None:
+def forget(account: str, root: Path | None = None) -> None:
     try:
         import keyring
         from keyring.errors import KeyringError, PasswordDeleteError
@@ -58,6 +105,9 @@ def forget(account: str) -> None:
             keyring.delete_password(KEYRING_SERVICE, account)
     except ImportError:  # pragma: no cover
         pass
+    if root is not None:
+        with contextlib.suppress(FileNotFoundError):
+            secret_file(root, account).unlink()
 
 
 def memory_keyring() -> Any:

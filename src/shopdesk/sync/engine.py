@@ -130,6 +130,10 @@ class SyncEngine:
             self._set(paused_reason=reason)
             raise SyncPaused(reason)
 
+    def clear_error(self) -> None:
+        """Staff fixed what failed (a replaced key): the last error no longer stands."""
+        self._set(last_error=None)
+
     def _set(self, **values: Any) -> None:
         sets = ", ".join(f"{k} = :{k}" for k in values)
         with self._store.write_lock(), self._engine.begin() as conn:
@@ -368,19 +372,27 @@ def _mutation(row: Any) -> dict[str, Any]:
 def default_transport(state: dict[str, Any]) -> Transport:
     """The transport this counter joined with, and its credential from the keyring."""
     account = state["role_name"] or state["device_id"]
-    token = credentials.load(account)
+    root = data_root(state)
+    token = credentials.load(account, root=root)
     if not token:
         raise Forbidden(f"no sync credential for this counter: it is kept in the OS keyring "
                         f"(account {account}) or in ${credentials.ENV_TOKEN}")
     if state["transport"] == "rest":
         # Its own variable: $SHOPDESK_SYNC_TOKEN must not stand in for the API key.
-        api_key = credentials.load(f"{account}:apikey", env="SHOPDESK_SUPABASE_KEY") or ""
+        api_key = credentials.load(f"{account}:apikey", env="SHOPDESK_SUPABASE_KEY",
+                                   root=root) or ""
         return RestTransport(state["central_url"], api_key, token)
     return DirectTransport(state["central_url"], state["role_name"], token,
                            ca_file=ca_file(state))
 
 
+def data_root(state: dict[str, Any]) -> Path | None:
+    """The data directory this counter joined from (where its private files live)."""
+    path = state.get("db_path")
+    return Path(path).parent if path else None
+
+
 def ca_file(state: dict[str, Any]) -> Path | None:
     """The central server's CA certificate given at join (kept in the data directory)."""
-    path = state.get("db_path")
-    return Path(path).parent / "certs" / "central-ca.pem" if path else None
+    root = data_root(state)
+    return root / "certs" / "central-ca.pem" if root else None

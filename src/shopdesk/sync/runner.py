@@ -2,8 +2,11 @@
 
 Promises:
 - A local write nudges a round at once (its change reaches the server in
-  well under a second when online); with nothing to push it still pulls
-  every `interval` seconds, so other counters' changes arrive within ~1 s.
+  well under a second when online). While changes flow (a round pushed or
+  pulled something) it pulls every `interval` seconds, so other counters'
+  changes arrive within ~1 s; while nothing happens it backs off, doubling up to
+  `idle_cap` (1 s -> 30 s), which saves most of a counter's idle egress; a poke
+  from the server (`sync.poke`: LISTEN/NOTIFY) wakes it at once.
 - A failed round is retried by itself, with exponential backoff and full
   jitter (1 s doubling to a 5 min cap), with no new local write needed.
 - A paused sync (copied database, revoked terminal, not joined) waits for
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 
 from shopdesk.changes import Changes
 from shopdesk.sync.engine import RoundResult, SyncPaused
+from shopdesk.sync.poke import Poke
 from shopdesk.sync.service import SyncService
 from shopdesk.sync.transport import Forbidden, Retryable, TransportError
 from shopdesk.sync.views import SyncStatus
@@ -43,9 +47,13 @@ class RunnerReport:
 class SyncRunner:
     def __init__(self, service: SyncService, *, interval: float = 1.0,
                  backoff_base: float = 1.0, backoff_cap: float = 300.0,
+                 idle_cap: float = 30.0, poke: Poke | None = None,
                  on_status: Callable[[RunnerReport], None] | None = None) -> None:
         self._service = service
         self.interval, self.backoff_base, self.backoff_cap = interval, backoff_base, backoff_cap
+        self.idle_cap = max(idle_cap, interval)
+        self._idle_delay = interval
+        self._poke = poke
         self._on_status = on_status
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -53,6 +61,7 @@ class SyncRunner:
         self.failures = 0
         self.online: bool | None = None
         self.rounds = 0
+        self.pokes = 0
         self._paused = False  # until sync_now(): a paused sync waits for staff
         self._done = threading.Condition()
 
@@ -60,17 +69,27 @@ class SyncRunner:
         if self._thread is None:
             self._thread = threading.Thread(target=self._loop, name="shopdesk-sync", daemon=True)
             self._thread.start()
+            if self._poke is not None:
+                self._poke.start(self.poked)
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._wake.set()
+        if self._poke is not None:
+            self._poke.stop()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
 
     def nudge(self, _changes: Changes | None = None) -> None:
         """Run a round soon (subscribe this to the store's writes)."""
+        self._idle_delay = self.interval
         self._wake.set()
+
+    def poked(self) -> None:
+        """The server says another counter changed something: pull now."""
+        self.pokes += 1
+        self.nudge()
 
     def sync_now(self) -> None:
         self.failures = 0
@@ -94,7 +113,12 @@ class SyncRunner:
         try:
             result = self._service.run_once()
             self.failures, self.online = 0, True
-            delay = self.interval
+            if result.pushed or result.pulled:
+                self._idle_delay = self.interval
+                delay = self.interval
+            else:  # nothing moved: wait longer each time, up to the idle cap
+                delay = self._idle_delay
+                self._idle_delay = min(self.idle_cap, self._idle_delay * 2)
         except (SyncPaused, Forbidden) as exc:
             error, self.online, self._paused = str(exc), None, True
             delay = self.backoff_cap

@@ -29,9 +29,16 @@ from shopdesk.services.audit import AuditTrail
 from shopdesk.services.customers.customers import derived_columns
 from shopdesk.services.store import Store
 from shopdesk.sync import central, credentials
-from shopdesk.sync.engine import Progress, RoundResult, SyncEngine, default_transport
+from shopdesk.sync.engine import (
+    Progress,
+    RoundResult,
+    SyncEngine,
+    ca_file,
+    default_transport,
+)
 from shopdesk.sync.joining import queue_everything, recode, renumber
-from shopdesk.sync.transport import Forbidden, Transport
+from shopdesk.sync.poke import ListenPoke, Poke, can_listen
+from shopdesk.sync.transport import Forbidden, RestTransport, Transport, TransportError
 from shopdesk.sync.views import (
     Conflict,
     JoinResult,
@@ -77,6 +84,21 @@ class SyncService:
         if self._engine is not None:
             self._engine.close()
 
+    def poke(self) -> Poke | None:
+        """What wakes this counter when another one pushed (None: it polls only).
+        A direct connection LISTENs; through a transaction pooler or REST it polls."""
+        state = self.engine.state()
+        if not state or not state.get("device_id") or state.get("transport") != "direct":
+            return None
+        if not can_listen(state["central_url"]):
+            return None
+        account = state["role_name"] or state["device_id"]
+        token = credentials.load(account, root=self._store.root)
+        if not token:
+            return None
+        return ListenPoke(state["central_url"], state["role_name"], token,
+                          ca_file=ca_file(state))
+
     def run_once(self, progress: Progress | None = None) -> RoundResult:
         try:
             return self.engine.run_once(progress)
@@ -117,9 +139,9 @@ class SyncService:
             tag = codes.new_node_tag()  # a copy keeps numbering apart from its original
             reg = central.register_terminal(admin_url or url, store_name, name, tag, instance,
                                                transport)
-        saved = credentials.save(reg.role_name, reg.token)
+        kept = credentials.save(reg.role_name, reg.token, self._store.root)
         if api_key:
-            credentials.save(f"{reg.role_name}:apikey", api_key)
+            credentials.save(f"{reg.role_name}:apikey", api_key, self._store.root)
         with self._store.write() as session:
             conn = session.connection()
             before = conn.execute(text("SELECT device_id FROM sync_state")).first()
@@ -149,7 +171,58 @@ class SyncService:
                     "paused_reason = NULL, last_error = NULL WHERE one = 1"), values)
                 queued = renumber(conn)
         self._store.node_tag = tag
-        return JoinResult(name, reg.store, tag, queued, saved, None if saved else reg.token)
+        nowhere = kept is credentials.Kept.NOWHERE
+        secret_file = (str(credentials.secret_file(self._store.root, reg.role_name))
+                       if kept is credentials.Kept.FILE else None)
+        return JoinResult(name, reg.store, tag, queued, kept.value, secret_file,
+                          reg.token if nowhere else None)
+
+    # -- credentials -------------------------------------------------------------
+    def set_api_key(self, key: str) -> str:
+        """Replace a REST counter's project API key (rotated or retired at Supabase) in
+        place, without joining again. The key is tried first: a refused key is not kept.
+        Returns a note for staff ('' when all is well)."""
+        self._store.require(Permission.MANAGE_STAFF)
+        state = self.engine.state()
+        if not state or not state.get("device_id"):
+            raise ValidationError(FieldError("counter", "joined", "this counter has not "
+                                             "joined a store"))
+        if state.get("transport") != "rest":
+            raise ValidationError(FieldError("key", "transport", "only a counter that "
+                                             "syncs over REST uses an API key"))
+        key = key.strip()
+        if not key or any(c.isspace() for c in key):
+            raise ValidationError(FieldError("key", "format", "give the key as one word"))
+        account = state["role_name"] or state["device_id"]
+        token = credentials.load(account, root=self._store.root) or ""
+        probe = RestTransport(state["central_url"], key, token)
+        note = ""
+        try:
+            probe.hello()
+        except Forbidden as exc:
+            raise ValidationError(FieldError("key", "refused", str(exc))) from None
+        except TransportError as exc:
+            note = f" (not checked: {exc})"
+        finally:
+            probe.close()
+        credentials.save(f"{account}:apikey", key, self._store.root)
+        self._close_kept()
+        self.engine.clear_error()
+        return note
+
+    def set_ca_file(self, path: Path) -> Path:
+        """Trust `path` (a PEM CA certificate) for the central server's TLS; kept in the
+        data directory, where the transports look for it."""
+        self._store.require(Permission.MANAGE_STAFF)
+        data = Path(path).read_bytes() if Path(path).is_file() else b""
+        if b"-----BEGIN CERTIFICATE-----" not in data:
+            raise ValidationError(FieldError("file", "certificate", f"{path} is not a PEM "
+                                             "certificate (-----BEGIN CERTIFICATE-----)"))
+        target = self._store.root / "certs" / "central-ca.pem"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        self._close_kept()
+        return target
 
     # -- what staff see --------------------------------------------------------
     def status(self) -> SyncStatus:

@@ -92,8 +92,9 @@ class JoinResult:
     store: str
     node_tag: str
     queued: int
-    credential_in_keyring: bool
-    token: str | None  # only when there was no keyring to keep it
+    kept: str  # where the credential went: keyring, file or nowhere (see credentials.Kept)
+    secret_file: str | None  # the private file, when there was no keyring
+    token: str | None  # only when it could be kept nowhere: shown once
 
 
 def conflict_of(row: Any) -> Conflict:

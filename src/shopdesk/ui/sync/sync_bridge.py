@@ -105,8 +105,12 @@ class SyncBridge(QObject):
             return
         if status.joined:
             relay = self._relay
+            opts = self._options
             self.runner = SyncRunner(self.shop.sync, on_status=relay.status.emit,
-                                     **self._options)
+                                     interval=opts["interval"],
+                                     backoff_base=opts["backoff_base"],
+                                     backoff_cap=opts["backoff_cap"],
+                                     poke=self.shop.sync.poke())
             self._listener = _StoreListener(self.runner, relay)
             self.shop.store.subscribe(self._listener)
             self.runner.start()
