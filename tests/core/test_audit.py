@@ -70,3 +70,70 @@ def test_cli_verify_passes_on_intact_trail(shop: Shop, capsys: pytest.CaptureFix
     _fill(shop)
     assert cli_main(["audit", "verify", "--data-dir", str(shop.root)]) == 0
     assert "audit trail intact" in capsys.readouterr().out
+
+
+# -- issue 10, item 6: truncation, reused numbers, rehashing ---------------------------
+
+def test_removing_the_newest_entries_is_detected(shop: Shop) -> None:
+    _fill(shop)
+    newest = shop.audit.anchor()
+    assert newest is not None
+    _tamper(shop, f"DELETE FROM audit_log WHERE seq > {newest.seq - 3}")
+    report = shop.audit.verify()
+    assert not report.ok and "newest entries were removed" in report.problem
+    assert f"#{newest.seq}" in report.problem
+
+
+def test_removing_every_entry_is_detected(shop: Shop) -> None:
+    _fill(shop)
+    _tamper(shop, "DELETE FROM audit_log")
+    report = shop.audit.verify()
+    assert not report.ok and report.checked == 0 and "removed" in report.problem
+
+
+def test_numbers_are_never_used_twice(shop: Shop) -> None:
+    _fill(shop)
+    newest = shop.audit.anchor()
+    assert newest is not None
+    _tamper(shop, f"DELETE FROM audit_log WHERE seq = {newest.seq}")
+    shop.customers.register(CustomerInput(first_name="Bo", last_name="Li", phone="07400123457"))
+    after = shop.audit.anchor()
+    assert after is not None and after.seq > newest.seq
+
+
+def _rehash(shop: Shop, alg: str) -> None:
+    """An attacker edits an entry and recomputes every hash the way the code does,
+    with plain SHA-256: the audit key is in the keyring (or a key file), not the file."""
+    import hashlib
+
+    con = sqlite3.connect(shop.db_path)
+    con.execute("DROP TRIGGER audit_log_no_update")
+    con.execute("UPDATE audit_log SET detail = replace(detail, 'Leeds', 'York')")
+    prev: dict[str, str] = {}
+    rows = con.execute("SELECT seq, node, at, staff_id, actor, action, entity, entity_id, "
+                       "detail FROM audit_log ORDER BY seq").fetchall()
+    for seq, node, at, staff, actor, action, entity, entity_id, detail in rows:
+        from datetime import datetime
+        at_text = datetime.fromisoformat(at).isoformat(timespec="microseconds")
+        before = prev.get(node, "0" * 64)
+        payload = "\x1f".join([node, at_text, staff or "", actor, action, entity, entity_id,
+                               detail, before])
+        digest = hashlib.sha256(payload.encode()).hexdigest()
+        con.execute("UPDATE audit_log SET prev_hash = ?, hash = ?, alg = ? WHERE seq = ?",
+                    (before, digest, alg, seq))
+        prev[node] = digest
+    con.commit()
+    con.close()
+
+
+@pytest.mark.parametrize("alg", ["hmac-sha256", "sha256"])
+def test_an_edit_and_a_full_rehash_without_the_key_is_detected(shop: Shop, alg: str) -> None:
+    """Keeping the keyed label: the HMAC does not match. Relabelling every entry as plain
+    SHA-256: entries written after the key was made must be keyed."""
+    _fill(shop)
+    assert shop.audit.verify().ok
+    _rehash(shop, alg)
+    report = shop.audit.verify()
+    assert not report.ok
+    assert ("altered" in report.problem if alg == "hmac-sha256"
+            else "without the audit key" in report.problem)

@@ -9,13 +9,20 @@ every counter's synced tables equal the server's rows, every outbox is empty
 (or holds only rejected changes, each with its reason), and no customer or
 ticket created anywhere is missing from the server.
 
+A fourth, hostile terminal (another store's, issue 10) joins the steps: it sends
+random operations on random tables and rows with values of the wrong type, choice,
+date or size. The honest counters must stay consistent and keep working, and every
+row the server holds must pass the app's own rules.
+
 Each example starts from the same three freshly joined counters (their data
 directories restored from a snapshot) and an emptied central database.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import uuid
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -25,12 +32,15 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from shopdesk.errors import NotFound, ValidationError
+from shopdesk.models.sync import SYNCED
 from shopdesk.shop import Shop
 from shopdesk.sync.engine import default_transport
-from shopdesk.sync.transport import Retryable, Transport
+from shopdesk.sync.rules import RULES, check_row
+from shopdesk.sync.transport import ProtocolError, Retryable, Transport
 from shopdesk.sync.views import Conflict
 from tests.conftest import Clock
 from tests.sync.conftest import Counters
+from tests.sync.fault_kit import foreign_key_violations
 from tests.sync.fault_tools import (
     FaultyTransport,
     diff,
@@ -42,6 +52,7 @@ from tests.sync.fault_tools import (
     server_dump,
     server_query,
 )
+from tests.sync.test_hostile_terminal import Rogue, rogue_of
 
 NAMES = ("a", "b", "c")
 PHONES = ("07400 123456", "+44 7400 123456", "07400 123457", "07400 123458", "07400 123459",
@@ -52,7 +63,11 @@ VALUES = {"city": ("Leeds", "York", "Hull"), "notes": ("VIP", "calls back", "lat
 FIELDS = sorted(VALUES)
 # Repeated kinds weigh the draw towards the steps that make conflicts likely.
 KINDS = ["register"] * 4 + ["edit"] * 3 + ["ticket"] * 3 + ["move"] * 2 + ["sync"] * 4 + [
-    "offline", "online", "lose_ack", "fail_push"]
+    "offline", "online", "lose_ack", "fail_push", "hostile", "hostile"]
+# What the hostile terminal puts in a column: wrong types, choices, dates and sizes.
+HOSTILE = ["alien", -5, 10**30, "x" * 70_000, {"nested": 1}, [1, 2], True, None,
+           "2026-13-45", "31/02/1990", "", "0" * 32, "\x00\x1b[2J", 3.5, "+447400123456"]
+OPS = ["update", "update", "insert", "delete", "truncate"]
 # A step: (kind, counter, three numbers the kind reads as it needs).
 STEP = st.tuples(st.sampled_from(KINDS), st.integers(0, len(NAMES) - 1),
                  st.integers(0, 60), st.integers(0, 60), st.integers(0, 60))
@@ -65,7 +80,8 @@ LATER = st.tuples(st.sampled_from(["decide"] * 4 + KINDS), st.integers(0, len(NA
 class World:
     """One example's three open counters and what they created."""
 
-    def __init__(self, roots: list[Path]) -> None:
+    def __init__(self, roots: list[Path], rogue: Rogue) -> None:
+        self.rogue = rogue
         self.shops: list[Shop] = []
         for root in roots:
             shop = Shop.open(root, clock=Clock())
@@ -113,6 +129,8 @@ class World:
                 shop.sync.run_once()
             elif kind in ("lose_ack", "fail_push") and i not in self.offline:
                 self.faulty_round(shop, kind)
+            elif kind == "hostile":
+                self.hostile(x, y, z)
         except (ValidationError, NotFound):
             pass  # refused at the counter (e.g. a phone it already has): nothing changed
 
@@ -134,6 +152,19 @@ class World:
                 return
             except ValidationError:
                 continue
+
+    def hostile(self, x: int, y: int, z: int) -> None:
+        """The rogue terminal sends one change the app would never make."""
+        table = SYNCED[x % len(SYNCED)].name
+        columns = sorted(RULES[table])
+        column = columns[y % len(columns)]
+        rows = sorted(r[0] for r in server_query(
+            self.rogue.url, "SELECT row_id FROM sync.rows WHERE table_name = %s", table))
+        row = rows[z % len(rows)] if rows and z % 5 else uuid.uuid4().hex
+        # A batch Postgres cannot even parse (a NUL) is refused whole: nobody else hurt.
+        with contextlib.suppress(ProtocolError):
+            self.rogue.push({"table": table, "row": row, "op": OPS[(x + y) % len(OPS)],
+                             "new": {column: HOSTILE[z % len(HOSTILE)]}, "base": {}})
 
     @staticmethod
     def faulty_round(shop: Shop, fault: str) -> None:
@@ -196,6 +227,7 @@ def test_counters_converge_after_random_offline_work_and_faults(
     for name in NAMES:
         counters.new(name)
     counters.close()
+    rogue = rogue_of(counters.url)
     roots = [counters.tmp / name for name in NAMES]
     for root in roots:
         shutil.copytree(root, tmp_path / "pristine" / root.name)
@@ -207,10 +239,11 @@ def test_counters_converge_after_random_offline_work_and_faults(
            later=st.lists(LATER, min_size=4, max_size=9))
     def run(steps: list[tuple[Any, ...]], later: list[tuple[Any, ...]]) -> None:
         _reset_central(counters.url)
+        rogue.seq = 0
         for root in roots:
             shutil.rmtree(root)
             shutil.copytree(tmp_path / "pristine" / root.name, root)
-        world = World(roots)
+        world = World(roots, rogue)
         try:
             for step in steps:
                 world.step(step)
@@ -231,6 +264,12 @@ def test_counters_converge_after_random_offline_work_and_faults(
                 event("rejected changes")
             assert {c.hex for c in world.customers} <= _live(url, "customers")
             assert {t.hex for t in world.tickets} <= _live(url, "repair_tickets")
+            for table, row_id, data in server_query(
+                    url, "SELECT table_name, row_id, data FROM sync.rows "
+                         "WHERE table_name <> 'sync_conflicts'"):
+                assert check_row(table, data) is None, (table, row_id)
+            for shop in world.shops:
+                assert foreign_key_violations(shop) == []
         finally:
             world.close()
 

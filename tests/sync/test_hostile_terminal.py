@@ -45,6 +45,9 @@ class Rogue:
         try:
             reply = transport.push({"device_id": self.reg.device_id, "protocol": 1,
                                     "app_version": "rogue", "mutations": mutations})
+        except Exception:
+            self.seq -= len(changes)  # the server recorded none of them
+            raise
         finally:
             transport.close()
         return [(status, detail) for _, status, detail in reply["results"]]
@@ -252,6 +255,30 @@ def test_a_counter_quarantines_a_row_it_cannot_store_and_goes_on(
     b.sync.run_once()
     assert b.sync.status().quarantined == 0
     assert b.customers.profile(ann.id).values["company"] == "Ann Ltd"
+
+
+def test_an_unsendable_change_is_refused_alone_and_the_queue_goes_on(
+        counters: Counters, shop_pair: tuple[Shop, Shop]) -> None:
+    """Fault: a change holds text Postgres cannot store (a NUL character, written behind
+    the form's back), between two good changes. Must hold: that change alone is refused
+    with a reason naming it; the others reach the server and the other counter."""
+    a, b = shop_pair
+    ann = register(a, "Ann", "07400 123456")
+    with a.store.write() as session:
+        session.connection().exec_driver_sql(
+            "UPDATE customers SET notes = 'bad' || char(0) || 'note' WHERE id = ?",
+            (ann.id.hex,))
+    bob = register(a, "Bob", "07400 123457")
+
+    result = a.sync.run_once()
+    b.sync.run_once()
+
+    assert result.rejected == 1
+    [refused] = a.sync.rejected()
+    assert "NUL character" in refused.reason and refused.row_id == ann.id.hex
+    assert {ann.id.hex, bob.id.hex} <= set(server_rows(counters.url, "customers"))
+    assert [h.id for h in b.search("Bob Nowak")] == [bob.id]
+    assert a.sync.status().pending == 0
 
 
 # -- 3: stalls and resources ---------------------------------------------------------

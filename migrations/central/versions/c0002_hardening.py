@@ -402,14 +402,19 @@ SQL = [
           END IF;
           r := CASE m->>'kind' WHEN 'row' THEN sync.apply_row(dev, m)
                                WHEN 'merge' THEN sync.apply_merge(dev, m)
-                               WHEN 'resolve' THEN sync.apply_resolve(dev, m) END;
+                               WHEN 'resolve' THEN sync.apply_resolve(dev, m)
+                               -- A change its counter could not send (say, text Postgres
+                               -- cannot store): its place in the order is kept, refused.
+                               WHEN 'void' THEN jsonb_build_object('status', 'rejected',
+                                 'row', left(m->>'row', 64), 'reason', 'the counter could not '
+                                 || 'send this change: ' || left(coalesce(m->>'reason', '?'), 300)) END;
           IF r IS NULL THEN RAISE EXCEPTION 'kind: "%" is not a change this server knows', left(m->>'kind', 40); END IF;
         EXCEPTION WHEN raise_exception OR integrity_constraint_violation OR data_exception
                        OR invalid_text_representation OR datatype_mismatch THEN
           -- A broken business rule rejects this change only; the ones behind it go on.
           r := jsonb_build_object('status', 'rejected', 'reason', left(SQLERRM, 500), 'row', left(m->>'row', 64));
         END;
-        IF r->>'status' = 'rejected' AND m->>'kind' = 'row' THEN
+        IF r->>'status' = 'rejected' AND m->>'kind' IN ('row', 'void') THEN
           -- Touch the row so the next pull brings the server's truth back.
           UPDATE sync.rows SET updated_by = updated_by WHERE table_name = m->>'table' AND row_id = m->>'row';
         END IF;

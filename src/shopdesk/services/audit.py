@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from shopdesk.domain.permissions import Permission
@@ -118,7 +118,10 @@ class AuditTrail:
             if not create or session is None:
                 return None
             key_id = uuid.uuid4().hex
-            session.add(LocalMeta(key="audit.key_id", value=key_id))
+            first = (session.scalar(select(func.max(AuditEntry.seq))) or 0) + 1
+            # From this entry on, every entry is keyed: verify refuses a plain one after it.
+            session.add_all([LocalMeta(key="audit.key_id", value=key_id),
+                             LocalMeta(key="audit.keyed_from", value=str(first))])
         self._key = LocalKey(self._store.root, "audit", keyring_name=f"audit-key-{key_id}",
                              create=create)
         return self._key
@@ -171,10 +174,14 @@ class AuditTrail:
         key = local_key.get() if local_key is not None else None
         found_anchor = anchor is None
         with self._store.read() as session:
+            keyed_from = int(session.scalar(select(LocalMeta.value).where(
+                LocalMeta.key == "audit.keyed_from")) or 0) or None
             result = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
             for entry in result.yield_per(2000):
+                must_be_keyed = entry.node in keyed_nodes or (
+                    keyed_from is not None and entry.seq >= keyed_from)
                 problem = self._check(entry, heads.get(entry.node, GENESIS), key,
-                                      entry.node in keyed_nodes)
+                                      must_be_keyed)
                 if problem:
                     return VerifyReport(False, checked, problem, entry.seq)
                 if entry.alg == KEYED:
@@ -207,7 +214,8 @@ class AuditTrail:
         if entry.prev_hash != prev:
             return "an entry before it was removed or altered (previous-hash mismatch)"
         if entry.alg == PLAIN and keyed_before:
-            return "it is hashed without the audit key after keyed entries (rewritten?)"
+            return ("it is hashed without the audit key, though entries were keyed by then "
+                    "(rewritten?)")
         if entry.alg == KEYED and key is None:
             return ("it is keyed, but this data directory's audit key is not on this "
                     "machine (OS keyring, or keys/audit.key), so it cannot be checked")

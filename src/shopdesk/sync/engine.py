@@ -360,8 +360,31 @@ def _bulk_pragmas(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.execute("PRAGMA cache_size = -32768")
 
 
+def _has_nul(raw: str | None) -> bool:
+    """Whether JSON text holds a string with a NUL character (cheap test first)."""
+    if not raw or "u0000" not in raw:
+        return False
+
+    def walk(value: Any) -> bool:
+        if isinstance(value, str):
+            return "\x00" in value
+        if isinstance(value, dict):
+            return any(walk(v) for v in value.values())
+        if isinstance(value, list):
+            return any(walk(v) for v in value)
+        return False
+
+    return walk(json.loads(raw))
+
+
 def _mutation(row: Any) -> dict[str, Any]:
     seq, mutation_id, kind, table, row_id, op, new, base = row
+    if _has_nul(new) or _has_nul(base):
+        # Postgres cannot hold a NUL in text: the whole batch would be refused, every
+        # round. The change keeps its place and is refused alone, with the reason.
+        return {"id": mutation_id, "seq": seq, "kind": "void", "table": table, "row": row_id,
+                "reason": f"{table or kind}: a value contains a NUL character, which the "
+                          "central database cannot store"}
     payload = json.loads(new) if new else {}
     if kind != "row":
         return {"id": mutation_id, "seq": seq, "kind": kind, **payload}

@@ -25,7 +25,7 @@ from shopdesk.domain import codes
 from shopdesk.domain.permissions import Permission
 from shopdesk.errors import FieldError, NotFound, ValidationError
 from shopdesk.models.sync import CUSTOMER_REFS
-from shopdesk.services.audit import AuditTrail
+from shopdesk.services.audit import Anchor, AuditTrail
 from shopdesk.services.customers.customers import derived_columns
 from shopdesk.services.store import Store
 from shopdesk.sync import central, credentials
@@ -176,6 +176,32 @@ class SyncService:
                        if kept is credentials.Kept.FILE else None)
         return JoinResult(name, reg.store, tag, queued, kept.value, secret_file,
                           reg.token if nowhere else None)
+
+    def audit_anchor(self) -> tuple[Anchor | None, str]:
+        """The newest audit entry kept outside this file, and where it was kept: the
+        central server's copy when it answers, else the one it last acknowledged.
+        (None, "") for a counter that never joined."""
+        state = self.engine.state()
+        if not state or not state.get("device_id"):
+            return None, ""
+        try:
+            transport = self.transport_factory(state)
+            try:
+                hello = transport.hello()
+            finally:
+                transport.close()
+            anchor = Anchor.from_json(hello.get("audit_anchor"))
+            if anchor is not None:
+                return anchor, "the central server"
+        except TransportError:
+            pass
+        try:
+            kept = json.loads(state.get("audit_anchor") or "null")
+        except ValueError:
+            kept = None
+        anchor = Anchor.from_json(kept)
+        return (anchor, "the anchor the central server last acknowledged") if anchor else (
+            None, "")
 
     # -- credentials -------------------------------------------------------------
     def set_api_key(self, key: str) -> str:
