@@ -1,8 +1,18 @@
-"""Sync figures (issue 5): first sync, resume after a kill, pushing 100 changes, visibility.
+"""Sync figures (issues 5 and 11): first sync, resume after a kill, pushing 100 changes,
+visibility, and idle egress.
 
     python bench/sync.py [--customers 100000] [--tickets 300000] [--quick] [--profile]
+                         [--transport direct|pooler|rest] [--egress SECONDS]
 
-Against a local Postgres (pgserver in bench/out/sync/pg, or $SHOPDESK_TEST_PG_URL):
+Against a local Postgres set up the Supabase way (tests/sync/supabase_like.py: a
+non-superuser administrator, the API roles, anon's 3-second statement timeout,
+passwords enforced), kept in bench/out/sync/supabase. `--transport pooler` syncs
+through PgBouncer in transaction mode; `--transport rest` through the PostgREST-like
+stand-in (tests/sync/rest_server.py), whose calls run as anon under its 3 s limit, so
+large pages are cut off and the engine adapts. `--egress S` measures what an idle REST
+counter downloads: S seconds polling every second (before issue 11) and S seconds with
+the idle back-off (after), extrapolated to an hour.
+
 1. A new counter's first sync of a central database holding N customers and M repair
    tickets, in a child process (wall time, rows/s, peak RSS; progress bar on stderr).
    Then a second new counter whose child dies (os._exit) once half the rows are in, and
@@ -47,6 +57,7 @@ import psycopg
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))  # the Supabase-like cluster and REST stand-in live in tests/
 OUT = HERE / "out" / "sync"
 SHARED_SOURCE = HERE / "out" / "shop-100k-repairs"  # made by bench/repairs.py
 OWNER, SECRET = "owner", "bench-pass-1"
@@ -55,22 +66,23 @@ KILLED_EXIT = 70
 SEED_VERSION = b"2"  # bump when documents() changes what is loaded
 
 
-# -- Postgres -------------------------------------------------------------------------------
+# -- Postgres ----------------------------------------------------------------------------
+API_KEY = "bench-anon-key"
+TRANSPORTS = {"direct": " (psycopg straight to Postgres)",
+              "pooler": " (PgBouncer, transaction mode)",
+              "rest": " (PostgREST-like, anon statement_timeout 3 s)"}
+
+
 @contextlib.contextmanager
-def postgres() -> Iterator[str]:
-    if os.environ.get("SHOPDESK_TEST_PG_URL"):
-        yield os.environ["SHOPDESK_TEST_PG_URL"]
-        return
-    import pgserver
+def postgres() -> Iterator[Any]:
+    from tests.sync.supabase_like import SupabaseLike
 
-    (OUT / "pg").mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(OUT / "pg", cleanup_mode="stop")  # data kept, server stopped
-    yield server.get_uri()
-
-
-def with_db(url: str, name: str) -> str:
-    base, _, query = url.partition("?")
-    return f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
+    cluster = SupabaseLike(OUT / "supabase")  # data kept between runs, server stopped after
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 def admin(url: str) -> psycopg.Connection[Any]:
@@ -167,20 +179,19 @@ def fingerprint() -> str:
     return h.hexdigest()[:8]
 
 
-def seed_central(url: str, customers: int, tickets: int) -> str:
+def seed_central(cluster: Any, customers: int, tickets: int) -> str:
     """The name of a database holding the seeded central rows (made once, kept)."""
     from shopdesk.sync import central
 
+    url = cluster.url()
     name = f"bench_seed_{customers}_{tickets}_{fingerprint()}"
     if databases(url, name):
         return name
     db = source_db(customers, tickets)
     loading = f"bench_loading_{os.getpid()}"
-    with admin(url) as conn:
-        for old in databases(url, f"bench_seed_{customers}_{tickets}_%"):
-            conn.execute(f'DROP DATABASE "{old}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{loading}"')
-    target = with_db(url, loading)
+    for old in databases(url, f"bench_seed_{customers}_{tickets}_%"):
+        cluster.drop_database(old)
+    target = cluster.create_database(loading)
     central.setup(target)
     started = time.perf_counter()
     with psycopg.connect(target) as conn:
@@ -213,8 +224,9 @@ def seed_central(url: str, customers: int, tickets: int) -> str:
                 "FROM sync.rows WHERE table_name = 'customers' AND coalesce(data->>%s, '') <> '' "
                 "ON CONFLICT DO NOTHING", (kind, kind, kind))
         loaded = conn.execute("SELECT count(*) FROM sync.rows").fetchone()[0]  # type: ignore[index]
-    with admin(url) as conn:
+    with admin(target) as conn:
         conn.execute("VACUUM ANALYZE")  # as a long-running central database would be
+    with cluster.superuser() as conn:
         conn.execute(f'ALTER DATABASE "{loading}" RENAME TO "{name}"')
     print(f"seeded central database {name}: {loaded:,} rows in "
           f"{time.perf_counter() - started:.1f} s (COPY {copied - started:.1f} s, INSERT into "
@@ -222,37 +234,43 @@ def seed_central(url: str, customers: int, tickets: int) -> str:
     return name
 
 
-def fresh_run_db(url: str, seed: str) -> str:
+def fresh_run_db(cluster: Any, seed: str) -> str:
     name = f"bench_run_{os.getpid()}"
-    with admin(url) as conn:
+    with admin(cluster.url()) as conn:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{seed}" STRATEGY FILE_COPY')
     return name
 
 
-def drop_run_db(url: str, name: str) -> None:
+def drop_run_db(cluster: Any, name: str) -> None:
     from psycopg import sql
 
-    with admin(url) as conn:
-        roles = [r[0] for r in psycopg.connect(with_db(url, name)).execute(
-            "SELECT role_name FROM sync.devices")]
-        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    with psycopg.connect(cluster.url(name)) as conn:
+        roles = [r[0] for r in conn.execute("SELECT role_name FROM sync.devices")]
+    cluster.drop_database(name)
+    with admin(cluster.url()) as conn:
         for role in roles:
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
 # -- counters ---------------------------------------------------------------------------------
-def new_counter(root: Path, url: str, name: str) -> str:
-    """A fresh data directory joined to the central database; returns its credential."""
+def new_counter(root: Path, url: str, name: str, via: dict[str, Any] | None = None) -> str:
+    """A fresh data directory joined to the central database (at `url`, or as `via`
+    says: {"rest": server URL} or {"pooler": pooled URL}); returns its credential."""
     from shopdesk.shop import Shop
     from shopdesk.sync import credentials
 
+    via = via or {}
     shutil.rmtree(root, ignore_errors=True)
     with Shop.open(root) as shop:
         shop.staff.create_owner(OWNER, "Bench Owner", SECRET)
         shop.sign_in(OWNER, SECRET)
-        joined = shop.sync.join(url, STORE, name)
+        if "rest" in via:
+            joined = shop.sync.join(via["rest"], STORE, name, transport="rest", admin_url=url,
+                                    api_key=API_KEY)
+        else:
+            joined = shop.sync.join(via.get("pooler", url), STORE, name)
         state = shop.sync.engine.state() or {}
-    token = joined.token or credentials.load(state["role_name"])
+    token = joined.token or credentials.load(state["role_name"], root=root)
     assert token, "join kept no credential"
     return token
 
@@ -269,7 +287,7 @@ def counts(root: Path) -> tuple[int, int]:
 def run_child(root: Path, token: str, label: str, kill_at: float = 0.0,
               profile: Path | None = None) -> tuple[int, dict[str, Any], float]:
     """Sync `root` in a child process; its progress bar goes straight to our stderr."""
-    env = dict(os.environ, SHOPDESK_SYNC_TOKEN=token,
+    env = dict(os.environ, SHOPDESK_SYNC_TOKEN=token, SHOPDESK_SUPABASE_KEY=API_KEY,
                PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(root),
            "--label", label, "--kill-at", str(kill_at)]
@@ -330,9 +348,10 @@ def child(root: Path, label: str, kill_at: float, profile_to: str | None) -> Non
 
 
 # -- the figures ------------------------------------------------------------------------------
-def first_sync(url: str, rows: int, profile: bool) -> dict[str, Any]:
+def first_sync(url: str, rows: int, profile: bool,
+               via: dict[str, Any] | None = None) -> dict[str, Any]:
     root = OUT / "run" / "first"
-    token = new_counter(root, url, "bench first")
+    token = new_counter(root, url, "bench first", via)
     prof = OUT / "first-sync.prof" if profile else None
     code, out, wall = run_child(root, token, "first sync", profile=prof)
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -340,14 +359,16 @@ def first_sync(url: str, rows: int, profile: bool) -> dict[str, Any]:
     assert code == 0 and held == rows, f"first sync ended with {held} rows of {rows}"
     if prof:
         print_profile(prof)
-    return {"root": root, "token": token, "seconds": out["seconds"], "wall": wall,
+    with contextlib.closing(sqlite3.connect(root / "shopdesk.sqlite")) as conn:
+        page = conn.execute("SELECT pull_page FROM sync_state").fetchone()[0]
+    return {"root": root, "token": token, "seconds": out["seconds"], "wall": wall, "page": page,
             "rows_s": rows / out["seconds"], "rss_mb": out["rss_mb"], "cpu": out["cpu"],
             "children_rss_mb": peak_kb / 1024, "pulled": out["pulled"], "cursor": cursor}
 
 
-def resumed_sync(url: str, rows: int) -> dict[str, Any]:
+def resumed_sync(url: str, rows: int, via: dict[str, Any] | None = None) -> dict[str, Any]:
     root = OUT / "run" / "resume"
-    token = new_counter(root, url, "bench resume")
+    token = new_counter(root, url, "bench resume", via)
     code, killed, _ = run_child(root, token, "killed sync", kill_at=0.5)
     assert code == KILLED_EXIT and killed["killed"], f"the child was not killed ({code})"
     held, cursor = counts(root)
@@ -472,9 +493,46 @@ def print_profile(path: Path) -> None:
 def machine(url: str) -> str:
     with admin(url) as conn:
         pg = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
-    source = "$SHOPDESK_TEST_PG_URL" if os.environ.get("SHOPDESK_TEST_PG_URL") else "pgserver"
     return (f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
-            f"PostgreSQL {pg} ({source}), SQLite {sqlite3.sqlite_version}")
+            f"PostgreSQL {pg} (Supabase-like: pgserver binaries), SQLite {sqlite3.sqlite_version}")
+
+
+def idle_egress(cluster: Any, seconds: float) -> dict[str, Any]:
+    """Bytes an idle REST counter downloads: polling every second vs backing off."""
+    from tests.sync.rest_server import rest_server
+
+    from shopdesk.shop import Shop
+    from shopdesk.sync import central
+    from shopdesk.sync.runner import SyncRunner
+
+    name = f"bench_egress_{os.getpid()}"
+    url = cluster.create_database(name)
+    central.setup(url)
+    figures: dict[str, Any] = {}
+    try:
+        with rest_server(url, API_KEY) as rest:
+            root = OUT / "run" / "egress"
+            new_counter(root, url, "bench idle", {"rest": rest.url})
+            with Shop.open(root) as shop:
+                shop.sign_in(OWNER, SECRET)
+                shop.sync.run_once()  # its first upload, so what follows is idle
+                for label, cap in (("before", 1.0), ("after", 30.0)):
+                    with rest._lock:
+                        rest.bytes_out = rest.header_bytes = 0
+                        calls = len(rest.calls)
+                    runner = SyncRunner(shop.sync, interval=1.0, idle_cap=cap)
+                    runner.start()
+                    time.sleep(seconds)
+                    runner.stop()
+                    with rest._lock:
+                        body, head = rest.bytes_out, rest.header_bytes
+                        made = len(rest.calls) - calls
+                    figures[label] = {"calls": made, "bytes": body + head,
+                                      "per_hour_kb": (body + head) * 3600 / seconds / 1024,
+                                      "calls_per_hour": made * 3600 / seconds}
+    finally:
+        cluster.drop_database(name)
+    return figures
 
 
 def load() -> str:
@@ -488,6 +546,9 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=300_000)
     parser.add_argument("--quick", action="store_true", help="10k customers, 30k tickets")
     parser.add_argument("--profile", action="store_true", help="cProfile the first sync")
+    parser.add_argument("--transport", choices=["direct", "pooler", "rest"], default="direct")
+    parser.add_argument("--egress", type=float, metavar="SECONDS", default=0.0,
+                        help="measure an idle REST counter's downloads instead")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--label", default="sync", help=argparse.SUPPRESS)
     parser.add_argument("--kill-at", type=float, default=0.0, help=argparse.SUPPRESS)
@@ -506,18 +567,36 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     rows = 3 * args.customers + args.tickets  # + preferences and loyalty rows
     load_start = load()
-    with postgres() as url:
-        seed = seed_central(url, args.customers, args.tickets)
-        run = fresh_run_db(url, seed)
+    via: dict[str, Any] = {}
+    with postgres() as cluster:
+        url = cluster.url()
+        if args.egress:
+            show_egress(idle_egress(cluster, args.egress), args.egress)
+            return
+        seed = seed_central(cluster, args.customers, args.tickets)
+        run = fresh_run_db(cluster, seed)
+        side: Any = contextlib.nullcontext()
         try:
-            central_url = with_db(url, run)
+            central_url = cluster.url(run)
+            if args.transport == "rest":
+                from tests.sync.rest_server import rest_server
+
+                side = rest_server(central_url, API_KEY)
+                via = {"rest": side.__enter__().url}
+            elif args.transport == "pooler":
+                from tests.sync.supabase_like import PgBouncer
+
+                side = PgBouncer(cluster, OUT / "pgbouncer").start()
+                via = {"pooler": side.url(run, "postgres", cluster.url().split(":")[2]
+                                          .split("@")[0])}
             print(f"central: {args.customers:,} customers (with preferences and loyalty) + "
                   f"{args.tickets:,} repair tickets = {rows:,} rows in {run}, copied from "
-                  f"{seed}", flush=True)
-            first = first_sync(central_url, rows, args.profile)
+                  f"{seed}; transport {args.transport}", flush=True)
+            first = first_sync(central_url, rows, args.profile, via)
             print(f"first sync: {first['seconds']:.1f} s, {first['rows_s']:,.0f} rows/s, "
-                  f"peak RSS {first['rss_mb']:.0f} MB", flush=True)
-            resumed = resumed_sync(central_url, rows)
+                  f"peak RSS {first['rss_mb']:.0f} MB, page size now {first['page']}",
+                  flush=True)
+            resumed = resumed_sync(central_url, rows, via)
             print(f"resume: killed at cursor {resumed['cursor_at_kill']:,}, resume pulled "
                   f"{resumed['pulled_by_resume']:,} rows", flush=True)
             pushed = push_hundred(first["root"])
@@ -527,10 +606,16 @@ def main() -> None:
                   flush=True)
             about = machine(url)
         finally:
-            drop_run_db(url, run)
+            if args.transport == "rest" and via:
+                side.__exit__(None, None, None)
+            elif args.transport == "pooler" and via:
+                side.stop()
+            drop_run_db(cluster, run)
     print(f"""
-=== shopdesk sync figures (issue 5) ===
+=== shopdesk sync figures (issues 5, 11) ===
 machine:       {about}
+transport:     {args.transport}{TRANSPORTS[args.transport]}; pull page adapted to \
+{first['page'] or 'the full 10000'}
 load average:  {load_start} at start, {load()} at end (1/5/15 min; anything near or above
                the core count means other work shared the CPU with this run)
 central:       {args.customers:,} customers + {args.tickets:,} repair tickets = {rows:,} rows
@@ -551,6 +636,18 @@ min {pushed['min']:.3f}, max {pushed['max']:.3f} over {len(pushed['runs'])} runs
 visibility:    registered on A -> readable on B, both SyncRunner(interval=1 s): \
 median {seen['median']:.2f} s, max {seen['max']:.2f} s over {len(seen['times'])} trials \
 (target < 2 s)""")
+
+
+def show_egress(figures: dict[str, Any], seconds: float) -> None:
+    before, after = figures["before"], figures["after"]
+    print(f"""
+=== idle egress of one REST counter (issue 11) ===
+measured:      {seconds:.0f} s each, response bodies and headers at the PostgREST stand-in
+before:        polling every 1 s: {before['calls_per_hour']:,.0f} calls/h, \
+{before['per_hour_kb']:,.0f} KB/h ({before['per_hour_kb'] * 24 * 30 / 1024:,.0f} MB/month)
+after:         backing off to 30 s while idle: {after['calls_per_hour']:,.0f} calls/h, \
+{after['per_hour_kb']:,.0f} KB/h ({after['per_hour_kb'] * 24 * 30 / 1024:,.0f} MB/month)
+(real Supabase adds TLS and its gateway's headers to every answer: per call, more)""")
 
 
 if __name__ == "__main__":

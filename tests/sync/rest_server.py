@@ -75,7 +75,8 @@ class RestServer:
         self.db_url = urlunsplit(parts._replace(netloc=netloc))
         self.api_key = api_key
         self.calls: list[Call] = []
-        self.bytes_in = self.bytes_out = 0  # request and reply bodies, for egress figures
+        # Request and reply bodies, and reply status lines and headers: egress figures.
+        self.bytes_in = self.bytes_out = self.header_bytes = 0
         self.drop_response_after_commit = False
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
@@ -317,6 +318,8 @@ def _handler_for(server: RestServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(data)))
             if status == 429:
                 self.send_header("Retry-After", "1")
+            with server._lock:
+                server.header_bytes += sum(len(h) for h in getattr(self, "_headers_buffer", []))
             self.end_headers()
             self.wfile.write(data)
 

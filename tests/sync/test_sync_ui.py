@@ -350,3 +350,31 @@ def test_field_conflict_is_kept_as_the_server_resolved_it(
     next_report(qtbot, window, lambda r: (r.status.pending, r.status.open_conflicts) == (0, 0))
     assert server_rows(counters.url, "sync_conflicts")[conflict.id]["resolution"] == "accepted"
     assert a.customers.profile(ann).values["notes"] == "e-mail only"
+
+
+def test_a_row_the_counter_cannot_store_is_shown_and_can_be_dismissed(
+        qtbot, counters: Counters, windows: list[MainWindow]) -> None:  # type: ignore[no-untyped-def]
+    """A pulled row that breaks this counter's rules is counted in the status bar's badge
+    and listed in the panel with its reason; a manager dismisses it."""
+    import psycopg
+
+    a, b = counters.new("a"), counters.new("b")
+    ann = register(a, "Ann", "07400 123456")
+    sync_all(a, b)
+    with psycopg.connect(counters.url) as admin:
+        admin.execute("UPDATE sync.rows SET data = data || '{\"customer_type\": \"alien\"}'"
+                      "::jsonb WHERE table_name = 'customers' AND row_id = %s", (ann.hex,))
+    window = show(qtbot, b, windows)
+    next_report(qtbot, window, lambda r: r.status.quarantined == 1)
+    qtbot.waitUntil(lambda: window.sync_ui.status.badge.text() == "1")
+    qtbot.keyClick(window.search.box, Qt.Key.Key_Y,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    panel = window.sync_ui.panel
+    assert panel is not None
+    qtbot.waitUntil(lambda: panel.quarantine.rows.topLevelItemCount() == 1)
+    row = panel.quarantine.rows.topLevelItem(0)
+    assert row.text(0) == "Customer" and "customer_type" in row.text(2)
+    assert panel.quarantine.dismiss_button.isEnabled()
+    panel.quarantine.dismiss_button.click()
+    qtbot.waitUntil(lambda: panel.quarantine.rows.topLevelItemCount() == 0)
+    assert b.sync.quarantined() == []

@@ -171,7 +171,7 @@ class SyncEngine:
     # -- push ------------------------------------------------------------------
     def _push_all(self, transport: Transport, state: dict[str, Any], result: RoundResult) -> None:
         anchor = self._audit_anchor()
-        sent_anchor = anchor is None or json.dumps(anchor) == state.get("audit_anchor")
+        sent_anchor = anchor is None or json.loads(state.get("audit_anchor") or "null") == anchor
         while True:
             size = self._size(state, "push_batch", self.push_batch)
             with self._engine.connect() as conn:

@@ -1,4 +1,5 @@
-"""The sync panel: where this counter stands, open conflicts, rejected changes.
+"""The sync panel: where this counter stands, open conflicts, rejected changes, and pulled
+rows it did not store (quarantined).
 
 Opened from the status bar (click, or Ctrl+Shift+Y). "Sync now" (F9, or
 Ctrl+Shift+Y again) runs a round at once. A duplicate opens the merge screen
@@ -13,7 +14,7 @@ Thread rule: GUI thread only (`load_panel` is the read-pool half).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from PySide6.QtCore import Signal
@@ -22,7 +23,9 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
+    QLineEdit,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -35,11 +38,12 @@ from shopdesk.domain.permissions import Permission, allowed
 from shopdesk.shop import Shop
 from shopdesk.sync.merge_views import customer_labels
 from shopdesk.sync.runner import RunnerReport
-from shopdesk.sync.views import Conflict, RejectedChange, SyncStatus
+from shopdesk.sync.views import Conflict, QuarantinedRow, RejectedChange, SyncStatus
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.fmt import error_text
 from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.common.widgets import ID_ROLE, Card, ErrorLabel, Heading, muted, select_first, tree
+from shopdesk.ui.sync.quarantine import QuarantineCard
 from shopdesk.ui.sync.sync_bridge import SyncBridge
 from shopdesk.ui.sync.sync_status import describe, sync_time
 
@@ -64,15 +68,17 @@ class PanelData:
     conflicts: list[Conflict]
     rejected: list[RejectedChange]
     labels: dict[str, str]  # customer id (hex) -> 'CODE Name'
+    quarantined: list[QuarantinedRow] = field(default_factory=list)
 
 
 def load_panel(shop: Shop) -> PanelData:
     """Everything the panel shows, read in one go (read pool; any thread)."""
     sync = shop.sync
-    conflicts, rejected = sync.conflicts(), sync.rejected()
+    conflicts, rejected, held = sync.conflicts(), sync.rejected(), sync.quarantined()
     ids = {i for c in conflicts if c.table == "customers" for i in (c.row_a, c.row_b) if i}
     ids |= {r.row_id for r in rejected if r.table in CUSTOMER_KEYED and r.row_id}
-    return PanelData(sync.status(), conflicts, rejected, customer_labels(shop.store, ids))
+    ids |= {q.row_id for q in held if q.table in CUSTOMER_KEYED}
+    return PanelData(sync.status(), conflicts, rejected, customer_labels(shop.store, ids), held)
 
 
 def conflict_text(c: Conflict, labels: dict[str, str], region: str) -> str:
@@ -142,6 +148,11 @@ class SyncPanel(QDialog):
         self.sync_button.setProperty("primary", True)
         self.sync_button.setAutoDefault(False)
         self.sync_button.clicked.connect(self.sync_now)
+        self.key_button = QPushButton("API key…")
+        self.key_button.setAutoDefault(False)
+        self.key_button.setToolTip("Replace the Supabase project's API key (after a rotation)")
+        self.key_button.clicked.connect(self.replace_api_key)
+        top.addWidget(self.key_button)
         top.addWidget(self.sync_button)
         layout.addLayout(top)
 
@@ -192,6 +203,9 @@ class SyncPanel(QDialog):
         row.addWidget(self.rights, 1)
         rejected.body.addLayout(row)
         layout.addWidget(rejected, 3)
+        self.quarantine = QuarantineCard(TABLES, self.dismiss_quarantined)
+        self.quarantine.setVisible(False)
+        layout.addWidget(self.quarantine, 2)
         self.error = ErrorLabel()
         layout.addWidget(self.error)
 
@@ -223,6 +237,8 @@ class SyncPanel(QDialog):
         if self.data is None or (data.conflicts, data.rejected, data.labels) != (
                 self.data.conflicts, self.data.rejected, self.data.labels):
             self._fill(data)
+        if self.data is None or data.quarantined != self.data.quarantined:
+            self.quarantine.fill(data.quarantined, data.labels)
         self.data = data
         self._enable()
         self.loaded.emit()
@@ -244,6 +260,10 @@ class SyncPanel(QDialog):
             bridge.last_report.error if bridge.last_report else None)
         v["error"].setText(error or "None")
         self.sync_button.setEnabled(bridge.running)
+        actor = self.shop.actor
+        self.key_button.setVisible(s.transport == "rest")
+        self.key_button.setEnabled(actor is not None
+                                   and allowed(actor.role, Permission.MANAGE_STAFF))
         self.sync_button.setToolTip("" if bridge.running else
                                     "This counter has not joined a store.")
 
@@ -292,6 +312,7 @@ class SyncPanel(QDialog):
         self.dismiss_conflict_button.setEnabled(may and c is not None)
         self.dismiss_rejected_button.setEnabled(
             may and self.rejected_list.currentItem() is not None)
+        self.quarantine.enable(may)
         self.rights.setText("" if may else "Only a supervisor, manager or owner can resolve "
                             "conflicts or dismiss rejected changes.")
 
@@ -321,6 +342,18 @@ class SyncPanel(QDialog):
             return
         sync = self.shop.sync
         self._write(lambda: sync.dismiss_rejected(seq), Changes())
+
+    def dismiss_quarantined(self, entry: int) -> None:
+        sync = self.shop.sync
+        self._write(lambda: sync.dismiss_quarantined(entry), Changes())
+
+    def replace_api_key(self) -> None:
+        key, ok = QInputDialog.getText(self, "Replace the API key",
+                                       "The project's new API key (Supabase: Project "
+                                       "Settings → API):", QLineEdit.EchoMode.Password)
+        if ok and key.strip():
+            sync, new = self.shop.sync, key.strip()
+            self._write(lambda: sync.set_api_key(new), Changes())
 
     def _write(self, job: Callable[[], object], changes: Changes) -> None:
         self.error.show_message("")

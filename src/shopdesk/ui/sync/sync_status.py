@@ -3,6 +3,7 @@
     Online · synced 09:41                     Offline – 3 changes waiting · retrying in 8 s
     Syncing…                                  Sync paused: this database was copied …
     Not connected to a store – 0 changes waiting            [2]  <- conflicts + rejected
+                                                                 + quarantined rows
 
 `describe` is the pure wording (tests and the sync panel share it). The widget
 takes its figures from the bridge's reports (every round) and, between rounds,
@@ -79,7 +80,7 @@ def describe(status: SyncStatus, report: RunnerReport | None, busy: bool,
 
 
 def problems(status: SyncStatus) -> int:
-    return status.open_conflicts + status.rejected
+    return status.open_conflicts + status.rejected + status.quarantined
 
 
 class SyncStatusWidget(QWidget):
@@ -184,7 +185,8 @@ class SyncStatusWidget(QWidget):
         count = problems(status)
         self.badge.setText(str(count))
         self.badge.setToolTip(f"{status.open_conflicts} conflict(s), {status.rejected} "
-                              "rejected change(s) to review")
+                              f"rejected change(s), {status.quarantined} row(s) not stored "
+                              "to review")
         self.badge.setVisible(count > 0)
         if text != self.label.text():
             self.label.setText(text)
