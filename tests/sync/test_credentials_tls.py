@@ -128,7 +128,7 @@ def test_set_api_key_and_set_ca_from_the_command_line(
     cli("staff", "add", "owner", "--name", "Olive", "--secret-stdin", stdin="owner-pass-1\n")
     joined = cli("central", "join", rest.url, "--transport", "rest", "--api-key", API_KEY,
                  "--admin-url", counters.url, "--store", "Main St", "--name", "cli")
-    assert "readable by you only" in joined.stderr
+    assert "readable by you only" in joined.stdout
     rest.api_key = "new-key"
     assert "set-api-key" in cli("sync", code=5).stderr
     assert cli("central", "set-api-key", "--key-stdin", stdin="new-key\n").stdout.startswith(

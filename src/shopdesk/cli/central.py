@@ -201,8 +201,7 @@ def _join(shop: Shop, args: argparse.Namespace) -> int:
     elif result.secret_file:
         print(f"no OS keyring on this machine: the credential is kept in {result.secret_file}"
               ", readable by you only. Anyone with a copy of this data folder could sync as "
-              "this counter: if it is copied, revoke the counter (`shopdesk central revoke`)",
-              file=sys.stderr)
+              "this counter: if it is copied, revoke the counter (`shopdesk central revoke`)")
     else:
         print("the credential is kept in the OS keyring")
     return EXIT_OK
