@@ -12,6 +12,7 @@ Any thread. Network work happens only in `run_once` (the sync thread or CLI).
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from shopdesk.sync.engine import (
 )
 from shopdesk.sync.joining import queue_everything, recode, renumber
 from shopdesk.sync.poke import ListenPoke, Poke, can_listen
+from shopdesk.sync.realtime import RealtimePoke
 from shopdesk.sync.transport import Forbidden, RestTransport, Transport, TransportError
 from shopdesk.sync.views import (
     Conflict,
@@ -85,14 +87,21 @@ class SyncService:
             self._engine.close()
 
     def poke(self) -> Poke | None:
-        """What wakes this counter when another one pushed (None: it polls only).
-        A direct connection LISTENs; through a transaction pooler or REST it polls."""
+        """What wakes this counter when another one pushed (None: it polls only). A
+        direct connection LISTENs; a REST counter subscribes to Supabase Realtime's
+        broadcast; through a transaction pooler it polls (backing off while idle)."""
         state = self.engine.state()
-        if not state or not state.get("device_id") or state.get("transport") != "direct":
-            return None
-        if not can_listen(state["central_url"]):
+        if not state or not state.get("device_id"):
             return None
         account = state["role_name"] or state["device_id"]
+        if state.get("transport") == "rest":
+            key = credentials.load(f"{account}:apikey", env="SHOPDESK_SUPABASE_KEY",
+                                   root=self._store.root)
+            # The project's own host; $SHOPDESK_REALTIME_URL lets a proxy or a test stand in.
+            where = os.environ.get("SHOPDESK_REALTIME_URL") or state["central_url"]
+            return RealtimePoke(where, key) if key else None
+        if state.get("transport") != "direct" or not can_listen(state["central_url"]):
+            return None
         token = credentials.load(account, root=self._store.root)
         if not token:
             return None
