@@ -63,7 +63,7 @@ SHARED_SOURCE = HERE / "out" / "shop-100k-repairs"  # made by bench/repairs.py
 OWNER, SECRET = "owner", "bench-pass-1"
 STORE = "Bench High St"
 KILLED_EXIT = 70
-SEED_VERSION = b"2"  # bump when documents() changes what is loaded
+SEED_VERSION = b"3"  # bump when documents() changes what is loaded
 
 
 # -- Postgres ----------------------------------------------------------------------------
@@ -144,8 +144,9 @@ def enough(db: Path, customers: int, tickets: int) -> bool:
 def documents(db: Path, customers: int, tickets: int) -> Iterator[tuple[str, str, str]]:
     """(table, row id, JSON) as the capture triggers would send each row (capture.py).
 
-    A customer travels as three rows (customers, customer_preferences,
-    customer_loyalty: the profile needs all three), then come the tickets.
+    The staff directory comes first (tickets name their technician), then a customer
+    travels as three rows (customers, customer_preferences, customer_loyalty: the
+    profile needs all three), then come the tickets.
     """
     from sqlalchemy import create_engine
 
@@ -153,7 +154,8 @@ def documents(db: Path, customers: int, tickets: int) -> Iterator[tuple[str, str
     from shopdesk.models.sync import SYNCED_BY_NAME
 
     chosen = "SELECT id FROM customers ORDER BY rowid LIMIT ?"
-    plan = [("customers", f"t.id IN ({chosen})", (customers,)),
+    plan = [("staff_directory", "1", ()),
+            ("customers", f"t.id IN ({chosen})", (customers,)),
             ("customer_preferences", f"t.customer_id IN ({chosen})", (customers,)),
             ("customer_loyalty", f"t.customer_id IN ({chosen})", (customers,)),
             ("repair_tickets", f"t.customer_id IN ({chosen}) ORDER BY t.rowid LIMIT ?",
@@ -279,7 +281,8 @@ def counts(root: Path) -> tuple[int, int]:
     """(rows of the seeded tables on this counter, its saved pull cursor)."""
     with contextlib.closing(sqlite3.connect(root / "shopdesk.sqlite")) as conn:
         held = sum(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (
-            "customers", "customer_preferences", "customer_loyalty", "repair_tickets"))
+            "staff_directory", "customers", "customer_preferences", "customer_loyalty",
+            "repair_tickets"))
         cursor = conn.execute("SELECT pull_cursor FROM sync_state").fetchone()[0]
     return int(held), int(cursor)
 

@@ -62,3 +62,31 @@ def test_store_scoping_keeps_tickets_and_devices_in_their_store(counters: Counte
     with late.store.read() as session:
         assert session.connection().exec_driver_sql(
             "SELECT count(*) FROM repair_tickets").scalar() == 1
+
+
+def test_a_ticket_pulled_before_its_technician_is_flagged_then_settled(
+        counters: Counters) -> None:
+    """Fault: a ticket names a technician whose directory entry has not reached the server
+    (the other counter runs an older shopdesk, say). Must hold: the ticket is stored and
+    flagged once (not every round) as pointing at a staff member this counter lacks; when
+    the entry arrives, the flag settles by itself and foreign_key_check is clean."""
+    import psycopg
+
+    a, b = counters.new("a"), counters.new("b")
+    tech = a.staff.create("priya", "Priya Shah", Role.TECHNICIAN, "5931")
+    ann = register(a, "Ann", "07400 123456")
+    ticket = ticket_for(a, ann.id)
+    a.tickets.assign(ticket, tech.id)
+    sync_all(a)
+    with psycopg.connect(counters.url) as admin:  # held back on the server
+        admin.execute("UPDATE sync.rows SET deleted = true WHERE table_name = "
+                      "'staff_directory' AND row_id = %s", (tech.id.hex,))
+    sync_all(b, rounds=3)
+    [flag] = [q for q in b.sync.quarantined() if q.kind == "orphan"]
+    assert flag.row_id == ticket.hex and "staff_directory" in flag.reason
+    with psycopg.connect(counters.url) as admin:
+        admin.execute("UPDATE sync.rows SET deleted = false WHERE table_name = "
+                      "'staff_directory' AND row_id = %s", (tech.id.hex,))
+    sync_all(b)
+    assert b.sync.quarantined() == [] and foreign_key_violations(b) == []
+    assert b.tickets.get(ticket).summary.technician_name == "Priya Shah"

@@ -161,37 +161,66 @@ def quarantine(conn: Connection, table: str, item: Item, reason: str,
 
 def resolve(conn: Connection, table: str, row_ids: list[str]) -> None:
     """A stored version of a row settles its open 'refused' entries."""
-    conn.execute(text("UPDATE sync_quarantine SET status = 'resolved' WHERE status = 'open' "
+    # `+status`: look rows up by (table, row id), not by status (thousands may be open).
+    conn.execute(text("UPDATE sync_quarantine SET status = 'resolved' WHERE +status = 'open' "
                       "AND kind = 'refused' AND table_name = :t AND row_id = :r"),
                  [{"t": table, "r": r} for r in row_ids])
 
 
 def orphans(conn: Connection, touched_rows: dict[str, set[str]]) -> int:
-    """Record (as 'orphan' entries) rows stored this round whose references point at a
-    row this counter does not have. The server checks references, so this means a
-    server fault or a row still held back; either way a manager should know. Returns
-    how many were found. Small rounds check just their rows; a large one (a first
-    sync) checks the whole table once."""
-    found = 0
-    for table, ids in touched_rows.items():
+    """Flag (as open 'orphan' entries) rows stored this round whose references point at a
+    row this counter does not have, and resolve the entries of rows whose parent has
+    arrived since. The server checks references, so an orphan means a row held back
+    (a counter not yet upgraded, say) or a server fault; a manager should know either
+    way. Returns how many rows are orphans now. Small rounds check just their rows and
+    the open entries; a large one (a first sync) checks the whole table once."""
+    open_rows: dict[str, set[str]] = defaultdict(set)
+    for table, row_id in conn.exec_driver_sql(
+            "SELECT table_name, row_id FROM sync_quarantine WHERE kind = 'orphan' "
+            "AND status = 'open'"):
+        open_rows[table].add(row_id)
+    still: dict[str, set[str]] = defaultdict(set)
+    rechecked: dict[str, set[str]] = defaultdict(set)
+    for table in set(touched_rows) | set(open_rows):
         model = Base.metadata.tables.get(table)
         spec = SYNCED_BY_NAME.get(table)
-        if model is None or spec is None or not ids:
+        if model is None or spec is None:
+            continue
+        # An open orphan is looked at again only when one of its parent tables moved.
+        parents = {fk.column.table.name for fk in model.foreign_keys}
+        if parents & set(touched_rows):
+            rechecked[table] = set(open_rows.get(table, set()))
+        ids = touched_rows.get(table, set()) | rechecked[table]
+        if not ids:
             continue
         if len(ids) > 5000:
-            rows = [(r[0], r[2]) for r in conn.exec_driver_sql(
-                f"SELECT t.{spec.pk}, c.rowid, c.parent FROM pragma_foreign_key_check('{table}') c "
-                f"JOIN {table} t ON t.rowid = c.rowid")]
-        else:
-            marks = ", ".join(f"'{i}'" for i in ids)
-            rows = []
-            for fk in model.foreign_keys:
-                column, parent, target = fk.parent.name, fk.column.table.name, fk.column.name
-                rows += [(r[0], parent) for r in conn.exec_driver_sql(
+            found = conn.exec_driver_sql(
+                f"SELECT t.{spec.pk}, c.parent FROM pragma_foreign_key_check('{table}') c "
+                f"JOIN {table} t ON t.rowid = c.rowid")
+            for row_id, parent in found:
+                still[table].add(row_id)
+                _flag(conn, table, row_id, parent, open_rows)
+            continue
+        marks = ", ".join(f"'{i}'" for i in ids)
+        for fk in model.foreign_keys:
+            column, parent, target = fk.parent.name, fk.column.table.name, fk.column.name
+            for (row_id,) in conn.exec_driver_sql(
                     f"SELECT {spec.pk} FROM {table} WHERE {spec.pk} IN ({marks}) AND {column} "
-                    f"IS NOT NULL AND {column} NOT IN (SELECT {target} FROM {parent})")]
-        for row_id, parent in rows:
-            found += 1
-            quarantine(conn, table, (row_id, 0, False, {}), f"{table}: stored, but it refers to "
-                       f"a {parent} row this counter does not have", kind="orphan")
-    return found
+                    f"IS NOT NULL AND {column} NOT IN (SELECT {target} FROM {parent})"):
+                still[table].add(row_id)
+                _flag(conn, table, row_id, parent, open_rows)
+    settled = [{"t": t, "r": r} for t, rows in rechecked.items() for r in rows
+               if r not in still[t]]
+    if settled:
+        conn.execute(text("UPDATE sync_quarantine SET status = 'resolved' WHERE kind = 'orphan' "
+                          "AND +status = 'open' AND table_name = :t AND row_id = :r"), settled)
+    return sum(len(rows) for rows in still.values())
+
+
+def _flag(conn: Connection, table: str, row_id: str, parent: str,
+          open_rows: dict[str, set[str]]) -> None:
+    if row_id in open_rows[table]:
+        return  # already listed
+    open_rows[table].add(row_id)
+    quarantine(conn, table, (row_id, 0, False, {}), f"{table}: stored, but it refers to "
+               f"a {parent} row this counter does not have", kind="orphan")
