@@ -59,10 +59,10 @@ def test_a_poke_wakes_an_idle_counter_at_once(counters: Counters) -> None:
     runner.start()
     try:
         assert runner.wait_rounds(1, timeout=10)
-        time.sleep(0.3)  # let the listener connect (its LISTEN is on its own thread)
+        assert poke.listening.wait(10)  # its LISTEN runs on its own thread
         ann = register(a, "Ann", "07400 123456")
-        started = time.monotonic()
         a.sync.run_once()
+        started = time.monotonic()  # the push has committed: the NOTIFY is on its way
         wait_until(lambda: b.search("Ann Nowak") != [], timeout=5, what="B pulled Ann")
         assert time.monotonic() - started < 2.0
         assert runner.pokes >= 1 and poke.notifications >= 1

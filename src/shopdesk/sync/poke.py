@@ -47,6 +47,7 @@ class ListenPoke:
         self._thread: threading.Thread | None = None
         self._conn: Any = None
         self.notifications = 0
+        self.listening = threading.Event()  # set while a LISTEN is in place
 
     def start(self, wake: Callable[[], None]) -> None:
         if self._thread is None:
@@ -75,6 +76,7 @@ class ListenPoke:
             try:
                 self._conn = psycopg.connect(self._url, **self._kwargs)
                 self._conn.execute(f"LISTEN {CHANNEL}")
+                self.listening.set()
                 delay = 1.0
                 while not self._stop.is_set():
                     for _ in self._conn.notifies(timeout=30.0, stop_after=1):
@@ -90,6 +92,7 @@ class ListenPoke:
                 self._stop.wait(delay)
                 delay = min(60.0, delay * 2)
             finally:
+                self.listening.clear()
                 if self._conn is not None:
                     try:
                         self._conn.close()
