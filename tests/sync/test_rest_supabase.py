@@ -27,11 +27,24 @@ def rest(central_url: str) -> Iterator[RestServer]:
 
 
 @pytest.fixture
-def short_anon_timeout(supabase: SupabaseLike) -> Iterator[str]:
-    """anon's statement timeout cut to what a large page takes here (Supabase: 3 s on a
-    busy instance), restored afterwards. It is a cluster-wide role setting."""
+def short_anon_timeout(supabase: SupabaseLike, central_url: str) -> Iterator[str]:
+    """A small, busy instance: anon's statement timeout cut to 150 ms (Supabase: 3 s), and
+    the server's pull and push made to take time in proportion to their size (0.05 ms per
+    row asked for, 1 ms per change pushed), so a full page or batch is cut off on any
+    machine, however fast, and a small one fits. The wrappers call the real functions."""
     with supabase.superuser() as su:
         su.execute("ALTER ROLE anon SET statement_timeout = '150ms'")
+    with psycopg.connect(central_url, autocommit=True) as owner:
+        owner.execute("ALTER FUNCTION sync.pull(text, bigint, int, bigint) RENAME TO pull_fast")
+        owner.execute("ALTER FUNCTION sync.push(text, jsonb) RENAME TO push_fast")
+        owner.execute("""CREATE FUNCTION sync.pull(p_token text, p_cursor bigint, p_limit int,
+                p_ack_floor bigint) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+            BEGIN PERFORM pg_sleep(coalesce(p_limit, 1000) * 0.00005);
+                  RETURN sync.pull_fast(p_token, p_cursor, p_limit, p_ack_floor); END $$""")
+        owner.execute("""CREATE FUNCTION sync.push(p_token text, p_batch jsonb)
+                RETURNS jsonb LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_sleep(jsonb_array_length(coalesce(p_batch->'mutations', '[]')) * 0.001);
+                  RETURN sync.push_fast(p_token, p_batch); END $$""")
     yield "150ms"
     with supabase.superuser() as su:
         su.execute("ALTER ROLE anon SET statement_timeout = '3s'")
