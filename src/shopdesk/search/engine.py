@@ -129,6 +129,14 @@ class SearchEngine:
                 self._index.put_many(self._rows(session.execute(
                     self._index_query().where(Customer.id.in_(chunk)))))
 
+    def drop_caches(self, results_only: bool = False) -> None:
+        """Forget cached results (and, unless `results_only`, cached per-word work), so
+        the next query costs what it costs the first time it is typed (benchmarks)."""
+        with self._cache_lock:
+            self._cache.clear()
+        if not results_only:
+            self._index.drop_caches()
+
     # -- queries --------------------------------------------------------------------
     def ids(self, text: str, limit: int = 50,
             filters: SearchFilters | None = None) -> list[UUID]:

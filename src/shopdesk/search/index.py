@@ -128,6 +128,11 @@ class WordIndex:
             self._cache.clear()
         return tid
 
+    def drop_caches(self) -> None:
+        """Forget cached word expansions (benchmarks time first-seen queries)."""
+        with self._lock:
+            self._cache.clear()
+
     # -- querying -------------------------------------------------------------------
     def expand(self, token: str, allow_prefix: bool = True) -> Expansion:
         """Word ids `token` may stand for, with the quality of each match."""
