@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import date, timedelta
+from uuid import uuid4
 
 import pytest
 from sqlalchemy import text
@@ -345,3 +346,10 @@ def test_built_at_once_or_row_by_row_the_answers_agree(generated: Shop) -> None:
     assert bulk.search(["m"], 500) == [
         (rowid, score) for rowid, score in one_by_one.search(["m"], 2000)
         if rowid not in {r[0] for r in rows[:400]}][:500]
+
+
+def test_result_rows_read_plainly_are_the_services_rows(generated: Shop) -> None:
+    ids = generated.customers.search_ids("ma", 120)
+    generated.customers.deactivate(ids[3], "moved away")
+    ids.append(uuid4())  # unknown ids are skipped, as by the service
+    assert generated.search_engine.summaries(ids) == generated.customers.summaries(ids)
