@@ -39,6 +39,7 @@ from shopdesk import paths
 from shopdesk.domain import codes, search_text
 from shopdesk.domain.search_text import customer_words, reversed_digits
 from shopdesk.domain.text import fold
+from shopdesk.services.demo import demo  # its locale name lists
 from shopdesk.shop import Shop
 
 OWNER, SECRET = "owner", "bench-pass-1"  # as bench/foundation.py, so --memory-of works
@@ -97,14 +98,6 @@ class Country:
     phone_code: int
 
 
-def _provider_names(fake: Faker, attribute: str) -> list[str]:
-    for provider in fake.providers:
-        names = getattr(provider, attribute, None)
-        if names and len(names) >= 20:  # some locales keep only a stub list here
-            return sorted({str(n) for n in names})
-    return []
-
-
 def _ranked(head: list[str], every: list[str], rng: random.Random) -> list[str]:
     """`head` first (the common names, in order), then the rest in a seeded order."""
     rest = [n for n in every if n not in set(head)]
@@ -126,9 +119,9 @@ def countries(seed: int) -> list[Country]:
         def many(fn: Any, n: int = POOL) -> list[str]:
             return sorted({str(fn()).replace("\n", ", ") for _ in range(n)})
 
-        first = _ranked(first_head, _provider_names(fake, "first_names")
+        first = _ranked(first_head, demo._names(fake, "first_names")
                         or many(fake.first_name), rng)
-        last = _ranked(last_head, _provider_names(fake, "last_names")
+        last = _ranked(last_head, demo._names(fake, "last_names")
                        or many(fake.last_name, 2000), rng)
         example = phonenumbers.example_number_for_type(region, PhoneNumberType.MOBILE)
         assert example is not None, region

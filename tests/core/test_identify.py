@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import pytest
 
 from shopdesk.search.identify import looks_like_identifier
+from shopdesk.services.repairs.repair_views import SupportDetail, TicketDetail
 from shopdesk.services.repairs.tickets import TicketDeviceIntake, TicketIntake
 from shopdesk.shop import Shop
 from tests.core.repair_helpers import IPHONE, customer, phone_input
 
 
-def test_imei_serial_and_numbers_are_identified(shop: Shop) -> None:
+def intake(shop: Shop) -> tuple[UUID, TicketDetail, SupportDetail]:
+    """A customer with a repair (an iPhone with a serial too) and a support ticket."""
     owner = customer(shop)
     ticket = shop.tickets.intake(TicketIntake(owner, [
         TicketDeviceIntake("Cracked screen", device=phone_input(serial="F2LXK0QJHG7F"))])).ticket
     support = shop.support.open(owner, "Screen flickers again", "since the repair").ticket
+    return owner, ticket, support
+
+
+def test_imei_serial_and_numbers_are_identified(shop: Shop) -> None:
+    owner, ticket, support = intake(shop)
     device_id = ticket.devices[0].device.id
 
     spaced = f"{IPHONE[:2]} {IPHONE[2:8]} {IPHONE[8:14]} {IPHONE[14]}"
@@ -41,10 +50,7 @@ def test_search_box_finds_the_owner_by_imei_or_ticket(shop: Shop) -> None:
 
 
 def test_numbers_as_people_and_scanners_write_them(shop: Shop) -> None:
-    owner = customer(shop)
-    ticket = shop.tickets.intake(TicketIntake(owner, [
-        TicketDeviceIntake("Cracked screen", device=phone_input(serial="F2LXK0QJHG7F"))])).ticket
-    support = shop.support.open(owner, "Screen flickers again", "since the repair").ticket
+    owner, ticket, support = intake(shop)
     device_id = ticket.devices[0].device.id
     groups = (IPHONE[:2], IPHONE[2:8], IPHONE[8:14], IPHONE[14])
     for text in (" ".join(groups), "-".join(groups), ".".join(groups), "/".join(groups),
