@@ -14,7 +14,7 @@ from shopdesk.domain.search_text import MAX_QUERY_CHARS, MAX_QUERY_WORDS, clip_q
 from shopdesk.errors import ValidationError
 from shopdesk.search.filters import SearchFilters
 from shopdesk.search.index import WordIndex, max_typos
-from shopdesk.services.demo import generate
+from shopdesk.services.demo.demo import generate
 from shopdesk.shop import Shop
 
 PEOPLE = [

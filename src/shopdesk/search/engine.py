@@ -45,7 +45,7 @@ from shopdesk.models import Customer
 from shopdesk.search.filters import SearchFilters, conditions
 from shopdesk.search.identify import Identified, identify, looks_like_identifier
 from shopdesk.search.index import WordIndex
-from shopdesk.services.customer_views import CustomerSummary
+from shopdesk.services.customers.customer_views import CustomerSummary
 from shopdesk.services.settings import SettingsService
 from shopdesk.services.store import Store
 
