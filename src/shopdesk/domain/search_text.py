@@ -19,6 +19,8 @@ _PHONE_CHARS = re.compile(r"^\+?[\d\s().\-/]+$")
 _EMAILISH = re.compile(r"^[^\s@]+[._%+-][^\s@]*$|^[^\s@]+\d[^\s@]*$")
 
 NAME, ORG, ADDRESS = "n", "o", "a"
+# What one query may be: more is cut (not refused), so no input costs much.
+MAX_QUERY_CHARS, MAX_QUERY_WORDS = 200, 8
 
 
 def words(text: str | None) -> list[str]:
@@ -40,6 +42,16 @@ def customer_words(first: str, last: str, company: str | None, street: str | Non
         tagged.append(ADDRESS + "".join(words(postcode)))
     seen: set[str] = set()
     return " ".join(t for t in tagged if not (t in seen or seen.add(t)))  # type: ignore[func-returns-value]
+
+
+def clip_query(text: str) -> tuple[str, bool]:
+    """The query as searched: at most MAX_QUERY_CHARS characters and MAX_QUERY_WORDS
+    words; and whether anything was cut (callers may say so)."""
+    clipped = text[:MAX_QUERY_CHARS]
+    parts = clipped.split()
+    if len(parts) > MAX_QUERY_WORDS:
+        clipped = " ".join(parts[:MAX_QUERY_WORDS])
+    return clipped, clipped != text
 
 
 def reversed_digits(phone: str | None) -> str | None:

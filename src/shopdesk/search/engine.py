@@ -3,18 +3,24 @@
 Identifiers (customer code, e-mail, phone in any shape) are answered by
 SQLite's indexes; names, companies and addresses by the in-memory WordIndex.
 Exact identifiers rank first, then identifier prefixes, then word matches
-(exact words above prefixes above typos); recency breaks ties.
+(exact words above prefixes above typos); the customer this counter saw most
+recently breaks ties. A query is cut to `MAX_QUERY_CHARS` characters and
+`MAX_QUERY_WORDS` words (`clip_query`), and the word index bounds its work per
+query, so no input can keep a thread busy for long.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import re
+import sys
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -26,11 +32,20 @@ from sqlalchemy.sql import ColumnElement
 from shopdesk.changes import Changes
 from shopdesk.domain import codes
 from shopdesk.domain.phones import try_normalize
-from shopdesk.domain.search_text import QueryKind, classify, reversed_digits, words
+from shopdesk.domain.search_text import (
+    MAX_QUERY_CHARS,
+    MAX_QUERY_WORDS,
+    QueryKind,
+    classify,
+    clip_query,
+    reversed_digits,
+    words,
+)
 from shopdesk.models import Customer
 from shopdesk.search.filters import SearchFilters, conditions
-from shopdesk.search.identify import Identified, identify
+from shopdesk.search.identify import Identified, identify, looks_like_identifier
 from shopdesk.search.index import WordIndex
+from shopdesk.services.customers.customer_views import CustomerSummary
 from shopdesk.services.settings import SettingsService
 from shopdesk.services.store import Store
 
@@ -38,6 +53,7 @@ ROWID: ColumnElement[int] = literal_column("customers.rowid")
 EXACT_ID, PREFIX_ID, SUFFIX_ID, WORD = 1000.0, 600.0, 500.0, 100.0
 _CACHE_SIZE = 256
 _SQL_CHUNK = 900  # below SQLite's bound-parameter limit
+__all__ = ["MAX_QUERY_CHARS", "MAX_QUERY_WORDS", "Hit", "SearchEngine", "clip_query"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +65,36 @@ class Hit:
     email: str | None
     score: float
     company: str | None = None
+
+
+_SUMMARY = ("id, code, first_name, last_name, phone, email, company, city, postcode, "
+            "customer_type, is_active, created_at, last_visit_at")
+
+
+def _instant(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text).astimezone(UTC) if text else None
+
+
+def _summary(r: tuple[Any, ...]) -> CustomerSummary:
+    created = _instant(r[11])
+    assert created is not None
+    return CustomerSummary(UUID(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
+                           bool(r[10]), created, _instant(r[12]))
+
+
+def release_freed_memory() -> None:
+    """Hand the heap memory a big build freed back to the system (glibc keeps it for
+    reuse otherwise: ~10 MB after a million customers). Linux only; elsewhere the
+    allocator decides."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # not glibc
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def identifier_like(text: str) -> bool:
+    """Worth asking the devices and tickets: an identifier with a digit in it
+    (a word alone could be a serial, but in the box it is far likelier a name)."""
+    return looks_like_identifier(text) and any(c.isdigit() for c in text)
 
 
 def _range(column: Any, prefix: str) -> ColumnElement[bool]:
@@ -70,8 +116,10 @@ class SearchEngine:
         self._building = threading.Lock()
         self._pending: set[UUID] = set()
         self._pending_lock = threading.Lock()
-        self._cache: OrderedDict[tuple[object, ...], tuple[int, list[tuple[int, float]]]] = (
-            OrderedDict())
+        # (query, filters) -> (generation, limit it was ranked for, ranking): the
+        # window asks for 500 ids and then the top 5 of the same text.
+        self._cache: OrderedDict[tuple[object, ...],
+                                 tuple[int, int, list[tuple[int, float]]]] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.build_seconds = 0.0
         self._generation = 0
@@ -87,7 +135,16 @@ class SearchEngine:
                 return
             started = time.perf_counter()
             with self._store.read() as session:
-                self._index.put_many(self._rows(session.execute(self._index_query())))
+                # Oldest first: the index hands out its slots in this order. Plain
+                # SQL: a million rows through the ORM's result layer cost seconds.
+                dbapi = session.connection().connection.driver_connection
+                assert dbapi is not None
+                count, top = dbapi.execute(
+                    "SELECT count(*), coalesce(max(rowid), 0) FROM customers").fetchone()
+                self._index.extend(self._rows(dbapi.execute(
+                    "SELECT rowid, words, is_active, last_key FROM customers ORDER BY "
+                    "max(updated_at, coalesce(last_visit_at, ''))")), expected=(count, top))
+            release_freed_memory()
             self._built = True
             self.build_seconds = time.perf_counter() - started
         with self._pending_lock:
@@ -95,26 +152,30 @@ class SearchEngine:
         self.refresh(pending)
 
     @staticmethod
-    def _index_query() -> Any:  # a Select; its generic form differs in SQLAlchemy 2.0/2.1
-        # Raw ISO text (not the UTCDateTime type): parsing it here is cheaper,
-        # and the later of the two instants is simply the larger string.
-        latest: ColumnElement[str] = func.max(
-            literal_column("customers.updated_at"),
-            func.coalesce(literal_column("customers.last_visit_at"), ""))
-        return select(ROWID, Customer.words, latest, Customer.is_active).select_from(Customer)
+    def _latest() -> ColumnElement[str]:
+        # Raw ISO text (not the UTCDateTime type): the later of the two instants
+        # is simply the larger string.
+        return func.max(literal_column("customers.updated_at"),
+                        func.coalesce(literal_column("customers.last_visit_at"), ""))
 
     @staticmethod
-    def _rows(result: Iterable[Any]) -> Iterator[tuple[int, str, float, bool]]:
-        parse = datetime.fromisoformat
-        for rowid, words_, latest, active in result:
-            yield rowid, words_, parse(latest).timestamp() if latest else 0.0, bool(active)
+    def _index_query() -> Any:  # a Select; its generic form differs in SQLAlchemy 2.0/2.1
+        return select(ROWID, Customer.words, Customer.is_active, Customer.last_key
+                      ).select_from(Customer)
+
+    @staticmethod
+    def _rows(result: Iterable[Any]) -> Iterator[tuple[int, str, bool, str | None]]:
+        for rowid, words_, active, surname in result:
+            yield rowid, words_ or "", bool(active), surname
 
     def _on_changes(self, changes: Changes) -> None:
         if changes.customers:
             self._generation += 1  # cached results are stale from now on
             self.refresh(changes.customers)
+            self._generation += 1  # and so is anything ranked while the index moved
 
     def refresh(self, ids: Iterable[UUID]) -> None:
+        """Re-read these customers into the index; they become the most recently seen."""
         ids = list(ids)
         if not ids:
             return
@@ -126,47 +187,92 @@ class SearchEngine:
         with self._store.read() as session:
             for i in range(0, len(ids), _SQL_CHUNK):
                 chunk = ids[i:i + _SQL_CHUNK]
-                self._index.put_many(self._rows(session.execute(
-                    self._index_query().where(Customer.id.in_(chunk)))))
+                self._index.extend(self._rows(session.execute(
+                    self._index_query().where(Customer.id.in_(chunk))
+                    .order_by(self._latest()))))
+
+    def drop_caches(self, results_only: bool = False) -> None:
+        """Forget cached results (and, unless `results_only`, cached per-word work), so
+        the next query costs what it costs the first time it is typed (benchmarks)."""
+        with self._cache_lock:
+            self._cache.clear()
+        # `results_only` is kept for callers; the index itself caches nothing.
 
     # -- queries --------------------------------------------------------------------
     def ids(self, text: str, limit: int = 50,
             filters: SearchFilters | None = None) -> list[UUID]:
-        return [hit.id for hit in self.search(text, limit, filters)]
+        """Like `search`, ids only (the result table asks for 500 of them)."""
+        ranked = self._ranked_for(text, limit, filters)
+        if not ranked:
+            return []
+        rows = self._fetch([rowid for rowid, _ in ranked], "id")
+        return [UUID(r[1]) for rowid, _ in ranked if (r := rows.get(rowid))]
 
     def search(self, text: str, limit: int = 20,
                filters: SearchFilters | None = None) -> list[Hit]:
-        filters = filters or SearchFilters()
-        filters.validate()
-        if text.strip():
-            self.warm()  # browsing (no text) is plain SQL and needs no index
-        ranked = self._ranked(text, limit, filters)
+        """The best `limit` customers for the box's text (cut by `clip_query`)."""
+        ranked = self._ranked_for(text, limit, filters)
         if not ranked:
             return []
-        with self._store.read() as session:
-            rows = {r[0]: r for r in self._fetch(session, [rowid for rowid, _ in ranked])}
-        return [Hit(r[1], r[2], f"{r[3]} {r[4]}", r[5], r[6], round(score, 2), r[7])
+        rows = self._fetch([rowid for rowid, _ in ranked],
+                           "id, code, first_name, last_name, phone, email, company")
+        return [Hit(UUID(r[1]), r[2], f"{r[3]} {r[4]}", r[5], r[6], round(score, 2), r[7])
                 for rowid, score in ranked if (r := rows.get(rowid))]
 
-    def _fetch(self, session: Session, rowids: list[int]) -> list[tuple[Any, ...]]:
-        query = select(ROWID, Customer.id, Customer.code, Customer.first_name,
-                       Customer.last_name, Customer.phone, Customer.email,
-                       Customer.company).where(
-            ROWID.in_(rowids))
-        return [tuple(r) for r in session.execute(query)]
+    def summaries(self, ids: list[UUID]) -> list[CustomerSummary]:
+        """Result-list rows for `ids`, in the same order (missing ids are skipped):
+        what `CustomerLookup.summaries` gives, read with plain SQL. The window asks
+        for a page of these after every search; through the ORM a page held the
+        GIL for several milliseconds, long enough to stall typing."""
+        found: dict[str, tuple[Any, ...]] = {}
+        with self._store.read() as session:
+            dbapi = session.connection().connection.driver_connection
+            assert dbapi is not None
+            for i in range(0, len(ids), _SQL_CHUNK):
+                chunk = [u.hex for u in ids[i:i + _SQL_CHUNK]]
+                marks = ",".join("?" * len(chunk))
+                for r in dbapi.execute(f"SELECT {_SUMMARY} FROM customers WHERE id IN ({marks})",
+                                       chunk).fetchall():
+                    found[r[0]] = r
+        return [_summary(r) for u in ids if (r := found.get(u.hex))]
+
+    def _ranked_for(self, text: str, limit: int,
+                    filters: SearchFilters | None) -> list[tuple[int, float]]:
+        filters = filters or SearchFilters()
+        filters.validate()
+        text = clip_query(text)[0]
+        if text.strip():
+            self.warm()  # browsing (no text) is plain SQL and needs no index
+        return self._ranked(text, limit, filters)
+
+    def _fetch(self, rowids: list[int], columns: str) -> dict[int, tuple[Any, ...]]:
+        # Plain SQL: this runs on every keystroke, and ORM statement handling
+        # would cost more than the lookup itself.
+        rows: dict[int, tuple[Any, ...]] = {}
+        with self._store.read() as session:
+            dbapi = session.connection().connection.driver_connection
+            assert dbapi is not None
+            for i in range(0, len(rowids), _SQL_CHUNK):
+                chunk = rowids[i:i + _SQL_CHUNK]
+                marks = ",".join("?" * len(chunk))
+                for r in dbapi.execute(
+                        f"SELECT rowid, {columns} FROM customers WHERE rowid IN ({marks})",
+                        chunk).fetchall():
+                    rows[r[0]] = r
+        return rows
 
     def _ranked(self, text: str, limit: int,
                 filters: SearchFilters) -> list[tuple[int, float]]:
-        key = (" ".join(text.lower().split()), filters.key(), limit)
+        key = (" ".join(text.lower().split()), filters.key())
         version = self._generation
         with self._cache_lock:
             hit = self._cache.get(key)
-            if hit and hit[0] == version:
+            if hit and hit[0] == version and (hit[1] >= limit or len(hit[2]) < hit[1]):
                 self._cache.move_to_end(key)
-                return hit[1]
+                return hit[2][:limit]  # the top 5 are the first 5 of the top 500
         result = self._compute(text, limit, filters)
         with self._cache_lock:
-            self._cache[key] = (version, result)
+            self._cache[key] = (version, limit, result)
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
         return result
@@ -187,7 +293,7 @@ class SearchEngine:
 
         kind = classify(text, codes.looks_like_code(text))
         with self._store.read() as session:
-            named = identify(session, text)
+            named = identify(session, text) if identifier_like(text) else None
             if named is not None:  # an IMEI, serial or ticket number: its customer
                 add(session.scalars(select(ROWID).select_from(Customer).where(
                     Customer.id == named.customer_id)), EXACT_ID)
@@ -202,7 +308,7 @@ class SearchEngine:
             email_as_words = kind is QueryKind.EMAIL and "@" not in text and not scores
             if kind is QueryKind.WORDS or email_as_words or (
                     kind is QueryKind.PHONE and len(re.sub(r"\D", "", text)) <= 6):
-                for rowid, quality in self._index.search(words(text), wide,
+                for rowid, quality in self._index.search(words(text)[:MAX_QUERY_WORDS], wide,
                                                          active_only=filters.active_only):
                     add([rowid], WORD * quality)
             recency = self._index.recency
@@ -273,6 +379,11 @@ class SearchEngine:
         """The device or ticket an exact identifier (IMEI, serial, number) names."""
         with self._store.read() as session:
             return identify(session, text)
+
+    @property
+    def built(self) -> bool:
+        """Whether the word index has been built (`warm` has finished)."""
+        return self._built
 
     @property
     def index_size(self) -> int:

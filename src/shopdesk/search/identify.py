@@ -1,11 +1,15 @@
 """Exact identifiers typed or scanned into the search box: IMEI, serial, ticket numbers.
 
 A barcode scanner types like a keyboard and ends with Enter; the box asks
-`identify` first, and opens the device or ticket it names.
+`identify` first, and opens the device or ticket it names. People write them
+in groups ("35 391110 119191 5", "35-391110-119191-5", "r ab12 0007"), any
+case, with stray spaces or a scanner's CR/LF around them: all of those name
+the same thing.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -19,6 +23,20 @@ from shopdesk.domain.tickets import TICKET_PREFIX, normalize_number
 from shopdesk.models import Device, RepairTicket, SupportTicket
 
 MIN_IDENTIFIER = 5  # shorter text is a name or digits of a phone, not a serial
+_GROUPED = re.compile(r"^[0-9A-Za-z]+(?:[\s.\-/_]+[0-9A-Za-z]+)*$")
+_SEPARATORS = re.compile(r"[\s.\-/_]+")
+
+
+def looks_like_identifier(text: str) -> bool:
+    """Could `text` be an IMEI, serial or ticket number (so worth a lookup)?
+
+    One run of letters and digits, or several separated by spaces, dashes,
+    dots or slashes when there is a digit among them ("john smith" is a name).
+    """
+    raw = text.strip()
+    if len(raw) < MIN_IDENTIFIER or not _GROUPED.match(raw):
+        return False
+    return not _SEPARATORS.search(raw) or any(c.isdigit() for c in raw)
 
 
 @dataclass(frozen=True)
@@ -34,21 +52,21 @@ class Identified:
 def identify(session: Session, text: str) -> Identified | None:
     """The device or ticket `text` names exactly, or None (one indexed lookup)."""
     raw = text.strip()
-    spaced_digits = raw.replace(" ", "").replace("-", "").isdigit()
-    if len(raw) < MIN_IDENTIFIER or (" " in raw and not spaced_digits):
-        return None  # words are names; only an IMEI may be typed in groups
-    head = raw.upper().partition("-")[0]
-    if head == TICKET_PREFIX:
-        number = normalize_number(raw)
+    if not looks_like_identifier(raw):
+        return None
+    groups = _SEPARATORS.split(raw.upper())
+    head = groups[0]
+    if head == TICKET_PREFIX and len(groups) > 1:
+        number = normalize_number("-".join(groups))
         ticket = session.execute(select(RepairTicket.id, RepairTicket.customer_id).where(
             RepairTicket.number == number)).first()
         return Identified("repair_ticket", ticket[0], number, ticket[1]) if ticket else None
-    if head == SUPPORT_PREFIX:
-        number = f"{SUPPORT_PREFIX}-{normalize_code(raw.partition('-')[2])}"
+    if head == SUPPORT_PREFIX and len(groups) > 1:
+        number = f"{SUPPORT_PREFIX}-{normalize_code('-'.join(groups[1:]))}"
         support = session.execute(select(SupportTicket.id, SupportTicket.customer_id).where(
             SupportTicket.number == number)).first()
         return Identified("support_ticket", support[0], number, support[1]) if support else None
-    key = normalize_identifier(raw)
+    key = normalize_identifier("".join(groups))
     if len(key) < MIN_IDENTIFIER:
         return None
     device = session.execute(

@@ -155,8 +155,8 @@ class CustomerResultsModel(QAbstractTableModel):
         self._pending.add(number)
         self.fetch_count += 1
         generation = self._generation
-        customers = self._shop.customers
-        self._ops.query(None, lambda: customers.summaries(wanted),
+        summaries = self._shop.search_engine.summaries  # plain SQL: a short GIL hold
+        self._ops.query(None, lambda: summaries(wanted),
                         lambda rows: self._on_page(generation, number, rows),
                         lambda _err: self._pending.discard(number))
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from shopdesk.changes import Changes
 from shopdesk.search.engine import Hit
 from shopdesk.search.filters import SearchFilters
-from shopdesk.search.identify import MIN_IDENTIFIER, Identified
+from shopdesk.search.identify import Identified, looks_like_identifier
 from shopdesk.shop import Shop
 from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.common.widgets import Badge
@@ -254,7 +254,7 @@ class SearchPage(QWidget):
             self.open_customer.emit(chosen)
             return
         text = self.box.text()
-        if len(text.strip()) >= MIN_IDENTIFIER and " " not in text.strip():
+        if looks_like_identifier(text):  # also in groups: "35 391110 119191 5"
             self._identify_seq += 1
             seq, shop = self._identify_seq, self.shop
             self.identifying = True
