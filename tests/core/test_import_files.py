@@ -77,7 +77,7 @@ def test_encoding_option_and_bytes_that_do_not_decode(home: Path, tmp_path: Path
                                                       capsys: pytest.CaptureFixture[str]
                                                       ) -> None:
     source = tmp_path / "mac.csv"
-    # "Hélène" in Mac Roman (é = 0x8E): valid cp1252 too, but wrong; --encoding says so.
+    # "Hélène" in Mac Roman (è = 0x8F, which cp1252 lacks): --encoding says which it is.
     source.write_bytes(text_of([("Hélène", "Roux", "07400 100004")]).encode("mac-roman"))
     assert run(home, "import", "customers", str(source), "--encoding", "mac-roman") == 0
     assert ("Hélène", "Roux") in names(home)

@@ -106,7 +106,7 @@ def test_an_import_on_a_busy_database_reports_and_writes_its_rejects(
     write_file(source, 50, bad_line=3)
     assert main(["import", "customers", str(source), "--data-dir", str(shop.root)]) == 1
     out, err = capsys.readouterr()
-    assert "imported 0 of 50 rows" in out
+    assert "imported 0 of the 50 rows read" in out
     assert "rejected 1 rows; written to" in out
     last = err.strip().splitlines()[-1]
     assert last.startswith("shopdesk: error: import stopped: the database is busy")

@@ -25,7 +25,7 @@ from shopdesk.cli.common import (
     json_option,
     verb,
 )
-from shopdesk.errors import ShopdeskError
+from shopdesk.errors import ShopdeskError, ValidationError
 from shopdesk.shop import Shop
 
 SHOWN_REJECTS = 20  # rejected rows listed on stderr; all of them go to the rejects file
@@ -90,10 +90,17 @@ def _ctrl_c_stops(event: threading.Event) -> Iterator[None]:
 
 def _import(shop: Shop, args: argparse.Namespace) -> int:
     interrupted = threading.Event()
-    with _ctrl_c_stops(interrupted):
-        report = shop.transfer.import_csv(args.file, ProgressBar("importing"), args.rejects,
-                                          encoding=args.encoding, delimiter=args.delimiter,
-                                          cancel=interrupted)
+    try:
+        with _ctrl_c_stops(interrupted):
+            report = shop.transfer.import_csv(
+                args.file, ProgressBar("importing"), args.rejects, encoding=args.encoding,
+                delimiter=args.delimiter, cancel=interrupted)
+    except ValidationError as exc:
+        options = {"encoding": "--encoding", "header": "--delimiter"}
+        flags = [flag for field, flag in options.items() if exc.for_field(field)]
+        if flags:  # the service names the problem; the command line names its option
+            raise ShopdeskError(f"{exc} (see {' and '.join(flags)})") from None
+        raise
     if report.cancelled:
         report.stopped = "interrupted (Ctrl-C)"
     if report.format is not None:
@@ -101,7 +108,7 @@ def _import(shop: Shop, args: argparse.Namespace) -> int:
     if report.total == 0 and report.stopped is None:
         print(f"no rows: {args.file} has a header row and nothing else; nothing imported")
         return EXIT_OK
-    print(f"imported {report.imported} of {report.total} rows in {report.seconds:.1f} s")
+    print(report.summary())
     if report.rejected:
         for r in report.rejected[:SHOWN_REJECTS]:
             print(f"  line {r.line}: {r.field}: {r.reason}", file=sys.stderr)

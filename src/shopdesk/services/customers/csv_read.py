@@ -52,9 +52,10 @@ class CsvFormat:
     """How a file is read: its encoding (and how that was found), its delimiter."""
 
     encoding: str
-    encoding_source: str  # "byte-order mark", "UTF-8", "legacy code page", "chosen"
+    encoding_source: str  # "byte-order mark", "every byte valid", "legacy code page", "chosen"
     delimiter: str
     lines: int  # physical lines, for progress
+    columns: tuple[str, ...] = ()  # the header row's names as written
 
     @property
     def delimiter_name(self) -> str:
@@ -157,7 +158,7 @@ def detect_encoding(path: Path, chosen: str | None = None) -> tuple[str, str]:
         if found is not None:
             encoding, source = found
         elif _decode_error(path, "utf-8") is None:
-            return "utf-8", "UTF-8"
+            return "utf-8", "every byte valid"
         else:
             encoding, source = legacy_code_page(), "legacy code page"
     problem = _decode_error(path, encoding)
@@ -165,9 +166,9 @@ def detect_encoding(path: Path, chosen: str | None = None) -> tuple[str, str]:
         line, what = problem
         hint = ("" if chosen else
                 " (tried UTF-8, then this system's legacy code page)")
-        raise _file_error("file", "encoding",
-                          f"line {line}: {what}{hint}; give the file's encoding with "
-                          "--encoding (e.g. utf-8, cp1252, latin-1, utf-16)")
+        raise _file_error("encoding", "encoding",
+                          f"line {line}: {what}{hint}; say which encoding the file is in "
+                          "(e.g. utf-8, cp1252, latin-1, utf-16)")
     return encoding, source
 
 
@@ -199,11 +200,15 @@ def inspect(path: Path, known: set[str], encoding: str | None = None,
     found, source = detect_encoding(path, encoding)
     if delimiter is not None and delimiter not in DELIMITERS:
         raise _file_error("delimiter", "choice", "must be one of: , ; tab |")
+    with path.open(encoding=found, newline="") as handle:
+        first = next((line for line in handle if line.strip()), "")
     if delimiter is None:
-        with path.open(encoding=found, newline="") as handle:
-            first = next((line for line in handle if line.strip()), "")
         delimiter = detect_delimiter(first, known)
-    return CsvFormat(found, source, delimiter, _count_lines(path, found))
+    try:
+        columns = tuple(next(csv.reader([first], delimiter=delimiter), []))
+    except csv.Error:
+        columns = ()
+    return CsvFormat(found, source, delimiter, _count_lines(path, found), columns)
 
 
 class _Lines:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.errors import FieldError, ValidationError
@@ -62,6 +63,8 @@ class ImportReport:
     rejects_path: Path | None = None
     seconds: float = 0.0
     format: CsvFormat | None = None
+    header: list[str] = field(default_factory=list)  # the file's columns, as read
+    imported_ids: list[UUID] = field(default_factory=list)
     stopped: str | None = None
     resume_line: int | None = None
 
@@ -70,11 +73,10 @@ class ImportReport:
         return self.stopped == "cancelled"
 
     def summary(self) -> str:
-        """One line: 'imported 3 of 8 rows in 0.1 s, rejected 5'."""
-        text = f"imported {self.imported} of {self.total} rows in {self.seconds:.1f} s"
-        if self.rejected:
-            text += f", rejected {len(self.rejected)}"
-        return text
+        """One line: 'imported 3 of 8 rows in 0.1 s' (of the rows read, if it stopped)."""
+        read = "the " if self.stopped else ""
+        return (f"imported {self.imported} of {read}{self.total} rows"
+                f"{' read' if self.stopped else ''} in {self.seconds:.1f} s")
 
     def stop_reason(self) -> str | None:
         """Why and where the import stopped, and what to do; None when it did not."""
@@ -128,8 +130,7 @@ def check_header(header: list[str], fmt: CsvFormat, text: str = "") -> None:
         message = f"read as {fmt.describe()}"
         likely = csv_read.detect_delimiter(text, set(KNOWN_COLUMNS)) if text else fmt.delimiter
         if likely != fmt.delimiter:
-            message += (f"; it looks {csv_read.DELIMITERS[likely]}-separated (leave out "
-                        "--delimiter to detect it)")
+            message += f"; it looks {csv_read.DELIMITERS[likely]}-separated"
         errors.append(FieldError("header", "format", message))
         raise ValidationError(errors)
 

@@ -92,10 +92,12 @@ class TransferService:
 
     def import_csv(self, path: Path, progress: Progress | None = None,
                    rejects_path: Path | None = None, encoding: str | None = None,
-                   delimiter: str | None = None,
-                   cancel: threading.Event | None = None) -> ImportReport:
+                   delimiter: str | None = None, cancel: threading.Event | None = None,
+                   rejects_file: bool = True) -> ImportReport:
         """Import a customer CSV; the file, its header and the rejects path are checked
-        before any row is (ValidationError naming what is wrong)."""
+        before any row is (ValidationError naming what is wrong). With `rejects_file`
+        False no rejects file is written (the window shows them and saves on request:
+        `save_rejects`)."""
         self._store.require(Permission.IMPORT_EXPORT)
         path = Path(path)
         fmt = self.inspect(path, encoding, delimiter)
@@ -112,15 +114,22 @@ class TransferService:
                     "header", "format", f"line {first.line}: {first.error}"))
             header = [csv_read.normalize_column(name) for name in first.fields]
             check_header(header, fmt, first.text)
-            check_rejects_path(target, path)
+            if rejects_file:
+                check_rejects_path(target, path)
             reader.width = len(header)
             report = self.import_rows(rows_of(reader, header),
                                       max(fmt.lines - first.line, 0), progress, cancel)
-        report.format = fmt
-        if report.rejected:
+        report.format, report.header = fmt, header
+        if report.rejected and rejects_file:
             report.rejects_path = target
-            write_rejects(target, header, report.rejected, fmt.delimiter)
+            self.save_rejects(report, target)
         return report
+
+    @staticmethod
+    def save_rejects(report: ImportReport, target: Path) -> None:
+        """Write the report's rejected rows to `target` (CSV, the file's delimiter)."""
+        write_rejects(Path(target), report.header, report.rejected,
+                      report.format.delimiter if report.format else ",")
 
     def import_rows(self, rows: Iterable[tuple[int, dict[str, str] | Unreadable]],
                     total: int, progress: Progress | None = None,
@@ -219,6 +228,7 @@ class TransferService:
                                      f"to existing customer {taken[clash][value]}", pending.row))
             ids = self._insert(session, actor, [p.clean for p in keep], now)
         report.imported += len(ids)
+        report.imported_ids += ids
         report.rejected.extend(late)
         self._store.publish(Changes(customers=frozenset(ids)))
 
