@@ -1,8 +1,8 @@
 """A customer file's rows as the import takes them, and what the import reports.
 
 The header is checked (names in any case; required, unknown and repeated columns),
-each record becomes a row or an `Unreadable` (broken quotes, values beyond the
-header), the export's cells are unguarded, and the rejects file is written in the
+each record becomes a row, or a `Rejected` as it is read (broken quotes, values
+beyond the header), the export's cells are unguarded, and the rejects file is written in the
 file's own delimiter through the formula guard. Pure file handling; any thread.
 """
 
@@ -38,15 +38,6 @@ Progress = Callable[[int, int], None]
 @dataclass(frozen=True)
 class Rejected:
     line: int
-    field: str
-    reason: str
-    row: dict[str, str]
-
-
-@dataclass(frozen=True)
-class Unreadable:
-    """A row the file could not give as columns (broken quotes, extra values)."""
-
     field: str
     reason: str
     row: dict[str, str]
@@ -156,12 +147,12 @@ def check_rejects_path(target: Path, source: Path) -> None:
 
 
 def rows_of(reader: RecordReader,
-            header: list[str]) -> Iterator[tuple[int, dict[str, str] | Unreadable]]:
+            header: list[str]) -> Iterator[tuple[int, dict[str, str] | Rejected]]:
     named = [(i, name) for i, name in enumerate(header) if name]
     for record in reader:
         if record.fields is None:
             values = record.text.rstrip("\r\n").split(reader.delimiter)
-            yield record.line, Unreadable("row", record.error, dict(zip(
+            yield record.line, Rejected(record.line, "row", record.error, dict(zip(
                 header, values, strict=False)))
             continue
         fields = [csv_read.unguard(v) for v in record.fields]
@@ -170,16 +161,15 @@ def rows_of(reader: RecordReader,
                  if v.strip() and (i >= len(header) or not header[i])]
         if extra:
             shown = ", ".join(f"'{v[:40]}' (column {n})" for n, v in extra)
-            yield record.line, Unreadable("row", (
+            yield record.line, Rejected(record.line, "row", (
                 f"has {len(fields)} values but the header names {len(named)} columns: "
                 f"extra values {shown}"), row)
             continue
         yield record.line, row
 
 
-
 def write_rejects(path: Path, header: list[str], rejected: list[Rejected],
-                   delimiter: str) -> None:
+                  delimiter: str) -> None:
     """The rejected rows, in the file's own delimiter, every cell guarded."""
     with replacing(path) as handle:
         writer = GuardedWriter(handle, delimiter)

@@ -50,7 +50,6 @@ from shopdesk.services.customers.import_file import (
     ImportReport,
     Progress,
     Rejected,
-    Unreadable,
     check_header,
     check_rejects_path,
     input_from_row,
@@ -131,7 +130,7 @@ class TransferService:
         write_rejects(Path(target), report.header, report.rejected,
                       report.format.delimiter if report.format else ",")
 
-    def import_rows(self, rows: Iterable[tuple[int, dict[str, str] | Unreadable]],
+    def import_rows(self, rows: Iterable[tuple[int, dict[str, str] | Rejected]],
                     total: int, progress: Progress | None = None,
                     cancel: threading.Event | None = None) -> ImportReport:
         """Validate and insert (line, row) pairs; the engine under CSV import and demo."""
@@ -179,12 +178,12 @@ class TransferService:
         return report
 
     @staticmethod
-    def _take(line: int, row: dict[str, str] | Unreadable, policy: Policy, today: date,
+    def _take(line: int, row: dict[str, str] | Rejected, policy: Policy, today: date,
               seen: dict[str, dict[str, int]], batch: list[_Pending],
               report: ImportReport) -> None:
         """Validate one row: into `batch`, or into the report's rejects."""
-        if isinstance(row, Unreadable):
-            report.rejected.append(Rejected(line, row.field, row.reason, row.row))
+        if isinstance(row, Rejected):  # rejected as it was read (broken quotes...)
+            report.rejected.append(row)
             return
         try:
             clean = clean_customer(input_from_row(row), policy, today)
@@ -329,4 +328,4 @@ class TransferService:
                 yield {k: record.get(k) for k in self.EXPORT_COLUMNS}
 
 
-__all__ = ["ImportReport", "Rejected", "TransferService", "Unreadable"]
+__all__ = ["ImportReport", "Rejected", "TransferService"]

@@ -7,31 +7,24 @@ progress bar and a Cancel that stops after the batch in hand. The summary, the
 rejected rows (line, field, reason) and "Save rejects…" follow, however it ended.
 Export: CSV or JSON, with progress and Cancel (no file is left behind).
 
-Thread rule: the dialogs live on the GUI thread; `TransferJob` runs the service
-call on its own thread and reports through queued signals.
+Thread rule: the dialogs live on the GUI thread; their `BackgroundJob` runs the
+service call on its own thread and reports through queued signals.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QComboBox,
-    QDialog,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QRadioButton,
     QTableWidget,
@@ -45,8 +38,9 @@ from shopdesk.errors import ValidationError
 from shopdesk.services.customers.csv_read import CsvFormat
 from shopdesk.services.customers.import_file import ImportReport
 from shopdesk.shop import Shop
+from shopdesk.ui.common.job_dialog import JobDialog
 from shopdesk.ui.common.taskman import TaskManager
-from shopdesk.ui.common.widgets import ErrorLabel, muted
+from shopdesk.ui.common.widgets import muted
 
 # Shown in the encoding box besides the detected one; any codec name may be typed.
 ENCODINGS = ("utf-8", "cp1252", "latin-1", "utf-16", "mac-roman")
@@ -55,60 +49,7 @@ REJECT_COLUMNS = ("Line", "Field", "First name", "Last name", "Phone", "Reason")
 REASON = REJECT_COLUMNS.index("Reason")
 
 
-class TransferJob(QObject):
-    """One long service call on its own thread (``shopdesk-transfer``).
-
-    `run(fn)` calls ``fn(progress, cancel)`` there; `progress(done, total)`,
-    `finished(result)` and `failed(error)` arrive on the GUI thread. `cancel()`
-    asks the call to stop (it checks the event between batches).
-    """
-
-    progress = Signal(int, int)
-    finished = Signal(object)
-    failed = Signal(object)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.stop = threading.Event()
-        self.worker: threading.Thread | None = None
-
-    @property
-    def running(self) -> bool:
-        return self.worker is not None and self.worker.is_alive()
-
-    def run(self, fn: Callable[[Callable[[int, int], None], threading.Event], Any]) -> None:
-        self.stop = threading.Event()
-        stop = self.stop
-
-        def work() -> None:
-            try:
-                result = fn(self.progress.emit, stop)
-            except Exception as exc:  # shown in the dialog, on the GUI thread
-                self.failed.emit(exc)
-            else:
-                self.finished.emit(result)
-
-        self.worker = threading.Thread(target=work, name="shopdesk-transfer", daemon=True)
-        self.worker.start()
-
-    def cancel(self) -> None:
-        self.stop.set()
-
-    def join(self) -> None:
-        if self.worker is not None:
-            self.worker.join()
-
-
-def _progress_bar() -> QProgressBar:
-    bar = QProgressBar()
-    bar.setRange(0, 1)
-    bar.setValue(0)
-    bar.setFormat("%v of %m")
-    bar.hide()
-    return bar
-
-
-class ImportDialog(QDialog):
+class ImportDialog(JobDialog):
     """Import customers from a CSV file; see the module docstring. GUI thread only.
 
     Signals: `imported(report)` once an import has ended (however it ended).
@@ -117,16 +58,12 @@ class ImportDialog(QDialog):
     imported = Signal(object)
 
     def __init__(self, shop: Shop, ops: TaskManager, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, "Cancel import")
         self.shop, self.ops = shop, ops
         self.path: Path | None = None
         self.format: CsvFormat | None = None
         self._asked: str | None = None  # the encoding asked for (None: detect)
         self.report: ImportReport | None = None
-        self.job = TransferJob(self)
-        self.job.progress.connect(self._progress)
-        self.job.finished.connect(self._finished)
-        self.job.failed.connect(self._failed)
         self.setWindowTitle("Import customers")
         self.resize(760, 560)
 
@@ -149,10 +86,6 @@ class ImportDialog(QDialog):
         self.detected = muted("")
         self.columns = muted("")
         self.columns.setWordWrap(True)
-        self.error = ErrorLabel()
-        self.bar = _progress_bar()
-        self.status = QLabel()
-        self.status.setWordWrap(True)
         self.rejects = QTableWidget(0, len(REJECT_COLUMNS))
         self.rejects.setHorizontalHeaderLabels(REJECT_COLUMNS)
         self.rejects.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -167,15 +100,10 @@ class ImportDialog(QDialog):
 
         self.save_button = QPushButton("Save rejects…")
         self.save_button.clicked.connect(self._save_rejects)
-        self.cancel_button = QPushButton("Cancel import")
-        self.cancel_button.clicked.connect(self.cancel)
+        self.save_button.hide()
         self.import_button = QPushButton("Import")
         self.import_button.setProperty("primary", True)
         self.import_button.clicked.connect(self.start)
-        close = QPushButton("Close")
-        close.clicked.connect(self.reject)
-        for button in (self.save_button, self.cancel_button):
-            button.hide()
         self.import_button.setEnabled(False)
 
         picker = QHBoxLayout()
@@ -187,12 +115,6 @@ class ImportDialog(QDialog):
         form.addRow("Delimiter", self.delimiter)
         form.addRow("", self.detected)
         form.addRow("Columns", self.columns)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.save_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.import_button)
-        buttons.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addWidget(muted("A header row names the columns: at least first_name, "
                                "last_name and phone; any other customer field may follow. "
@@ -205,7 +127,7 @@ class ImportDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.rejects, 1)
         layout.addStretch(0)
-        layout.addLayout(buttons)
+        layout.addLayout(self._buttons(self.import_button, self.save_button))
 
     # -- choosing and reading the file ------------------------------------------
     def _choose(self) -> None:
@@ -246,7 +168,7 @@ class ImportDialog(QDialog):
                else f"Detected: {fmt.describe()}")
         self.detected.setText(f"{how} · about {max(fmt.lines - 1, 0):,} rows")
         self.columns.setText(", ".join(fmt.columns) or "—")
-        self.import_button.setEnabled(not self.job.running)
+        self.import_button.setEnabled(not self.busy)
 
     def _not_readable(self, error: BaseException) -> None:
         if self._asked is None and isinstance(error, ValidationError) \
@@ -259,41 +181,36 @@ class ImportDialog(QDialog):
     # -- importing ---------------------------------------------------------------
     def start(self) -> None:
         """Import the chosen file with the format shown."""
-        if self.path is None or self.format is None or self.job.running:
+        if self.path is None or self.format is None or self.busy:
             return
         path, fmt, transfer = self.path, self.format, self.shop.transfer
         self.report = None
-        self.error.show_message("")
         self.rejects.hide()
         self.save_button.hide()
-        self.bar.setRange(0, max(fmt.lines - 1, 1))
-        self.bar.setValue(0)
-        self.bar.show()
-        self.status.setText("Importing…")
         self.import_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self.cancel_button.show()
+        self._running(fmt.lines - 1, "Importing…")
         self.job.run(lambda progress, stop: transfer.import_csv(
             path, progress, encoding=fmt.encoding, delimiter=fmt.delimiter, cancel=stop,
             rejects_file=False))
 
     def cancel(self) -> None:
         """Stop after the batch in hand; the summary still follows."""
-        if self.job.running:
-            self.job.cancel()
-            self.cancel_button.setEnabled(False)
+        super().cancel()
+        if self.busy:
             self.status.setText("Cancelling after the current batch…")
 
     def _progress(self, done: int, total: int) -> None:
-        self.bar.setRange(0, max(total, done, 1))
-        self.bar.setValue(done)
+        super()._progress(done, total)
         if not self.job.stop.is_set():
             self.status.setText(f"Importing… {done:,} of about {total:,} rows")
 
-    def _finished(self, report: ImportReport) -> None:
-        self.report = report
-        self.cancel_button.hide()
-        self.import_button.setEnabled(True)
+    def _idle(self) -> None:
+        self.import_button.setEnabled(self.format is not None)
+
+    def _finished(self, result: object) -> None:
+        assert isinstance(result, ImportReport)
+        report = self.report = result
+        super()._finished(report)
         if report.stopped is None:
             self.bar.setRange(0, max(report.total, 1))
         self.bar.setValue(min(report.total, self.bar.maximum()))  # stopped: how far it got
@@ -310,13 +227,6 @@ class ImportDialog(QDialog):
         if report.imported_ids:  # the count, the search list and open profiles refresh
             self.ops.bus.ops_did_execute.emit(Changes(customers=frozenset(report.imported_ids)))
         self.imported.emit(report)
-
-    def _failed(self, error: BaseException) -> None:
-        self.cancel_button.hide()
-        self.bar.hide()
-        self.status.setText("")
-        self.import_button.setEnabled(self.format is not None)
-        self.error.show_message(str(error))
 
     def _show_rejects(self, report: ImportReport) -> None:
         rows = report.rejected
@@ -353,22 +263,8 @@ class ImportDialog(QDialog):
             return
         self.status.setText(self.status.text() + f" Rejected rows saved to {target}.")
 
-    # -- closing ------------------------------------------------------------------
-    def reject(self) -> None:
-        if self.job.running:  # never leave an import running behind a closed dialog
-            self.cancel()
-            return
-        super().reject()
 
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.job.running:
-            self.cancel()
-            event.ignore()
-            return
-        super().closeEvent(event)
-
-
-class ExportDialog(QDialog):
+class ExportDialog(JobDialog):
     """Export every customer to CSV or JSON, with progress. GUI thread only.
 
     Signals: `exported(count)` when the file is written.
@@ -377,13 +273,9 @@ class ExportDialog(QDialog):
     exported = Signal(int)
 
     def __init__(self, shop: Shop, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, "Cancel export")
         self.shop = shop
         self.count: int | None = None
-        self.job = TransferJob(self)
-        self.job.progress.connect(self._progress)
-        self.job.finished.connect(self._finished)
-        self.job.failed.connect(self._failed)
         self.setWindowTitle("Export customers")
         self.resize(620, 260)
         self.csv = QRadioButton("CSV (opens in a spreadsheet; imports on another counter)")
@@ -395,22 +287,13 @@ class ExportDialog(QDialog):
         self.csv.toggled.connect(lambda _on: self._fix_suffix())
         self.file = QLineEdit()
         self.file.setPlaceholderText("Where to save the file")
-        self.file.textChanged.connect(lambda _t: self._enable())
+        self.file.textChanged.connect(lambda _t: self._idle())
         choose = QPushButton("Choose…")
         choose.clicked.connect(self._choose)
-        self.error = ErrorLabel()
-        self.bar = _progress_bar()
-        self.status = QLabel()
-        self.status.setWordWrap(True)
-        self.cancel_button = QPushButton("Cancel export")
-        self.cancel_button.clicked.connect(self.cancel)
-        self.cancel_button.hide()
         self.export_button = QPushButton("Export")
         self.export_button.setProperty("primary", True)
         self.export_button.clicked.connect(self.start)
         self.export_button.setEnabled(False)
-        close = QPushButton("Close")
-        close.clicked.connect(self.reject)
         picker = QHBoxLayout()
         picker.addWidget(self.file, 1)
         picker.addWidget(choose)
@@ -418,11 +301,6 @@ class ExportDialog(QDialog):
         form.addRow("Format", self.csv)
         form.addRow("", self.json)
         form.addRow("File", picker)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.export_button)
-        buttons.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addWidget(muted("Every customer with every field. Cells a spreadsheet could "
                                "run as a formula are written with a leading apostrophe."))
@@ -431,7 +309,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self.bar)
         layout.addWidget(self.status)
         layout.addStretch(1)
-        layout.addLayout(buttons)
+        layout.addLayout(self._buttons(self.export_button))
 
     @property
     def suffix(self) -> str:
@@ -442,8 +320,8 @@ class ExportDialog(QDialog):
         if text:
             self.file.setText(str(Path(text).with_suffix(self.suffix)))
 
-    def _enable(self) -> None:
-        self.export_button.setEnabled(bool(self.file.text().strip()) and not self.job.running)
+    def _idle(self) -> None:
+        self.export_button.setEnabled(bool(self.file.text().strip()) and not self.busy)
 
     def _choose(self) -> None:
         kind = "CSV files (*.csv)" if self.csv.isChecked() else "JSON files (*.json)"
@@ -454,53 +332,17 @@ class ExportDialog(QDialog):
 
     def start(self) -> None:
         text = self.file.text().strip()
-        if not text or self.job.running:
+        if not text or self.busy:
             return
         target, transfer = Path(text), self.shop.transfer
         self.count = None
-        self.error.show_message("")
-        self.bar.setRange(0, 1)
-        self.bar.setValue(0)
-        self.bar.show()
-        self.status.setText("Exporting…")
         self.export_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self.cancel_button.show()
+        self._running(0, "Exporting…")
         self.job.run(lambda progress, stop: transfer.export(target, progress, stop))
 
-    def cancel(self) -> None:
-        if self.job.running:
-            self.job.cancel()
-            self.cancel_button.setEnabled(False)
-            self.status.setText("Cancelling…")
-
-    def _progress(self, done: int, total: int) -> None:
-        self.bar.setRange(0, max(total, done, 1))
-        self.bar.setValue(done)
-
-    def _finished(self, count: int) -> None:
-        self.count = count
-        self.cancel_button.hide()
-        self._enable()
-        self.status.setText(f"Exported {count:,} customers to {self.file.text().strip()}.")
-        self.exported.emit(count)
-
-    def _failed(self, error: BaseException) -> None:
-        self.cancel_button.hide()
-        self.bar.hide()
-        self.status.setText("")
-        self._enable()
-        self.error.show_message(str(error))
-
-    def reject(self) -> None:
-        if self.job.running:
-            self.cancel()
-            return
-        super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.job.running:
-            self.cancel()
-            event.ignore()
-            return
-        super().closeEvent(event)
+    def _finished(self, result: object) -> None:
+        assert isinstance(result, int)
+        self.count = result
+        super()._finished(result)
+        self.status.setText(f"Exported {result:,} customers to {self.file.text().strip()}.")
+        self.exported.emit(result)
