@@ -12,6 +12,7 @@ which make a name display as something else. Pure; any thread.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -71,6 +72,11 @@ def control_error(field: str, text: str) -> FieldError | None:
                       f"contains the control character {found}; remove it")
 
 
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 def control_errors(value: Any, field: str = "") -> list[FieldError]:
     """Every text inside `value` (a string, dataclass, mapping or sequence) that holds
     a forbidden character, named as the forms name fields (``devices[0].fault``)."""
@@ -78,19 +84,25 @@ def control_errors(value: Any, field: str = "") -> list[FieldError]:
         error = control_error(field or "text", value)
         return [error] if error else []
     prefix = f"{field}." if field else ""
+    out: list[FieldError] = []
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [e for f in dataclasses.fields(value)
-                for e in control_errors(getattr(value, f.name), prefix + f.name)]
-    if isinstance(value, Mapping):
-        out: list[FieldError] = []
+        for name in _field_names(type(value)):
+            item = getattr(value, name)
+            # Plain text (nearly every field) is checked here, without a call per field:
+            # an import checks every field of every row.
+            if isinstance(item, str):
+                if FORBIDDEN.search(item):
+                    out += control_errors(item, prefix + name)
+            elif isinstance(item, Mapping | list | tuple) or dataclasses.is_dataclass(item):
+                out += control_errors(item, prefix + name)
+    elif isinstance(value, Mapping):
         for key, item in value.items():
             out += control_errors(str(key), f"{field or 'item'} name")
             out += control_errors(item, f"{prefix}{key}")
-        return out
-    if isinstance(value, list | tuple):
-        return [e for i, item in enumerate(value)
-                for e in control_errors(item, f"{field or 'item'}[{i}]")]
-    return []
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            out += control_errors(item, f"{field or 'item'}[{i}]")
+    return out
 
 
 def reject_controls(value: Any = None, **fields: Any) -> None:

@@ -259,6 +259,10 @@ class RecordReader:
 
     def _record(self, first: tuple[int, str]) -> Record:
         number, text = first
+        if '"' not in text:  # most lines: no quoting, so the csv module would just split
+            split = text.rstrip("\r\n").split(self.delimiter)
+            if max(map(len, split)) <= csv.field_size_limit():
+                return Record(number, split, text=text)
         taken = [first]
         error = ""
         fields: list[str] = []
@@ -283,5 +287,5 @@ class RecordReader:
 
 def unguard(value: str) -> str:
     """A cell as the app wrote it, without the formula guard of `csv_write.guard`."""
-    return value[1:] if GUARDED.match(value) else value
+    return value[1:] if value[:1] == "'" and GUARDED.match(value) else value
 

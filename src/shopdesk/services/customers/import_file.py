@@ -149,6 +149,7 @@ def check_rejects_path(target: Path, source: Path) -> None:
 def rows_of(reader: RecordReader,
             header: list[str]) -> Iterator[tuple[int, dict[str, str] | Rejected]]:
     named = [(i, name) for i, name in enumerate(header) if name]
+    unnamed = len(named) < len(header)
     for record in reader:
         if record.fields is None:
             values = record.text.rstrip("\r\n").split(reader.delimiter)
@@ -158,7 +159,8 @@ def rows_of(reader: RecordReader,
         fields = [csv_read.unguard(v) for v in record.fields]
         row = {name: fields[i] if i < len(fields) else "" for i, name in named}
         extra = [(i + 1, v) for i, v in enumerate(fields)
-                 if v.strip() and (i >= len(header) or not header[i])]
+                 if v.strip() and (i >= len(header) or not header[i])] \
+            if unnamed or len(fields) > len(header) else []
         if extra:
             shown = ", ".join(f"'{v[:40]}' (column {n})" for n, v in extra)
             yield record.line, Rejected(record.line, "row", (
