@@ -235,3 +235,21 @@ def test_the_format_is_reported_and_can_be_inspected(shop: Shop, tmp_path: Path)
     assert fmt.describe() == "UTF-16 (byte-order mark), tab-separated"
     with pytest.raises(ValidationError, match="is a folder"):
         shop.transfer.inspect(tmp_path)
+
+
+def test_rejects_that_cannot_be_written_leave_the_summary(shop: Shop, tmp_path: Path) -> None:
+    # The folder of the rejects file was checked, then vanished during the import.
+    folder = tmp_path / "out"
+    folder.mkdir()
+    source = tmp_path / "some.csv"
+    source.write_text(text_of([("Ana", "Lima", "07400 500001"), ("Bad", "Phone", "12")]),
+                      encoding="utf-8")
+
+    def progress(_done: int, _total: int) -> None:
+        if folder.exists():
+            folder.rmdir()
+
+    report = shop.transfer.import_csv(source, progress, folder / "rejects.csv")
+    assert report.imported == 1 and len(report.rejected) == 1
+    assert report.rejects_path is None
+    assert report.rejects_error is not None and "cannot write" in report.rejects_error

@@ -96,10 +96,12 @@ def _import(shop: Shop, args: argparse.Namespace) -> int:
                 args.file, ProgressBar("importing"), args.rejects, encoding=args.encoding,
                 delimiter=args.delimiter, cancel=interrupted)
     except ValidationError as exc:
-        options = {"encoding": "--encoding", "header": "--delimiter"}
-        flags = [flag for field, flag in options.items() if exc.for_field(field)]
-        if flags:  # the service names the problem; the command line names its option
-            raise ShopdeskError(f"{exc} (see {' and '.join(flags)})") from None
+        # The service names the problem; the command line names its option for it.
+        header = exc.for_field("header")
+        if exc.for_field("encoding"):
+            raise ShopdeskError(f"{exc} (see --encoding)") from None
+        if header is not None and "it looks" in header.message:
+            raise ShopdeskError(f"{exc} (see --delimiter)") from None
         raise
     if report.cancelled:
         report.stopped = "interrupted (Ctrl-C)"
@@ -114,10 +116,14 @@ def _import(shop: Shop, args: argparse.Namespace) -> int:
             print(f"  line {r.line}: {r.field}: {r.reason}", file=sys.stderr)
         if len(report.rejected) > SHOWN_REJECTS:
             print(f"  ... and {len(report.rejected) - SHOWN_REJECTS} more", file=sys.stderr)
-        print(f"rejected {len(report.rejected)} rows; written to {report.rejects_path}")
+        if report.rejects_path is not None:
+            print(f"rejected {len(report.rejected)} rows; written to {report.rejects_path}")
     stopped = report.stop_reason()
     if stopped is not None:
         return fail(stopped, EXIT_FAILURE)
+    if report.rejects_error is not None:
+        return fail(f"rejected {len(report.rejected)} rows, but {report.rejects_error}",
+                    EXIT_FAILURE)
     return EXIT_SOME_REJECTED if report.rejected else EXIT_OK
 
 

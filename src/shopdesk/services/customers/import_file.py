@@ -58,6 +58,7 @@ class ImportReport:
     imported_ids: list[UUID] = field(default_factory=list)
     stopped: str | None = None
     resume_line: int | None = None
+    rejects_error: str | None = None  # why the rejects file could not be written
 
     @property
     def cancelled(self) -> bool:

@@ -64,7 +64,6 @@ log = logging.getLogger(__name__)
 BATCH = 2000  # rows a transaction inserts
 
 
-
 @dataclass
 class _Pending:
     line: int
@@ -120,8 +119,11 @@ class TransferService:
                                       max(fmt.lines - first.line, 0), progress, cancel)
         report.format, report.header = fmt, header
         if report.rejected and rejects_file:
-            report.rejects_path = target
-            self.save_rejects(report, target)
+            try:
+                self.save_rejects(report, target)
+                report.rejects_path = target
+            except OSError as exc:  # checked before, yet gone (disk full...): say so
+                report.rejects_error = f"cannot write {target}: {exc.strerror or exc}"
         return report
 
     @staticmethod
