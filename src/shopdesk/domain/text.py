@@ -86,12 +86,14 @@ def control_errors(value: Any, field: str = "") -> list[FieldError]:
     prefix = f"{field}." if field else ""
     out: list[FieldError] = []
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for name in _field_names(type(value)):
-            item = getattr(value, name)
-            # Plain text (nearly every field) is checked here, without a call per field:
-            # an import checks every field of every row.
+        items = [(name, getattr(value, name)) for name in _field_names(type(value))]
+        # One search over all the text fields first: an import checks every field of
+        # every row, and nearly all are clean.
+        texts = [item for _name, item in items if isinstance(item, str)]
+        dirty = FORBIDDEN.search("\n".join(texts)) is not None
+        for name, item in items:
             if isinstance(item, str):
-                if FORBIDDEN.search(item):
+                if dirty:
                     out += control_errors(item, prefix + name)
             elif isinstance(item, Mapping | list | tuple) or dataclasses.is_dataclass(item):
                 out += control_errors(item, prefix + name)
