@@ -129,8 +129,7 @@ def _demo(shop: Shop, args: argparse.Namespace) -> int:
     print(f"added {report.imported} customers to {shop.root} in {report.seconds:.1f} s"
           + (f" ({len(report.rejected)} already present)" if report.rejected else ""))
     if report.stopped:  # Ctrl-C or a busy database: what went in stays; stop here
-        error(f"demo {report.stopped}")
-        return EXIT_FAILURE
+        return fail(f"demo {report.stopped}", EXIT_FAILURE)
     if args.tickets_per_customer > 0:
         from shopdesk.services.demo.demo_repairs import generate_repairs
 
