@@ -21,7 +21,7 @@ APP_NAME = "shopdesk"
 DB_FILENAME = "shopdesk.sqlite"
 # What shopdesk keeps in a data directory besides the database (and its -wal, -shm
 # and -journal files): made private on every open (see `shopdesk.private_files`).
-OWN_FOLDERS = ("backups", "documents", "logs", "print-queue", "keys")
+OWN_FOLDERS = ("backups", "documents", "logs", "print-queue", "keys", "certs")
 
 
 def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
