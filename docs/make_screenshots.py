@@ -296,6 +296,39 @@ def sync_screens(shop: Shop, ana: UUID, tmp: Path, out: Path) -> None:
     other.close()
 
 
+def transfer_screens(window: MainWindow, tmp: Path, out: Path) -> None:
+    """Shop → Import customers… on a spreadsheet's semicolon file, with its rejects;
+    Shop → Export customers… once written."""
+    source = tmp / "customers-from-excel.csv"
+    source.write_bytes("\r\n".join([
+        "First Name;Last Name;Phone;Email;City",
+        "Zoë;Ørsted;07400 900001;zoe@example.dk;Århus",
+        "José;Peña;07400 90000;jose@example.es;Málaga",
+        "Siobhán;O’Brien;07400 900003;siobhan@example.ie;Cork",
+        "Ana;López García;+34 612 345 678;;Leeds",
+        '"Marta;Ruiz;07400 900005;marta@example.es;Sevilla',
+        "Henrik;Larsen;07400 900006;henrik@example;Odense",
+        "Ingrid;Berg;07400 900007;ingrid@example.no;Bergen",
+    ]).encode("cp1252"))
+    dialog = window.open_import()
+    assert dialog is not None
+    dialog.choose_file(source)
+    wait_until(lambda: dialog.format is not None)
+    dialog.start()
+    wait_until(lambda: dialog.report is not None, 30000)
+    dialog.job.join()
+    save(dialog, out, "import-customers.png")
+    dialog.close()
+    export = window.open_export()
+    assert export is not None
+    export.file.setText(str(tmp / "customers.csv"))
+    export.start()
+    wait_until(lambda: export.count is not None, 30000)
+    export.job.join()
+    save(export, out, "export-customers.png")
+    export.close()
+
+
 def close(window: MainWindow) -> None:
     window.shutdown()
     window.close()
@@ -476,6 +509,7 @@ def main(target: str) -> int:
         admin.table.selectRow(1)
         save(admin, out, "staff-admin.png")
         admin.close()
+        transfer_screens(window, Path(tmp), out)
         close(window)
         sync_screens(shop, ana.id, Path(tmp), out)
         shop.close()

@@ -51,3 +51,7 @@ class AccountLocked(AuthenticationFailed):
 
 class NotFound(ShopdeskError):
     """The record asked for does not exist."""
+
+
+class DatabaseBusy(ShopdeskError):
+    """Another process kept the database's write lock for longer than a write may wait."""

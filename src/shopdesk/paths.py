@@ -15,12 +15,17 @@ from pathlib import Path
 
 import platformdirs
 
+from shopdesk import private_files
+
 APP_NAME = "shopdesk"
 DB_FILENAME = "shopdesk.sqlite"
+# What shopdesk keeps in a data directory besides the database (and its -wal, -shm
+# and -journal files): made private on every open (see `shopdesk.private_files`).
+OWN_FOLDERS = ("backups", "documents", "logs", "print-queue", "keys", "certs")
 
 
 def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The data directory to use, created if missing."""
+    """The data directory to use, created (private to the user) if missing."""
     if explicit:
         path = Path(explicit)
     elif os.environ.get("SHOPDESK_HOME"):
@@ -28,8 +33,19 @@ def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     else:
         path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
     path = path.expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    if not path.is_dir():
+        private_files.private_dir(path)
     return path
+
+
+def is_own_entry(name: str) -> bool:
+    """True for a name shopdesk itself keeps in a data directory."""
+    return name.startswith(DB_FILENAME) or name in OWN_FOLDERS
+
+
+def secure(root: Path) -> None:
+    """Make the data directory and shopdesk's files in it private to the user."""
+    private_files.secure_tree(root, is_own_entry)
 
 
 def database_path(root: Path) -> Path:

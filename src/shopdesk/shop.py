@@ -19,9 +19,9 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from shopdesk import paths
+from shopdesk import paths, private_files
 from shopdesk.db import migrate
-from shopdesk.db.engine import make_engine
+from shopdesk.db.engine import BUSY_TIMEOUT, busy_seconds, make_engine
 from shopdesk.domain.permissions import Role
 from shopdesk.models.base import utcnow
 from shopdesk.search.engine import Hit, SearchEngine
@@ -49,8 +49,9 @@ class Shop:
     def __init__(self, root: Path, clock: Callable[[], datetime] = utcnow) -> None:
         self.root = root
         self.db_path = paths.database_path(root)
-        self.engine = make_engine(self.db_path)
-        self.store = Store(root, self.engine, clock)
+        wait = busy_seconds()
+        self.engine = make_engine(self.db_path, busy_timeout=min(BUSY_TIMEOUT, wait))
+        self.store = Store(root, self.engine, clock, busy_seconds=wait)
         self.audit = AuditTrail(self.store)
         self.settings = SettingsService(self.store, self.audit)
         self.staff = StaffService(self.store, self.audit, self.settings)
@@ -81,7 +82,10 @@ class Shop:
     def open(cls, data_dir: str | Path | None = None,
              clock: Callable[[], datetime] = utcnow) -> Shop:
         root = paths.data_dir(data_dir)
+        # Created private before SQLite sees it: its -wal and -shm files take its mode.
+        private_files.create_private(paths.database_path(root))
         migrate.upgrade(paths.database_path(root))
+        paths.secure(root)  # also narrows what an older shopdesk or a copy left readable
         return cls(root, clock)
 
     # -- who is acting ----------------------------------------------------------

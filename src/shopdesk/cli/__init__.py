@@ -3,7 +3,9 @@
 Every command takes ``--data-dir`` (else ``SHOPDESK_HOME``, else the platform's
 data directory) and acts as the built-in system actor, named in the audit trail
 with the OS user. A failure prints one line, ``shopdesk: error: <reason>``, on
-stderr. Every verb that prints records takes ``--json``. Exit codes:
+stderr. Control characters in anything printed (stored names, notes) are shown
+escaped as ``\\uXXXX``, never sent to the terminal. Every verb that prints
+records takes ``--json``. Exit codes:
 
 ====  ===================================================================
 0     done
@@ -38,6 +40,7 @@ from shopdesk.cli.common import (
     Subparsers,
     data_dir_option,
     error,
+    printing_safely,
 )
 from shopdesk.errors import ShopdeskError
 from shopdesk.shop import Shop
@@ -91,14 +94,15 @@ def main(argv: list[str] | None = None) -> int:
     if handler is None:  # no verb (or `gui`, which `shopdesk.main` opens before this)
         parser.print_help()
         return EXIT_USAGE
-    try:
-        with Shop.open(getattr(args, "data_dir", None)) as shop:
-            shop.act_as_system(f"command line: {args.command}")
-            return handler(shop, args)
-    except ShopdeskError as exc:
-        error(str(exc))
-    except OSError as exc:
-        error(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
-    except KeyboardInterrupt:
-        print("shopdesk: interrupted", file=sys.stderr)
+    with printing_safely():
+        try:
+            with Shop.open(getattr(args, "data_dir", None)) as shop:
+                shop.act_as_system(f"command line: {args.command}")
+                return handler(shop, args)
+        except ShopdeskError as exc:
+            error(str(exc))
+        except OSError as exc:
+            error(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+        except KeyboardInterrupt:
+            print("shopdesk: interrupted", file=sys.stderr)
     return EXIT_FAILURE

@@ -128,6 +128,8 @@ def _demo(shop: Shop, args: argparse.Namespace) -> int:
     report = shop.transfer.import_rows(rows, args.customers, ProgressBar("generating"))
     print(f"added {report.imported} customers to {shop.root} in {report.seconds:.1f} s"
           + (f" ({len(report.rejected)} already present)" if report.rejected else ""))
+    if report.stopped:  # Ctrl-C or a busy database: what went in stays; stop here
+        return fail(f"demo {report.stopped}", EXIT_FAILURE)
     if args.tickets_per_customer > 0:
         from shopdesk.services.demo.demo_repairs import generate_repairs
 

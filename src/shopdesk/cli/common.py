@@ -3,7 +3,11 @@
 The exit codes (documented in `shopdesk.cli` and the README), the argument parser
 that turns a usage error into one line and exit 2, the ``--data-dir`` and
 ``--json`` options, the one-line error printer, JSON conversion of the services'
-views, and the progress bar. Runs on the CLI's main thread; never imports Qt.
+views, the progress bar, and `shown`: stored text (a name, a note) may hold
+terminal control codes (ESC sequences, BEL, RLO...) that arrived before the forms
+refused them or from another counter, so everything the command line prints goes
+through `shown` (`printing_safely` wraps stdout and stderr for a whole command).
+Runs on the CLI's main thread; never imports Qt.
 """
 
 from __future__ import annotations
@@ -11,13 +15,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import re
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
-from typing import NoReturn, TypeAlias
+from typing import Any, NoReturn, TextIO, TypeAlias
 from uuid import UUID
 
+from shopdesk.domain.text import BIDI_CONTROLS
 from shopdesk.shop import Shop
 
 # A string: argparse's _SubParsersAction is generic only to type checkers.
@@ -90,6 +97,48 @@ def print_json(value: object) -> int:
     return EXIT_OK
 
 
+# Every C0 and C1 control code but line feed and tab, and the bidi embeddings,
+# overrides and isolates: what a terminal could act on or reorder.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + BIDI_CONTROLS + "]")
+
+
+def shown(text: str) -> str:
+    """`text` fit for a terminal: each control character as a visible ``\\uXXXX``
+    (inside a JSON string that is the same character again, so JSON stays exact)."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+class SafeStream:
+    """A text stream that writes everything through `shown`; `raw` is the stream below
+    (the progress bar's carriage return goes there)."""
+
+    def __init__(self, raw: TextIO) -> None:
+        self.raw = raw
+
+    def write(self, text: str) -> int:
+        return self.raw.write(shown(text))
+
+    def __getattr__(self, name: str) -> Any:  # flush, isatty, fileno, encoding...
+        return getattr(self.raw, name)
+
+
+def raw_stream(stream: TextIO) -> TextIO:
+    """The stream under a SafeStream (for output the program itself composes)."""
+    return stream.raw if isinstance(stream, SafeStream) else stream
+
+
+@contextmanager
+def printing_safely() -> Iterator[None]:
+    """While inside, stdout and stderr escape control characters (see `shown`)."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout = SafeStream(saved[0])
+    sys.stderr = SafeStream(saved[1])
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
 class ProgressBar:
     """A one-line progress bar on stderr (redrawn in place on a terminal).
 
@@ -113,7 +162,8 @@ class ProgressBar:
         bar = "#" * int(fraction * width)
         line = (f"{self.label} [{bar:<{width}}] {done}/{total} "
                 f"({time.perf_counter() - self.started:.1f} s)")
-        sys.stderr.write(("\r" + line) if self.tty else line + "\n")
+        out = raw_stream(sys.stderr)  # its own "\r" redraws the line; nothing stored in it
+        out.write(("\r" + line) if self.tty else line + "\n")
         if self.tty and done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+            out.write("\n")
+        out.flush()

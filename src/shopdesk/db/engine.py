@@ -8,26 +8,54 @@ import) queue on `busy_timeout` instead of failing half-way with SQLITE_BUSY.
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 _PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
-    "PRAGMA busy_timeout=10000",
 )
+# How long one BEGIN IMMEDIATE waits inside SQLite for another process's write lock;
+# `Store.write()` retries on top of it up to its own bound.
+BUSY_TIMEOUT = 10.0
+BUSY_ENV = "SHOPDESK_BUSY_TIMEOUT"  # seconds a write waits for a busy database
+DEFAULT_BUSY_SECONDS = 30.0
 
 
-def make_engine(db_path: Path, foreign_keys: bool = True) -> Engine:
+def busy_seconds() -> float:
+    """How long a write waits for another process's write lock before giving up:
+    ``$SHOPDESK_BUSY_TIMEOUT`` seconds (0.1 to 3600), else 30."""
+    try:
+        value = float(os.environ.get(BUSY_ENV, DEFAULT_BUSY_SECONDS))
+    except ValueError:
+        return DEFAULT_BUSY_SECONDS
+    return min(max(value, 0.1), 3600.0)
+
+
+def is_busy(error: BaseException) -> bool:
+    """True for SQLite's "database is locked/busy" (another process holds the write lock)."""
+    if isinstance(error, DBAPIError):
+        error = error.orig or error
+    text = str(error).lower()
+    return isinstance(error, sqlite3.OperationalError) and (
+        "database is locked" in text or "database is busy" in text)
+
+
+def make_engine(db_path: Path, foreign_keys: bool = True,
+                busy_timeout: float = BUSY_TIMEOUT) -> Engine:
     """The engine on `db_path`. Sync applies pulled pages with `foreign_keys=False`:
     pages arrive in server commit order, so a child may land a page before its
     parent; the server checked the reference when it accepted the row."""
     engine = create_engine(f"sqlite:///{db_path}", future=True)
-    pragmas = _PRAGMAS if foreign_keys else ("PRAGMA foreign_keys=OFF", *_PRAGMAS[1:])
+    pragmas = (*(_PRAGMAS if foreign_keys else ("PRAGMA foreign_keys=OFF", *_PRAGMAS[1:])),
+               f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from shopdesk import paths
+from shopdesk import paths, private_files
 from shopdesk.errors import ShopdeskError
 
 if TYPE_CHECKING:
@@ -60,10 +60,10 @@ def current_revision(db_path: Path) -> str | None:
 
 def backup(db_path: Path, label: str) -> Path:
     """A consistent copy of the database (SQLite online backup, WAL included)."""
-    target_dir = paths.backups_dir(db_path.parent)
-    target_dir.mkdir(parents=True, exist_ok=True)
+    target_dir = private_files.private_dir(paths.backups_dir(db_path.parent))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = target_dir / f"{db_path.stem}-{stamp}-before-{label}.sqlite"
+    private_files.create_private(target)
     src = sqlite3.connect(db_path)
     dst = sqlite3.connect(target)
     try:

@@ -18,7 +18,7 @@ import phonenumbers
 from shopdesk.domain.choices import BestTime, Channel, ContactMethod, CustomerType, Gender
 from shopdesk.domain.emails import normalize_email
 from shopdesk.domain.phones import normalize_phone
-from shopdesk.domain.text import collapse_spaces
+from shopdesk.domain.text import collapse_spaces, control_errors
 from shopdesk.errors import FieldError, ValidationError
 
 MAX_NAME = 80
@@ -132,7 +132,7 @@ def _phone(errors: list[FieldError], field: str, raw: str, region: str, *, mobil
 
 def clean_customer(data: CustomerInput, policy: Policy, today: date) -> dict[str, Any]:
     """Stored values for `data`, or ValidationError naming every broken rule."""
-    errors: list[FieldError] = []
+    errors: list[FieldError] = control_errors(data)
     out: dict[str, Any] = {}
     out["first_name"] = _text(errors, "first_name", data.first_name, MAX_NAME, required=True)
     out["last_name"] = _text(errors, "last_name", data.last_name, MAX_NAME, required=True)

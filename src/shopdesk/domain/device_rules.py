@@ -15,7 +15,7 @@ from typing import Any
 
 from shopdesk.domain.choices import DeviceCondition
 from shopdesk.domain.imei import clean_imei, clean_serial, tac
-from shopdesk.domain.text import collapse_spaces
+from shopdesk.domain.text import collapse_spaces, control_errors
 from shopdesk.errors import FieldError, ValidationError
 
 MAX_MAKE = 60
@@ -59,7 +59,7 @@ def _date(value: date | str | None, field: str, errors: list[FieldError]) -> dat
 
 def clean_device(data: DeviceInput, today: date) -> dict[str, Any]:
     """Validated values: make, model, imei, imei2, serial, tac, dates, condition."""
-    errors: list[FieldError] = []
+    errors: list[FieldError] = control_errors(data)
     make = collapse_spaces(data.make)
     model = collapse_spaces(data.model)
     if not make:

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from shopdesk.domain.choices import PaymentMethod, ServiceKind
 from shopdesk.domain.money import Amount, amount, line_total, total
-from shopdesk.domain.text import collapse_spaces
+from shopdesk.domain.text import collapse_spaces, control_errors
 from shopdesk.errors import FieldError, ValidationError
 
 MAX_QUANTITY = 10_000
@@ -50,6 +50,7 @@ def clean_parts(parts: Sequence[PartInput], prefix: str = "parts") -> list[dict[
     out: list[dict[str, Any]] = []
     for i, part in enumerate(parts):
         where = f"{prefix}[{i}]"
+        errors += control_errors(part, where)
         name = collapse_spaces(part.name)
         sku = collapse_spaces(part.sku).upper() or None
         if not name and not sku:

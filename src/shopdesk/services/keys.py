@@ -20,6 +20,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from shopdesk import private_files
+
 KEYRING_SERVICE = "shopdesk"
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,7 @@ def _keyring_put(name: str, value: str) -> bool:
 
 def write_private(path: Path, data: bytes) -> bool:
     """Create `path` with `data`, readable by this user only; False if it already existed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_files.private_dir(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

@@ -13,6 +13,7 @@ from shopdesk.changes import Changes
 from shopdesk.domain.customer_rules import Policy
 from shopdesk.domain.permissions import Permission
 from shopdesk.domain.phones import is_valid_region
+from shopdesk.domain.text import reject_controls
 from shopdesk.errors import FieldError, ValidationError
 from shopdesk.models import Setting
 from shopdesk.services.audit import AuditTrail
@@ -130,6 +131,8 @@ CATALOGUE: dict[str, SettingSpec] = {s.key: s for s in [
                 "failed sign-ins before an account is locked"),
     SettingSpec("security.lockout_minutes", "15", _int_range(1, 1440),
                 "how long a locked account stays locked"),
+    SettingSpec("security.min_pin_length", "4", _int_range(4, 8),
+                "digits a PIN needs at least when it is set or reset (4 to 8)"),
 ]}
 
 
@@ -154,6 +157,7 @@ class SettingsService:
     def set(self, key: str, value: str) -> Changes:
         actor = self._store.require(Permission.CHANGE_SETTINGS)
         spec = self._spec(key)
+        reject_controls(**{key: value})
         try:
             clean = spec.check(value)
         except ValueError as exc:

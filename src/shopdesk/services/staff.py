@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from shopdesk.changes import Changes
 from shopdesk.domain.permissions import Permission, Role
+from shopdesk.domain.text import control_errors, reject_controls
 from shopdesk.errors import (
     AccountLocked,
     AuthenticationFailed,
@@ -60,12 +61,20 @@ def _info(row: Staff) -> StaffInfo:
                      row.is_active, row.locked_until, row.created_at)
 
 
-def check_secret(secret: str) -> str:
-    """'pin' for 4-8 digits, 'password' for 8+ characters with a non-digit; else error."""
+MIN_PIN, MAX_PIN = 4, 8
+
+
+def check_secret(secret: str, min_pin: int = MIN_PIN) -> str:
+    """'pin' for `min_pin`-8 digits, 'password' for 8+ characters with a non-digit; else
+    error. `min_pin` is the shop's ``security.min_pin_length`` (4 unless raised)."""
     if secret.isdigit():
-        if 4 <= len(secret) <= 8:
+        if min_pin <= len(secret) <= MAX_PIN:
             return "pin"
-        raise ValidationError(FieldError("secret", "pin_length", "a PIN has 4 to 8 digits"))
+        raise ValidationError(FieldError(
+            "secret", "pin_length",
+            f"a PIN has {min_pin} to {MAX_PIN} digits" + (
+                " (this shop's minimum, setting security.min_pin_length)"
+                if min_pin > MIN_PIN else "")))
     if len(secret) < 8:
         raise ValidationError(FieldError(
             "secret", "password_length", "a password has at least 8 characters"))
@@ -82,6 +91,11 @@ class StaffService:
         self._store = store
         self._audit = audit
         self._settings = settings
+
+    def min_pin_length(self) -> int:
+        """Digits a new or reset PIN needs at least (setting ``security.min_pin_length``).
+        Enforced when a PIN is set, so raising it never locks anyone out."""
+        return int(self._settings.get("security.min_pin_length"))
 
     def count(self) -> int:
         with self._store.read() as session:
@@ -125,11 +139,12 @@ class StaffService:
         if not _USERNAME.match(username):
             errors.append(FieldError("username", "username_format",
                                      "use 2-40 lower-case letters, digits, '.', '_' or '-'"))
+        errors += control_errors(display_name, "display_name")
         display_name = " ".join(display_name.split())
         if not display_name:
             errors.append(FieldError("display_name", "required", "is required"))
         try:
-            kind = check_secret(secret)
+            kind = check_secret(secret, self.min_pin_length())
         except ValidationError as exc:
             errors.extend(exc.errors)
         if errors:
@@ -153,7 +168,9 @@ class StaffService:
                secret: str | None = None) -> tuple[StaffInfo, Changes]:
         actor = self._store.require(Permission.MANAGE_STAFF)
         new_role = self._role(role) if role is not None else None
-        kind = check_secret(secret) if secret is not None else None
+        if display_name is not None:
+            reject_controls(display_name=display_name)
+        kind = check_secret(secret, self.min_pin_length()) if secret is not None else None
         digest = _hasher.hash(secret) if secret is not None else None
         with self._store.write() as session:
             row = session.get(Staff, staff_id)

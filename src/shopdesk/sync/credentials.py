@@ -20,6 +20,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from shopdesk import private_files
+
 KEYRING_SERVICE = "shopdesk-sync"
 ENV_TOKEN = "SHOPDESK_SYNC_TOKEN"
 
@@ -61,7 +63,7 @@ def save(account: str, secret: str, root: Path | None = None) -> Kept:
     if root is None:
         return Kept.NOWHERE
     path = secret_file(root, account)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_files.private_dir(path.parent)
     tmp = path.with_name(path.name + ".new")
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()

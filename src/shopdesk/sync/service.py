@@ -20,6 +20,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, text
 
+from shopdesk import private_files
 from shopdesk.changes import Changes
 from shopdesk.db import capture
 from shopdesk.domain import codes
@@ -254,8 +255,9 @@ class SyncService:
             raise ValidationError(FieldError("file", "certificate", f"{path} is not a PEM "
                                              "certificate (-----BEGIN CERTIFICATE-----)"))
         target = self._store.root / "certs" / "central-ca.pem"
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_files.private_dir(target.parent)
         target.write_bytes(data)
+        private_files.private_file(target)
         self._close_kept()
         return target
 

@@ -33,6 +33,7 @@ from shopdesk.ui.common.style import STYLE
 from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.customers.customer_form import CustomerForm
 from shopdesk.ui.customers.profile_page import ProfilePage
+from shopdesk.ui.customers.transfer_dialogs import ExportDialog, ImportDialog
 from shopdesk.ui.printing.print_actions import PrintQueueDialog, ReportDialog
 from shopdesk.ui.repairs.device_history import DeviceHistoryPage
 from shopdesk.ui.repairs.ticket_board import TicketBoard
@@ -68,6 +69,8 @@ class MainWindow(QMainWindow):
         self.is_ready = False
         self.staff_dialog: StaffAdminDialog | None = None
         self.support_dialog: NewSupportDialog | None = None
+        self.import_dialog: ImportDialog | None = None
+        self.export_dialog: ExportDialog | None = None
         region = shop.settings.get("phone.default_region")
         self.setWindowTitle(f"{shop.settings.get('shop.name')} — shopdesk")
         self.setStyleSheet(STYLE)
@@ -135,6 +138,22 @@ class MainWindow(QMainWindow):
         self.report_dialog = ReportDialog(self.shop, self.ops, self)
         self.report_dialog.open()
 
+    def open_import(self) -> ImportDialog | None:
+        """Shop → Import customers… (managers and owners)."""
+        if not self.import_action.isEnabled():
+            return None
+        self.import_dialog = ImportDialog(self.shop, self.ops, self)
+        self.import_dialog.open()
+        return self.import_dialog
+
+    def open_export(self) -> ExportDialog | None:
+        """Shop → Export customers… (managers and owners)."""
+        if not self.export_action.isEnabled():
+            return None
+        self.export_dialog = ExportDialog(self.shop, self)
+        self.export_dialog.open()
+        return self.export_dialog
+
     def open_print_queue(self) -> None:
         self.queue_dialog = PrintQueueDialog(self.shop, self)
         self.queue_dialog.open()
@@ -174,9 +193,16 @@ class MainWindow(QMainWindow):
         self.report_action.triggered.connect(self.open_report)
         self.queue_action = QAction("Print &queue…", self)
         self.queue_action.triggered.connect(self.open_print_queue)
+        self.import_action = QAction("&Import customers…", self)
+        self.import_action.triggered.connect(self.open_import)
+        self.export_action = QAction("E&xport customers…", self)
+        self.export_action.triggered.connect(self.open_export)
         admin.addAction(self.staff_action)
         admin.addAction(self.report_action)
         admin.addAction(self.queue_action)
+        admin.addSeparator()
+        admin.addAction(self.import_action)
+        admin.addAction(self.export_action)
         admin.addSeparator()
         admin.addAction(self.sign_out_action)
         for action in (self.new_action, self.find_action, self.ticket_action,
@@ -203,6 +229,9 @@ class MainWindow(QMainWindow):
                                    and allowed(actor.role, Permission.REGISTER_CUSTOMERS))
         self.ticket_action.setEnabled(actor is not None
                                       and allowed(actor.role, Permission.MANAGE_TICKETS))
+        transfers = actor is not None and allowed(actor.role, Permission.IMPORT_EXPORT)
+        self.import_action.setEnabled(transfers)
+        self.export_action.setEnabled(transfers)
 
     def refresh_count(self) -> None:
         customers = self.shop.customers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, ParamSpec
 from uuid import UUID
@@ -306,6 +306,22 @@ class CustomerService(CustomerLookup):
                     ref=str(hit.id)))
         if errors:
             raise ValidationError(errors)
+
+    @staticmethod
+    def holders(session: Session, field: str, values: Collection[str]) -> dict[str, str]:
+        """value -> code of the (not merged) customer holding it, for `field` phone or
+        email: the check of `check_unique` for many values at once (an import batch),
+        run inside the write transaction that inserts them."""
+        column = getattr(Customer, field)
+        found: dict[str, str] = {}
+        wanted = sorted({v for v in values if v})
+        for start in range(0, len(wanted), 500):  # SQLite's bound-parameter limit
+            for value, code in session.execute(
+                    select(column, Customer.code).where(
+                        column.in_(wanted[start:start + 500]), Customer.merged_into.is_(None))
+                    .order_by(Customer.created_at.desc())):
+                found[value] = code
+        return found
 
     @staticmethod
     def _integrity(exc: IntegrityError) -> ValidationError:

@@ -11,10 +11,11 @@ from uuid import UUID
 
 from sqlalchemy import select
 
-from shopdesk import paths
+from shopdesk import paths, private_files
 from shopdesk.changes import Changes
 from shopdesk.domain.choices import DocumentKind
 from shopdesk.domain.permissions import Permission
+from shopdesk.domain.text import control_errors
 from shopdesk.errors import FieldError, NotFound, ValidationError
 from shopdesk.models import Customer, CustomerDocument
 from shopdesk.services.audit import AuditTrail
@@ -51,6 +52,7 @@ class DocumentService:
                                      f"is larger than {MAX_BYTES // (1024 * 1024)} MB"))
         elif source.stat().st_size == 0:
             errors.append(FieldError("file", "empty", "is empty"))
+        errors += control_errors(title, "title")
         if len(title) > 200:
             errors.append(FieldError("title", "too_long", "must be at most 200 characters"))
         if errors:
@@ -95,7 +97,7 @@ class DocumentService:
         return self._root / digest[:2] / digest
 
     def _store_file(self, source: Path) -> tuple[str, int]:
-        self._root.mkdir(parents=True, exist_ok=True)
+        private_files.private_dir(self._root)
         hasher = hashlib.sha256()
         # Copy to a temporary file while hashing, then move into place: a crash
         # never leaves a half-written file under a valid hash name.
@@ -109,7 +111,7 @@ class DocumentService:
                     size += len(chunk)
             digest = hasher.hexdigest()
             target = self._blob(digest)
-            target.parent.mkdir(exist_ok=True)
+            private_files.private_dir(target.parent)
             if target.exists():
                 os.unlink(tmp_name)
             else:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from shopdesk import private_files
 from shopdesk.errors import NotFound
 from shopdesk.models.base import utcnow
 
@@ -33,14 +34,16 @@ class PrintSpool:
 
     def keep(self, pdf: bytes, kind: str, reference: str, reason: str) -> PendingPrint:
         """Save a print that failed; returns where it is kept."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_files.private_dir(self.folder)
         now = utcnow()
         stem = f"{now:%Y%m%dT%H%M%S%f}-{_UNSAFE.sub('_', kind)}-{_UNSAFE.sub('_', reference)}"
         path = self.folder / f"{stem}.pdf"
         tmp = path.with_suffix(".partial")
         tmp.write_bytes(pdf)
-        tmp.replace(path)
-        path.with_suffix(".txt").write_text(reason.strip() + "\n", encoding="utf-8")
+        private_files.private_file(tmp).replace(path)
+        note = path.with_suffix(".txt")
+        note.write_text(reason.strip() + "\n", encoding="utf-8")
+        private_files.private_file(note)
         return PendingPrint(path, kind, reference, now, reason.strip())
 
     def pending(self) -> list[PendingPrint]:

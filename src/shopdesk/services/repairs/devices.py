@@ -23,6 +23,7 @@ from shopdesk.domain.choices import ServiceKind
 from shopdesk.domain.device_rules import DeviceInput, clean_device
 from shopdesk.domain.imei import TAC_LENGTH, normalize_identifier, strip_separators
 from shopdesk.domain.permissions import Permission
+from shopdesk.domain.text import reject_controls
 from shopdesk.errors import FieldError, NotFound, ValidationError
 from shopdesk.models import (
     Customer,
@@ -132,6 +133,7 @@ class DeviceService:
     def change_owner(self, device_id: UUID, customer_id: UUID, note: str = "") -> DeviceSaved:
         """The device now belongs to `customer_id`; its history stays with it."""
         actor = self._store.require(Permission.MANAGE_DEVICES)
+        reject_controls(note=note)
         with self._store.write() as session:
             row = self._row(session, device_id)
             new_owner = customer_row(session, customer_id)

@@ -31,7 +31,7 @@ from shopdesk.domain.service_rules import (
     clean_satisfaction,
     parts_total,
 )
-from shopdesk.domain.text import collapse_spaces
+from shopdesk.domain.text import collapse_spaces, control_errors
 from shopdesk.errors import FieldError, NotFound, ValidationError
 from shopdesk.models import Device, ServicePart, ServiceRecord, StaffDirectory
 from shopdesk.services.audit import AuditTrail
@@ -68,7 +68,7 @@ class ServiceRecordService:
     def record(self, data: ServiceInput) -> ServiceSaved:
         """Record a service outside a ticket; total = parts + labour."""
         actor = self._store.require(Permission.RECORD_SERVICES)
-        errors: list[FieldError] = []
+        errors = control_errors(data.description, "description")
         clean: dict[str, Any] = {}
         for key, check in (("kind", lambda: clean_kind(data.kind)),
                            ("parts", lambda: clean_parts(data.parts)),

@@ -44,7 +44,7 @@ from shopdesk.domain.service_rules import (
     clean_satisfaction,
     parts_total,
 )
-from shopdesk.domain.text import collapse_spaces
+from shopdesk.domain.text import collapse_spaces, control_errors, reject_controls
 from shopdesk.domain.tickets import TicketStatus
 from shopdesk.errors import FieldError, NotFound, PermissionDenied, ValidationError
 from shopdesk.models import (
@@ -136,7 +136,7 @@ class TicketService(TicketQueries):
     def intake(self, data: TicketIntake) -> TicketSaved:
         actor = self._store.require(Permission.MANAGE_TICKETS)
         today = self._store.clock().date()
-        errors: list[FieldError] = []
+        errors: list[FieldError] = control_errors(data.note, "note")
         lines: list[dict[str, Any]] = []
         if not data.devices:
             errors.append(FieldError("devices", "required", "a ticket needs at least one device"))
@@ -157,6 +157,8 @@ class TicketService(TicketQueries):
                 except ValidationError as exc:
                     errors.extend(FieldError(f"{where}.{e.field}", e.rule, e.message)
                                   for e in exc.errors)
+            errors += control_errors({k: getattr(item, k) for k in (
+                "fault", "pre_existing_faults", "accessories", "passcode", "checklist")}, where)
             line["fault"] = collapse_spaces(item.fault)
             if not line["fault"]:
                 errors.append(FieldError(f"{where}.fault", "required",
@@ -246,6 +248,7 @@ class TicketService(TicketQueries):
             raise ValidationError(FieldError(
                 "status", "use_pickup", "a ticket is marked collected at pickup, with the "
                 "final amount and payment"))
+        reject_controls(note=note)
         with self._store.write() as session:
             ticket = self._row(session, ticket_id)
             current = TicketStatus(ticket.status)
@@ -325,7 +328,9 @@ class TicketService(TicketQueries):
         method = clean_payment(payment_method, required=final > 0)
         rating = clean_satisfaction(satisfaction)
         cleaned = []
+        reject_controls(note=note)
         for i, item in enumerate(work):
+            reject_controls(**{f"work[{i}].description": item.description})
             parts = clean_parts(item.parts, f"work[{i}].parts")
             labour = amount(item.labour, f"work[{i}].labour")
             cleaned.append((item.device_id, collapse_spaces(item.description), parts, labour))

@@ -26,7 +26,7 @@ from shopdesk.domain import support as rules
 from shopdesk.domain.money import Amount, parse_amount
 from shopdesk.domain.permissions import Permission, allowed
 from shopdesk.domain.support import ComplaintStep, Level, Priority, SupportStatus
-from shopdesk.domain.text import collapse_spaces
+from shopdesk.domain.text import collapse_spaces, control_errors, reject_controls
 from shopdesk.errors import FieldError, NotFound, PermissionDenied, ValidationError
 from shopdesk.models import (
     Customer,
@@ -57,7 +57,7 @@ class SupportService:
              priority: Priority | str = Priority.NORMAL, repair_ticket_id: UUID | None = None,
              device_id: UUID | None = None, complaint: bool = False) -> SupportSaved:
         actor = self._store.require(Permission.HANDLE_SUPPORT)
-        errors: list[FieldError] = []
+        errors = control_errors(subject, "subject") + control_errors(description, "description")
         subject = collapse_spaces(subject)
         if not subject:
             errors.append(FieldError("subject", "required", "say in a line what it is about"))
@@ -100,6 +100,7 @@ class SupportService:
     def escalate(self, ticket_id: UUID, to_level: Level | str, note: str = "") -> SupportSaved:
         actor = self._store.require(Permission.HANDLE_SUPPORT)
         target = Level(rules.choice(Level, str(to_level), "level"))
+        reject_controls(note=note)
         with self._store.write() as session:
             row = self._open_row(session, ticket_id)
             rules.check_escalation(row.level, target, actor.role)
@@ -116,6 +117,7 @@ class SupportService:
     def resolve(self, ticket_id: UUID, resolution: str,
                 refund: Amount | None = None) -> SupportSaved:
         actor = self._store.require(Permission.HANDLE_SUPPORT)
+        reject_controls(resolution=resolution)
         text = resolution.strip()
         if not text:
             raise ValidationError(FieldError("resolution", "required",
@@ -147,6 +149,7 @@ class SupportService:
     def close(self, ticket_id: UUID, note: str = "") -> SupportSaved:
         """A resolved ticket is closed (nothing more to do)."""
         actor = self._store.require(Permission.HANDLE_SUPPORT)
+        reject_controls(note=note)
         with self._store.write() as session:
             row = self._row(session, ticket_id)
             if row.status != SupportStatus.RESOLVED.value:
@@ -164,6 +167,7 @@ class SupportService:
                               note: str = "") -> SupportSaved:
         actor = self._store.require(Permission.HANDLE_SUPPORT)
         wanted = ComplaintStep(rules.choice(ComplaintStep, str(step), "step"))
+        reject_controls(note=note)
         with self._store.write() as session:
             row = self._row(session, ticket_id)
             if not row.complaint:
@@ -183,6 +187,7 @@ class SupportService:
 
     def add_note(self, ticket_id: UUID, note: str) -> SupportSaved:
         actor = self._store.require(Permission.HANDLE_SUPPORT)
+        reject_controls(note=note)
         if not note.strip():
             raise ValidationError(FieldError("note", "required", "the note is empty"))
         with self._store.write() as session:

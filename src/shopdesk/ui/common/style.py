@@ -27,6 +27,7 @@ QPushButton[primary="true"] {
     background:#2f6fde; color:#ffffff; border:1px solid #2a63c7; font-weight:600;
 }
 QPushButton[primary="true"]:hover { background:#2a63c7; }
+QPushButton[primary="true"]:disabled { background:#a9c1ea; border:1px solid #a9c1ea; }
 QPushButton[danger="true"] { color:#a3281c; border:1px solid #e2a59e; }
 QTableView, QListWidget, QTreeWidget {
     background:#ffffff; border:1px solid #e1e4ea; border-radius:6px;

@@ -86,7 +86,8 @@ class StaffEditDialog(QDialog):
             self.inputs[key] = widget
             self.errors[key] = field_with_error(form, title, widget)
         if adding or reset_only:
-            layout.addWidget(muted("A PIN has 4–8 digits; a password at least 8 characters."))
+            layout.addWidget(muted(f"A PIN has {shop.staff.min_pin_length()}–8 digits; "
+                                   "a password at least 8 characters."))
         layout.addLayout(form)
         self.general = ErrorLabel()
         layout.addWidget(self.general)
