@@ -43,7 +43,8 @@ def short_anon_timeout(supabase: SupabaseLike, central_url: str) -> Iterator[str
                   RETURN sync.pull_fast(p_token, p_cursor, p_limit, p_ack_floor); END $$""")
         owner.execute("""CREATE FUNCTION sync.push(p_token text, p_batch jsonb)
                 RETURNS jsonb LANGUAGE plpgsql AS $$
-            BEGIN PERFORM pg_sleep(jsonb_array_length(coalesce(p_batch->'mutations', '[]')) * 0.001);
+            BEGIN PERFORM pg_sleep(
+                      jsonb_array_length(coalesce(p_batch->'mutations', '[]')) * 0.001);
                   RETURN sync.push_fast(p_token, p_batch); END $$""")
     yield "150ms"
     with supabase.superuser() as su:
