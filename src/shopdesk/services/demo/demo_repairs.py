@@ -4,7 +4,8 @@ For customers that have no device yet: most get one to three devices (valid
 IMEIs from a few real type allocation codes, or serials for laptops), then
 about `tickets_per_customer` repair tickets each, spread over three years.
 Old tickets are collected (with a service record per device and a shop
-warranty) or cancelled; recent ones sit in the open statuses. A few part
+warranty) or cancelled; recent ones sit in the open statuses, each with the
+day promised at intake (some of them past by now) and a condition checklist. A few part
 purchases and consultations are added outside tickets.
 
 Rows go in with Core executemany, a batch of customers per transaction, with
@@ -16,6 +17,7 @@ per batch.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 import uuid
@@ -65,6 +67,10 @@ ACCESSORIES = ["", "", "case", "charger", "case and charger", "SIM tray"]
 OPEN = [("received", 3), ("diagnosing", 3), ("awaiting_approval", 2), ("awaiting_parts", 2),
         ("in_repair", 3), ("ready", 2)]
 PAYMENTS = (["card"] * 5 + ["cash"] * 3 + ["mobile_money", "bank_transfer"])
+PROMISE_DAYS = (1, 2, 3, 3, 3, 5, 7)  # days from intake to the day promised
+CHECKS = {"Powers on": ("yes", "yes", "yes", "no", "not_tested"),
+          "Screen cracked": ("no", "no", "yes", "not_tested"),
+          "Water damage": ("no", "no", "no", "not_tested")}
 Progress = Callable[[int, int], None]
 
 
@@ -196,11 +202,14 @@ def _ticket(rng: random.Random, rows: dict[str, list[dict[str, Any]]], number: s
         "final_amount": final,
         "payment_method": rng.choice(PAYMENTS) if final is not None else None,
         "warranty_rework": False, "created_by": actor.staff_id, "created_at": created,
-        "updated_at": updated, "collected_at": updated if status == "collected" else None})
+        "updated_at": updated, "collected_at": updated if status == "collected" else None,
+        "promised_by": created.astimezone().date() + timedelta(days=rng.choice(PROMISE_DAYS))})
     for position, device in enumerate(on):
         rows["ticket_devices"].append({
             "id": uuid.uuid4(), "ticket_id": ticket_id, "device_id": device["id"],
-            "position": position, "fault": rng.choice(FAULTS), "checklist": "{}",
+            "position": position, "fault": rng.choice(FAULTS),
+            "checklist": json.dumps({name: rng.choice(answers)
+                                     for name, answers in CHECKS.items()}),
             "pre_existing_faults": rng.choice(PRE_EXISTING),
             "accessories": rng.choice(ACCESSORIES), "passcode_encrypted": None})
         if status == "collected":
