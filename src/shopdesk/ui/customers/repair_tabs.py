@@ -33,11 +33,11 @@ from shopdesk.ui.common.widgets import ID_ROLE, muted, tree, tree_rows
 from shopdesk.ui.customers.service_dialogs import DeviceDialog, RecordServiceDialog
 
 
-def warranty(until: date | None) -> str:
+def warranty(until: date | None, today: date) -> str:
     """'10 Feb 2027 (valid)' or '10 Feb 2025 (expired)'; a dash when there is none."""
     if until is None:
         return fmt.DASH
-    return f"{fmt.day(until)} ({'valid' if until >= date.today() else 'expired'})"
+    return f"{fmt.day(until)} ({'valid' if until >= today else 'expired'})"
 
 
 class _ListTab(QWidget):
@@ -162,9 +162,10 @@ class DevicesTab(_ListTab):
         imei = d.imei or fmt.DASH
         if d.imei2:
             imei += f" / {d.imei2}"
+        today = self.shop.store.clock().astimezone().date()
         return [f"{d.make} {d.model}", imei, d.serial or fmt.DASH,
-                warranty(d.manufacturer_warranty_until), warranty(d.shop_warranty_until),
-                label("condition", d.condition)]
+                warranty(d.manufacturer_warranty_until, today),
+                warranty(d.shop_warranty_until, today), label("condition", d.condition)]
 
     def _show(self, customer_id: UUID, rows: list[Any]) -> None:
         self.rows = rows if customer_id == self.customer_id else self.rows

@@ -12,7 +12,6 @@ Thread rule: GUI thread only (a Qt model).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -70,7 +69,7 @@ class BoardModel(QAbstractItemModel):
         self.groups: list[_Group] = []
         self.generation = 0
         self.loading = False
-        self.today = date.today()
+        self.today = shop.store.clock().astimezone().date()
         self._filters: dict[str, Any] = {}
 
     # -- loading -------------------------------------------------------------------
@@ -96,7 +95,7 @@ class BoardModel(QAbstractItemModel):
                  shown: dict[str, int]) -> None:
         if generation != self.generation:
             return
-        self.today = date.today()
+        self.today = self.shop.store.clock().astimezone().date()
         self.beginResetModel()
         self.groups = [_Group(g) for g in groups]
         self.endResetModel()

@@ -223,7 +223,8 @@ class DeviceEntry(Card):
                 line.setText(value or "")
                 line.blockSignals(False)
             condition.setCurrentIndex(max(0, condition.findData(device.condition)))
-            self.details.setText(device_details(device, date.today()))
+            self.details.setText(device_details(
+                device, self.shop.store.clock().astimezone().date()))
             self.hint.hide()
         elif not self.line("make").isEnabled():  # back from a device on file: blank
             for name in ("imei", "make", "model", "serial"):

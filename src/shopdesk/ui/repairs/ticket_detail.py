@@ -309,7 +309,7 @@ class TicketDetailPage(QWidget):
         self.detail = d
         s = d.summary
         closed = TicketStatus(s.status).final
-        today = date.today()
+        today = self.shop.store.clock().astimezone().date()  # the shop's day
         self.title.setText(s.number)
         self.status.show_status(s.status)
         self.rework.setVisible(s.warranty_rework)
@@ -398,6 +398,7 @@ class TicketDetailPage(QWidget):
             button.clicked.connect(lambda _c=False, t=target: self.change_status(t))
             self.status_buttons[target] = button
             self.status_row.addWidget(button)
+            button.show()  # now, not on the next turn of the event loop: focus may go here
         self.status_row.addStretch(1)
         if not d.next_statuses:
             self.status_row.insertWidget(0, muted(
@@ -532,13 +533,19 @@ class TicketDetailPage(QWidget):
         self.passcode_box = box
         box.open()
 
+    def _back_from_dialog(self, _result: int) -> None:
+        """After the pickup dialog: the keys come back to this page."""
+        self.window().activateWindow()
+        first = next(iter(self.status_buttons.values()), None)
+        (first or self).setFocus()
+
     def open_pickup(self) -> PickupDialog | None:
         """F8 / Pickup…: only for a ticket that may be collected now."""
         d = self.detail
         if d is None or TicketStatus.COLLECTED.value not in d.next_statuses:
             return None
         dialog = PickupDialog(self.shop, self.ops, d, self)
-        dialog.finished.connect(lambda _r: self.setFocus())
+        dialog.finished.connect(self._back_from_dialog)
         self.pickup_dialog = dialog
         dialog.open()
         return dialog

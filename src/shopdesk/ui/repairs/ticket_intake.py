@@ -207,7 +207,7 @@ class TicketIntakePage(QWidget):
         self.scroll_area.verticalScrollBar().setValue(0)
 
     def _set_promise_days(self, days: int) -> None:
-        today = date.today()
+        today = self.shop.store.clock().astimezone().date()
         self.promised.setMinimumDate(QDate(today.year, today.month, today.day))
         self.promised.setDate(QDate.fromString((today + timedelta(days=days)).isoformat(),
                                                Qt.DateFormat.ISODate))
