@@ -43,7 +43,7 @@ import phonenumbers
 from PySide6.QtCore import QDeadlineTimer, QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QWidget
 from sqlalchemy import func, select
 
 from shopdesk import paths
@@ -107,16 +107,44 @@ class Keyboard:
         """Data: typed character by character, not counted."""
         for char in text:
             target = self.target()
-            if char.isascii():
-                QTest.keyClick(target, ord(char.upper()) if char.isalpha() else ord(char),
-                               Mod.ShiftModifier if char.isupper() else Mod.NoModifier)
-            else:  # QTest only knows ASCII keys; a typed accent arrives as text
-                for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-                    QApplication.sendEvent(target, QKeyEvent(kind, 0, Mod.NoModifier, char))
+            # The key and the text it types, as a keyboard sends them (QTest's own
+            # char overload is ASCII-only and its key codes type capitals).
+            key = ord(char.upper()) if char.isascii() and char.isalpha() else \
+                ord(char) if char.isascii() else 0
+            mod = Mod.ShiftModifier if char.isupper() else Mod.NoModifier
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                QApplication.sendEvent(target, QKeyEvent(kind, key, mod, char))
         settle(10)
 
     def focused(self) -> QWidget | None:
         return QApplication.focusWidget()
+
+    def reach(self, widget: QWidget) -> None:
+        """Focus `widget` as a clerk would: Tab when it is next, else its label's
+        Alt+letter (a mnemonic) when it has one, else Tab until it is reached."""
+        now = self.focused()
+        if now is not None and (now is widget or widget.isAncestorOf(now)):
+            return
+        if now is not None and next_stop(now) is not widget:
+            letter = mnemonic(widget)
+            if letter and self.try_shortcut(Qt.Key(ord(letter.upper())), Mod.AltModifier,
+                                            lambda: self.focused() is widget,
+                                            f"Alt+{letter.upper()}", 500):
+                return
+        self.tab_to(widget)
+
+    def in_chain_order(self, widgets: Sequence[QWidget]) -> list[QWidget]:
+        """`widgets` in the order Tab visits them from the focus (a form's reading order)."""
+        order: dict[int, int] = {}
+        current = self.focused() or self.window
+        for step in range(2000):
+            if id(current) not in order:
+                order[id(current)] = step
+            nxt = current.nextInFocusChain()
+            if nxt is None or nxt is (self.focused() or self.window):
+                break
+            current = nxt
+        return sorted(widgets, key=lambda w: order.get(id(w), 10_000))
 
     def tab_to(self, widget: QWidget) -> int:
         """Press Tab until `widget` (or a child of it) has focus; returns the Tabs."""
@@ -150,6 +178,30 @@ class Keyboard:
         self.press(Key.Key_Space, label="Space")
         if not wait_until(done):
             raise Unreachable(f"{type(widget).__name__} did not act")
+
+
+def next_stop(widget: QWidget) -> QWidget | None:
+    """The widget Tab would focus after `widget`."""
+    current = widget.nextInFocusChain()
+    for _ in range(2000):
+        if current is None or current is widget:
+            return None
+        if (current.focusPolicy() & Qt.FocusPolicy.TabFocus) and current.isVisible() \
+                and current.isEnabled() and current.window() is widget.window():
+            return current
+        current = current.nextInFocusChain()
+    return None
+
+
+def mnemonic(widget: QWidget) -> str:
+    """The letter of a visible label whose buddy is `widget` ('&Estimate' -> 'e'), or ''."""
+    for label in widget.window().findChildren(QLabel):
+        text = label.text().replace("&&", "")
+        if label.buddy() is widget and label.isVisible() and "&" in text:
+            letter = text[text.index("&") + 1:][:1]
+            if letter.isalnum():
+                return letter.lower()
+    return ""
 
 
 def _key_name(key: Key, mod: Mod) -> str:
@@ -232,6 +284,7 @@ class Samples:
     received_ticket: UUID
     ready_ticket: UUID
     region: str
+    walk_in_phone: str  # a mobile number of the region no customer has, national format
 
 
 def pick_samples(shop: Shop, n: int, seed: int = 12) -> Samples:
@@ -273,7 +326,20 @@ def pick_samples(shop: Shop, n: int, seed: int = 12) -> Samples:
                                                   phonenumbers.PhoneNumberFormat.NATIONAL))
                 for r in home[:n]]
     return Samples(surnames, last6, national, (device.id, device.imei), rows[0].id,
-                   received, ready, region)
+                   received, ready, region, unused_mobile(region, {r.phone for r in rows}))
+
+
+def unused_mobile(region: str, taken: set[str]) -> str:
+    """The region's example mobile number with other last digits, until nobody has it."""
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    assert example is not None
+    digits = str(example.national_number)
+    for n in range(10_000):
+        number = phonenumbers.parse(f"+{example.country_code}{digits[:-4]}{n:04d}")
+        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if phonenumbers.is_valid_number(number) and e164 not in taken:
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    raise RuntimeError("no free mobile number")
 
 
 # -- the tasks -------------------------------------------------------------------
@@ -347,14 +413,11 @@ class Counter:
         if not wait_until(lambda: self.w.stack.currentWidget() is form, 2000):
             out.add(None, False)
             return out
-        number = phonenumbers.example_number_for_type(
-            self.s.region, phonenumbers.PhoneNumberType.MOBILE)
-        assert number is not None
-        national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        national = self.s.walk_in_phone
         try:
             for name, value in (("first_name", "Walter"), ("last_name", "Inglewood"),
                                 ("phone", national)):
-                self.kb.tab_to(form.fields[name].input)
+                self.kb.reach(form.fields[name].input)
                 self.kb.type(value)
             saved = lambda: self.w.stack.currentWidget() is self.w.profile  # noqa: E731
             if not self.kb.try_shortcut(Key.Key_Return, Mod.NoModifier, saved, "Enter"):
@@ -387,10 +450,11 @@ class Counter:
                 (entry.line("fault"), "Cracked screen"), (page.estimate, "89.00"),
                 (page.deposit, "20")]
         before = self.w.ticket.ticket_id
+        values = {id(w): v for w, v in data}
         try:
-            for widget, value in data:
-                self.kb.tab_to(widget)
-                self.kb.type(value)
+            for widget in self.kb.in_chain_order([w for w, _v in data]):
+                self.kb.reach(widget)
+                self.kb.type(values[id(widget)])
             self.kb.press(Key.Key_Return, Mod.ControlModifier, "Ctrl+Enter")
             ok = wait_until(lambda: self.w.stack.currentWidget() is self.w.ticket
                             and self.w.ticket.detail is not None
@@ -450,16 +514,18 @@ class Counter:
             assert dialog is not None
             wait_until(lambda: dialog.isActiveWindow() or QApplication.focusWidget()
                        is dialog.final_amount, 1000)
-            self.kb.tab_to(dialog.final_amount)
+            # as a clerk reads the dialog: a preselected method arrives in a moment
+            wait_until(lambda: bool(dialog.payment.currentData()), 1000)
+            self.kb.reach(dialog.final_amount)
             if dialog.final_amount.selectedText() != dialog.final_amount.text():
                 self.kb.press(Key.Key_A, Mod.ControlModifier, "Ctrl+A")
             self.kb.type(amount)
             if not dialog.payment.currentData():
-                self.kb.tab_to(dialog.payment)
+                self.kb.reach(dialog.payment)
                 self.kb.press(Key.Key_Down)
             tech = getattr(dialog, "technician", None)
             if tech is not None and tech.isVisible() and not tech.currentData():
-                self.kb.tab_to(tech)
+                self.kb.reach(tech)
                 self.kb.press(Key.Key_Down)
             self.kb.press(Key.Key_Return)
             ok = wait_until(collected)
