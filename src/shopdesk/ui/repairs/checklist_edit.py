@@ -1,10 +1,11 @@
 """The condition checks at intake: each one Yes, No or Not tested, in one Tab stop.
 
 Every check starts as Not tested, so a check nobody made never reads as a
-fault. With the keyboard the whole list is one stop in the Tab chain: Up and
-Down (or Left and Right between the two columns) move between checks, Y, N
-and T answer the current one and move on, Space cycles it. With the mouse,
-each answer is a button.
+fault. The chosen answer is highlighted in one neutral colour: "No" is good
+news for "Screen cracked" and bad news for "Powers on". With the keyboard the
+whole list is one stop in the Tab chain: Up and Down (or Left and Right
+between the two columns) move between checks, Y, N and T answer the current
+one and move on, Space cycles it. With the mouse, each answer is a button.
 
 Thread rule: GUI thread only.
 """
@@ -35,8 +36,8 @@ QFrame#checklist:focus { border:1px solid #4f7fd9; }
 QWidget#checkRow[current="true"] { background:#e8f0fc; border-radius:4px; }
 QPushButton[answer] { padding:1px 8px; min-height:20px; border:1px solid #c9ced8;
                       border-radius:4px; background:#f7f8fa; color:#4a5162; }
-QPushButton[answer="yes"]:checked { background:#e3f4e8; color:#17663a; border-color:#9fd7b3; }
-QPushButton[answer="no"]:checked { background:#fdecea; color:#a3281c; border-color:#f0b4ad; }
+QPushButton[answer="yes"]:checked, QPushButton[answer="no"]:checked {
+    background:#dbe7fb; color:#1f4f99; border-color:#7aa2e3; font-weight:600; }
 QPushButton[answer="not_tested"]:checked { background:#eef0f3; color:#1d2330;
                                            border-color:#9aa1ad; }
 """

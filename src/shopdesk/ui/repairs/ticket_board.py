@@ -154,6 +154,8 @@ class TicketBoard(QWidget):
                                  "next change.")
             self.loaded.emit(0)
             return
+        for group in range(self.model.rowCount()):  # "Received · 188": the whole row
+            self.tree.setFirstColumnSpanned(group, QModelIndex(), True)
         self.tree.expandAll()
         self._select(self._current)
         what = self.status.currentText().lower()

@@ -1,21 +1,16 @@
 """One repair ticket: header, workflow, money, work lines, devices, status history.
 
-Keyboard first: Pickup (when the ticket is ready) and the moves come first in
-the Tab order, then Print;
-F5 takes the usual next step (`domain.tickets.next_step`, shown on its button),
-F8 opens the pickup, Ctrl+P the receipt's preview, Ctrl+S saves the work lines.
-After an action the focus stays on the page (on the next step's button).
-Only the moves the core allows now (`TicketDetail.next_statuses`) get a button;
-"Collected" is reached through Pickup… (which writes the service records).
-
-Every amount comes from `TicketDetail.settlement`, the rule the receipt uses, in
-the shop's currency: the screen and the paper always agree. While a ticket is
+Keyboard first: Pickup (when ready) and the moves come first in the Tab order,
+then Print; F5 takes the usual next step (`domain.tickets.next_step`, shown on
+its button), F8 opens the pickup, Ctrl+P previews the receipt, Ctrl+S saves the
+work lines, and after an action the focus stays on the page. Only the moves the
+core allows now get a button; "Collected" is reached through Pickup…. Every
+amount is `TicketDetail.settlement`, the receipt's own rule. While a ticket is
 loading the page is neutral: no badges, nothing to press.
 
-Every action is a `TaskManager.write`; a refusal from the core (a forbidden
-move, a bad amount, a closed ticket, not the assigned technician) is shown in
-the red line under the header and nothing changes. The page reloads itself
-when a write touches its ticket (`changes.tickets`).
+Every action is a `TaskManager.write`; a refusal from the core is shown in the
+red line under the header and nothing changes. The page reloads itself when a
+write touches its ticket (`changes.tickets`).
 
 Thread rule: GUI thread only.
 """
@@ -27,20 +22,14 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
-    QComboBox,
-    QDateEdit,
-    QFormLayout,
-    QGridLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -50,43 +39,32 @@ from shopdesk.domain.tickets import TicketStatus, next_step
 from shopdesk.services.repairs.repair_views import TicketDetail, TicketSaved
 from shopdesk.services.repairs.ticket_edits import WorkLineInput
 from shopdesk.shop import Shop
-from shopdesk.ui.common import fmt
-from shopdesk.ui.common.fmt import error_text, label, money
+from shopdesk.ui.common.fmt import error_text, label
 from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.common.widgets import (
-    Badge,
     Card,
-    ErrorLabel,
-    combo_id,
     fill_with_scrolled,
     muted,
-    select_id,
     tab_chain,
     take_all,
-    title_label,
-    tree,
 )
 from shopdesk.ui.printing.print_actions import PrintButton
 from shopdesk.ui.repairs.pickup_dialog import PickupDialog
 from shopdesk.ui.repairs.repair_common import (
-    StatusBadge,
     Technician,
-    checklist_text,
     fill_staff,
     load_technicians,
+)
+from shopdesk.ui.repairs.ticket_cards import (
+    AssignRows,
+    DevicesCard,
+    HeaderCard,
+    HistoryCard,
+    MoneyCard,
 )
 from shopdesk.ui.repairs.work_lines import WorkLinesCard
 
 NEXT_KEY, PICKUP_KEY, RECEIPT_KEY, SAVE_WORK_KEY = "F5", "F8", "Ctrl+P", "Ctrl+S"
-MONEY_ROWS = (("estimate", "Estimate"), ("approval", "Approval"), ("work", "Work lines"),
-              ("deposit", "Deposit paid"), ("final", "Final amount"),
-              ("paid", "Paid at pickup"), ("balance", "Balance due"))
-
-
-def age(created: date, today: date) -> str:
-    """'today', '1 day', '12 days' since the ticket was opened."""
-    days = (today - created).days
-    return "today" if days <= 0 else f"{days} day{'s' if days != 1 else ''}"
 
 
 class TicketDetailPage(QWidget):
@@ -110,12 +88,10 @@ class TicketDetailPage(QWidget):
         self.next_target: str | None = None
         self.pickup_dialog: PickupDialog | None = None
         self.passcode_box: QMessageBox | None = None
-        self.title = title_label()
-        self.status = StatusBadge()
-        self.rework = Badge("Warranty rework", "warn")
-        self.rework.hide()
-        self.overdue = Badge("Overdue", "warn")
-        self.overdue.hide()
+        header = HeaderCard()
+        self.title, self.status, self.rework = header.title, header.status, header.rework
+        self.overdue, self.meta, self.error = header.overdue, header.meta, header.error
+        self.header = header
         self.customer_button = QPushButton()
         self.customer_button.clicked.connect(
             lambda: self.detail and self.open_customer.emit(self.detail.summary.customer_id))
@@ -123,22 +99,9 @@ class TicketDetailPage(QWidget):
         self.support_button.setToolTip("Open a support ticket or complaint about this repair")
         self.support_button.clicked.connect(
             lambda: self.detail and self.new_support.emit(self.detail))
-        self.meta = muted("")
-        self.error = ErrorLabel()
         self.print_button = PrintButton(shop, ops, self, self.error.show_message)
-        header = Card()
-        top = QHBoxLayout()
-        top.addWidget(self.title)
-        top.addWidget(self.status)
-        top.addWidget(self.rework)
-        top.addWidget(self.overdue)
-        top.addStretch(1)
-        top.addWidget(self.print_button)
-        top.addWidget(self.support_button)
-        top.addWidget(self.customer_button)
-        header.body.addLayout(top)
-        header.body.addWidget(self.meta)
-        header.body.addWidget(self.error)
+        for button in (self.print_button, self.support_button, self.customer_button):
+            header.buttons.addWidget(button)
 
         workflow = Card("Move the ticket")
         self.status_row = QHBoxLayout()
@@ -153,74 +116,38 @@ class TicketDetailPage(QWidget):
         self.pickup_button.hide()
         workflow.body.addLayout(self.status_row)
         workflow.body.addWidget(self.status_note)
-        assign = QGridLayout()
-        assign.setHorizontalSpacing(8)
-        self.technician = QComboBox()
-        self.technician.addItem("Unassigned", "")
-        self.technician.setMinimumWidth(200)
-        self.assign_button = QPushButton("Assign")
-        self.assign_button.clicked.connect(self.assign_selected)
-        self.promised = QDateEdit()
-        self.promised.setCalendarPopup(True)
-        self.promised.setDisplayFormat("ddd dd MMM yyyy")
-        self.promise_button = QPushButton("Change promise")
-        self.promise_button.clicked.connect(self.set_promised)
-        assign.addWidget(QLabel("Technician"), 0, 0)
-        assign.addWidget(self.technician, 0, 1)
-        assign.addWidget(self.assign_button, 0, 2)
-        assign.addWidget(QLabel("Promised by"), 1, 0)
-        assign.addWidget(self.promised, 1, 1)
-        assign.addWidget(self.promise_button, 1, 2)
-        assign.setColumnStretch(1, 1)
-        workflow.body.addLayout(assign)
+        self.assign_rows = AssignRows()
+        self.assign_rows.assign_requested.connect(self.assign)
+        self.assign_rows.promise_requested.connect(self.set_promised)
+        self.technician = self.assign_rows.technician
+        self.assign_button = self.assign_rows.assign_button
+        self.promised = self.assign_rows.promised
+        workflow.body.addWidget(self.assign_rows)
         workflow.body.addStretch(1)
 
-        money_card = Card("Estimate and payment")
-        form = QFormLayout()
-        form.setVerticalSpacing(4)
-        self.values: dict[str, QLabel] = {}
-        for key, caption in MONEY_ROWS:
-            self.values[key] = QLabel()
-            form.addRow(caption, self.values[key])
-        self.values["balance"].setStyleSheet("font-weight:700;")
-        money_card.body.addLayout(form)
-        estimate_row = QHBoxLayout()
-        self.estimate = QLineEdit()
-        self.estimate.setPlaceholderText("new estimate")
-        self.estimate_button = QPushButton("Set estimate")
-        self.estimate_button.clicked.connect(self.set_estimate)
-        estimate_row.addWidget(self.estimate, 1)
-        estimate_row.addWidget(self.estimate_button)
-        money_card.body.addLayout(estimate_row)
-        approval_row = QHBoxLayout()
-        self.approve_button = QPushButton("Customer approved")
-        self.approve_button.clicked.connect(lambda: self.record_approval(True))
-        self.decline_button = QPushButton("Customer declined")
-        self.decline_button.clicked.connect(lambda: self.record_approval(False))
-        approval_row.addWidget(self.approve_button)
-        approval_row.addWidget(self.decline_button)
-        money_card.body.addLayout(approval_row)
-        money_card.body.addStretch(1)
+        self.money_card = MoneyCard()
+        self.money_card.estimate_requested.connect(self.set_estimate)
+        self.money_card.approval_requested.connect(self.record_approval)
+        self.values = self.money_card.values  # the shown figures, by key
+        self.estimate = self.money_card.estimate
+        self.approve_button = self.money_card.approve_button
+        self.decline_button = self.money_card.decline_button
 
         self.work = WorkLinesCard()
         self.work.save_requested.connect(self.save_work)
 
-        self.devices_card = Card("Devices")
-        self.devices_grid = QGridLayout()
-        self.devices_grid.setHorizontalSpacing(14)
-        self.devices_grid.setColumnStretch(1, 1)
-        self.devices_card.body.addLayout(self.devices_grid)
-        self.reveal_buttons: dict[UUID, QPushButton] = {}
+        self.devices_card = DevicesCard()
+        self.devices_card.open_device.connect(self.open_device)
+        self.devices_card.reveal_requested.connect(self.reveal_passcode)
 
-        history = Card("Status history")
-        self.history = tree(["When", "Change", "By", "Note"], [140, 230, 140])
-        self.history.setMinimumHeight(150)
-        history.body.addWidget(self.history)
+        history = HistoryCard()
+        self.history = history.tree
+        self.history_card = history
 
         middle = QHBoxLayout()
         middle.setSpacing(12)
         middle.addWidget(workflow, 3)
-        middle.addWidget(money_card, 2)
+        middle.addWidget(self.money_card, 2)
         content = QWidget()
         column = QVBoxLayout(content)
         column.setContentsMargins(16, 14, 16, 14)
@@ -254,11 +181,7 @@ class TicketDetailPage(QWidget):
     def _show_loading(self) -> None:
         """Neutral until the data is there: no badges, nothing that acts."""
         self.detail = None
-        self.title.setText("Loading…")
-        self.status.show_state("Loading", "off")
-        self.rework.hide()
-        self.overdue.hide()
-        self.meta.setText("")
+        self.header.show_loading()
         self.customer_button.setText("Customer")
         for widget in take_all(self.status_row):
             if widget is not self.pickup_button:
@@ -267,17 +190,13 @@ class TicketDetailPage(QWidget):
         self.next_target = None
         self.pickup_button.hide()
         self.print_button.set_ticket(None)
-        for widget in (self.customer_button, self.support_button, self.technician,
-                       self.assign_button, self.estimate, self.estimate_button,
-                       self.approve_button, self.decline_button, self.status_note,
-                       self.promised, self.promise_button):
+        for widget in (self.customer_button, self.support_button, self.status_note):
             widget.setEnabled(False)
-        for value in self.values.values():
-            value.setText("…")
+        self.assign_rows.set_enabled(False)
+        self.money_card.show_loading()
         self.work.clear()
         self.work.show_loading()
-        for widget in take_all(self.devices_grid):
-            widget.deleteLater()
+        self.devices_card.clear()
         self.history.clear()
 
     def reload(self) -> None:
@@ -296,12 +215,8 @@ class TicketDetailPage(QWidget):
         self._select_technician()
 
     def _select_technician(self) -> None:
-        if self.detail is None:
-            return
-        summary = self.detail.summary
-        if not select_id(self.technician, summary.technician_id):
-            self.technician.addItem(summary.technician_name or "?", str(summary.technician_id))
-            select_id(self.technician, summary.technician_id)
+        if self.detail is not None:
+            self.assign_rows.select_technician(self.detail)
 
     def _render(self, ticket_id: UUID, d: TicketDetail) -> None:
         if ticket_id != self.ticket_id:
@@ -310,59 +225,21 @@ class TicketDetailPage(QWidget):
         s = d.summary
         closed = TicketStatus(s.status).final
         today = self.shop.store.clock().astimezone().date()  # the shop's day
-        self.title.setText(s.number)
-        self.status.show_status(s.status)
-        self.rework.setVisible(s.warranty_rework)
-        self.overdue.setVisible(s.overdue(today))
+        self.header.show_ticket(d, today)
         self.customer_button.setText(f"{s.customer_name}  ·  {s.customer_code}")
         self.print_button.set_ticket(s.number)
-        promised = f"promised by {fmt.day(s.promised_by)}" if s.promised_by else \
-            "no promised day"
-        self.meta.setText(
-            f"Technician: {s.technician_name or 'not assigned'}   ·   opened "
-            f"{fmt.local_time(s.created_at)} ({age(s.created_at.astimezone().date(), today)})"
-            f"   ·   {promised}   ·   updated {fmt.local_time(s.updated_at)}")
         self._render_buttons(d)
         self._select_technician()
-        if s.promised_by:
-            self.promised.setDate(QDate(s.promised_by.year, s.promised_by.month,
-                                        s.promised_by.day))
-        self.promised.setMinimumDate(QDate(today.year, today.month, today.day)
-                                     if not s.promised_by or s.promised_by >= today
-                                     else QDate(s.promised_by.year, s.promised_by.month,
-                                                s.promised_by.day))
         self.customer_button.setEnabled(True)
         self.support_button.setEnabled(True)
-        editable: tuple[QWidget, ...] = (self.technician, self.assign_button, self.estimate,
-                                         self.estimate_button, self.status_note,
-                                         self.promised, self.promise_button)
-        for widget in editable:
-            widget.setEnabled(not closed)
-        approved = {None: "Not asked yet", True: "Approved", False: "Declined"}[
-            d.estimate_approved]
-        if d.approved_at is not None:
-            approved += f" · {fmt.local_time(d.approved_at)}"
-        settled = d.settlement  # the receipt's own figures
-        self.values["estimate"].setText(money(s.estimate))
-        self.values["approval"].setText(approved if s.estimate is not None else fmt.DASH)
-        self.values["work"].setText(money(d.work_total))
-        self.values["deposit"].setText(money(d.deposit))
-        self.values["final"].setText(money(d.final_amount))
-        method = label("payment", d.payment_method)
-        self.values["paid"].setText(
-            f"{money(settled.paid_now)} · {method}" if d.final_amount is not None
-            else fmt.DASH)
-        self.values["balance"].setText(money(settled.balance))
-        for button in (self.approve_button, self.decline_button):
-            button.setEnabled(not closed and s.estimate is not None)
+        self.status_note.setEnabled(not closed)
+        self.assign_rows.show_ticket(d, today)
+        self.money_card.show_ticket(d)
         self.work.show_ticket(d, not closed)
-        self._render_devices(d)
-        self.history.clear()
-        for change in reversed(d.history):
-            move = label("status", change.to_status) if change.from_status is None else \
-                f"{label('status', change.from_status)} → {label('status', change.to_status)}"
-            self.history.addTopLevelItem(QTreeWidgetItem([
-                fmt.local_time(change.at), move, change.staff_name, change.note]))
+        actor = self.shop.actor
+        self.devices_card.show_ticket(d, actor is not None and actor.staff_id is not None
+                                      and actor.staff_id == s.technician_id)
+        self.history_card.show_ticket(d)
         self._chain()
         self.loaded.emit(d)
 
@@ -411,44 +288,14 @@ class TicketDetailPage(QWidget):
     def _chain(self) -> None:
         """Tab: the moves, Pickup, Print first; then the rest of the page."""
         order: list[QWidget] = [self.pickup_button, *self.status_buttons.values(),
-                                self.print_button, self.status_note, self.technician,
-                                self.assign_button, self.promised, self.promise_button,
-                                self.estimate, self.estimate_button, self.approve_button,
+                                self.print_button, self.status_note,
+                                *self.assign_rows.widgets(), self.estimate,
+                                self.money_card.estimate_button, self.approve_button,
                                 self.decline_button, self.work.table, self.work.add_part,
                                 self.work.add_labour, self.work.remove, self.work.save,
                                 *self.reveal_buttons.values(), self.support_button,
                                 self.customer_button, self.history]
         tab_chain([self, *order])
-
-    def _render_devices(self, d: TicketDetail) -> None:
-        grid = self.devices_grid
-        for widget in take_all(grid):
-            widget.deleteLater()
-        self.reveal_buttons = {}
-        actor = self.shop.actor
-        mine = actor is not None and actor.staff_id is not None \
-            and actor.staff_id == d.summary.technician_id
-        for row, info in enumerate(d.devices):
-            device = info.device
-            name = QPushButton(device.label)
-            name.setToolTip("Open this device's history")
-            name.clicked.connect(lambda _c=False, i=device.id: self.open_device.emit(i))
-            lines = [f"Fault: {info.fault}", f"Condition at intake: "
-                     f"{checklist_text(info.checklist)}"]
-            if info.pre_existing_faults:
-                lines.append(f"Pre-existing faults: {info.pre_existing_faults}")
-            lines.append(f"Accessories: {info.accessories or 'none'}")
-            text = QLabel("\n".join(lines))
-            text.setWordWrap(True)
-            reveal = QPushButton("Reveal passcode" if info.has_passcode else "No passcode")
-            reveal.setEnabled(info.has_passcode and mine)
-            if info.has_passcode and not mine:
-                reveal.setToolTip("Only the assigned technician may see the passcode")
-            reveal.clicked.connect(lambda _c=False, i=device.id: self.reveal_passcode(i))
-            self.reveal_buttons[device.id] = reveal
-            grid.addWidget(name, row, 0, Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(text, row, 1)
-            grid.addWidget(reveal, row, 2, Qt.AlignmentFlag.AlignTop)
 
     # -- actions -----------------------------------------------------------------
     def _write(self, fn: Callable[[], Any], done: Callable[[Any], None] | None = None) -> None:
@@ -470,22 +317,23 @@ class TicketDetailPage(QWidget):
         self._write(lambda: tickets.change_status(ticket_id, target, note),
                     lambda _saved: self.status_note.clear())
 
-    def assign_selected(self) -> None:
+    def assign(self, staff_id: UUID | None) -> None:
         if self.ticket_id is None or self.detail is None:
             return
         ticket_id, tickets = self.ticket_id, self.shop.tickets
-        staff_id = combo_id(self.technician)
         self._write(lambda: tickets.assign(ticket_id, staff_id))
 
-    def set_promised(self) -> None:
+    def set_promised(self, day: date) -> None:
         if self.ticket_id is None or self.detail is None:
             return
         ticket_id, tickets = self.ticket_id, self.shop.tickets
-        day = self.promised.date().toPython()
-        assert isinstance(day, date)
         self._write(lambda: tickets.set_promised_by(ticket_id, day))
 
-    def set_estimate(self) -> None:
+    @property
+    def reveal_buttons(self) -> dict[UUID, QPushButton]:
+        return self.devices_card.reveal_buttons
+
+    def set_estimate(self, _text: str = "") -> None:
         if self.ticket_id is None or self.detail is None:
             return
         ticket_id, tickets = self.ticket_id, self.shop.tickets
