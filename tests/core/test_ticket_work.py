@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 
-import keyring
 import pytest
-from keyring.backends import fail
 from pypdf import PdfReader
 from sqlalchemy import select, update
 
@@ -34,14 +31,7 @@ from tests.core.repair_helpers import (
     imei,
     phone_input,
 )
-
-
-@pytest.fixture(autouse=True)
-def _no_keyring() -> Iterator[None]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
+from tests.core.test_tickets import _no_keyring  # noqa: F401  (autouse: no real keyring)
 
 
 def text(pdf: bytes) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import datetime
 
 from shopdesk.cli.common import (
@@ -30,7 +31,7 @@ from shopdesk.cli.common import (
 from shopdesk.domain.device_rules import DeviceInput
 from shopdesk.domain.money import format_money
 from shopdesk.errors import ShopdeskError, ValidationError
-from shopdesk.services.repairs.repair_views import TicketDetail
+from shopdesk.services.repairs.repair_views import TicketDetail, TicketSaved
 from shopdesk.services.repairs.tickets import TicketDeviceIntake, TicketIntake
 from shopdesk.shop import Shop
 
@@ -194,24 +195,23 @@ def _new(shop: Shop, args: argparse.Namespace) -> int:
     intake = TicketIntake(args.customer, [TicketDeviceIntake(args.fault, device=device)],
                           estimate=args.estimate, deposit=args.deposit,
                           promised_by=args.promised_by)
-    try:
-        saved = shop.tickets.intake(intake)
-    except ValidationError as exc:
-        return refused(exc)
-    return _done(shop, saved.ticket, args)
+    return _write(shop, args, lambda: shop.tickets.intake(intake))
 
 
 def _move(shop: Shop, args: argparse.Namespace) -> int:
-    try:
-        saved = shop.tickets.change_status(args.number, args.status, args.note)
-    except ValidationError as exc:
-        return refused(exc)
-    return _done(shop, saved.ticket, args)
+    return _write(shop, args, lambda: shop.tickets.change_status(args.number, args.status,
+                                                                  args.note))
 
 
 def _pickup(shop: Shop, args: argparse.Namespace) -> int:
+    return _write(shop, args, lambda: shop.tickets.pickup(args.number, args.amount,
+                                                           args.method))
+
+
+def _write(shop: Shop, args: argparse.Namespace, call: Callable[[], TicketSaved]) -> int:
+    """The one service call of a verb; a refusal is the one-line error, exit 1."""
     try:
-        saved = shop.tickets.pickup(args.number, args.amount, args.method)
+        saved = call()
     except ValidationError as exc:
         return refused(exc)
     return _done(shop, saved.ticket, args)

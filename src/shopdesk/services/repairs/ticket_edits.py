@@ -24,9 +24,9 @@ from uuid import UUID
 from sqlalchemy.orm import Session
 
 from shopdesk.changes import Changes
-from shopdesk.domain.money import Amount, amount, total
+from shopdesk.domain.money import Amount, total
 from shopdesk.domain.permissions import Permission
-from shopdesk.domain.service_rules import MAX_QUANTITY, PartInput
+from shopdesk.domain.service_rules import PartInput, quantity_and_price
 from shopdesk.domain.text import collapse_spaces
 from shopdesk.errors import FieldError, ValidationError
 from shopdesk.models import RepairTicket, TicketWorkLine
@@ -85,19 +85,7 @@ def clean_lines(lines: Sequence[WorkLineInput]) -> list[dict[str, Any]]:
         if sku is not None and len(sku) > MAX_SKU:
             errors.append(FieldError(f"{where}.sku", "too_long",
                                      f"must be at most {MAX_SKU} characters"))
-        try:
-            quantity = int(str(line.quantity).strip())
-            if not 1 <= quantity <= MAX_QUANTITY:
-                raise ValueError
-        except ValueError:
-            errors.append(FieldError(f"{where}.quantity", "quantity",
-                                     f"must be a whole number from 1 to {MAX_QUANTITY}"))
-            quantity = 1
-        try:
-            price = amount(line.unit_price, f"{where}.unit_price")
-        except ValidationError as exc:
-            errors.extend(exc.errors)
-            price = Decimal("0.00")
+        quantity, price = quantity_and_price(line.quantity, line.unit_price, where, errors)
         out.append({"id": line.id, "device_id": line.device_id, "kind": kind,
                     "description": text, "sku": sku, "quantity": quantity,
                     "unit_price": price})
