@@ -99,6 +99,10 @@ def main() -> None:
                                            for g in groups))
         describe("board counts, every status (cold run first)",
                  timed(shop.tickets.board_groups, 20), "< 200 ms")
+        open_ = ("received", "diagnosing", "awaiting_approval", "awaiting_parts",
+                 "in_repair", "ready")
+        describe("board overview: open statuses counted + their first pages",
+                 timed(lambda: shop.tickets.board_overview(open_), 20), "< 200 ms")
         describe("board page, 50 received (most urgent first)",
                  timed(lambda: shop.tickets.board_page("received", 0, 50), 20), "< 50 ms")
         describe("board page, 50 collected at offset 0",

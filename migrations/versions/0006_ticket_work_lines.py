@@ -28,7 +28,7 @@ WORK_LINES = 'ticket_work_lines'
 def upgrade() -> None:
     op.add_column('repair_tickets', sa.Column('promised_by', sa.Date(), nullable=True))
     op.create_index('ix_repair_tickets_status_promised', 'repair_tickets',
-                    ['status', 'promised_by'])
+                    ['status', 'promised_by', 'created_at'])
     op.create_table(WORK_LINES,
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('ticket_id', sa.Uuid(), nullable=False),

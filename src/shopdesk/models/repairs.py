@@ -38,7 +38,7 @@ class RepairTicket(Base):
         Index("ix_repair_tickets_updated", "updated_at"),
         Index("ix_repair_tickets_technician", "technician_id", "updated_at"),
         Index("ix_repair_tickets_customer", "customer_id", "created_at"),
-        Index("ix_repair_tickets_status_promised", "status", "promised_by"),
+        Index("ix_repair_tickets_status_promised", "status", "promised_by", "created_at"),
     )
 
     id: Mapped[uuid_pk]

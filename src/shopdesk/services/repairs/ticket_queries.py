@@ -114,24 +114,53 @@ class TicketQueries:
                            0 if TicketStatus(status).final else found.get(status, (0, 0))[1])
                 for status in wanted]
 
+    def board_overview(self, statuses: tuple[str, ...], technician_id: UUID | None = None,
+                       unassigned: bool = False, first: int = 50,
+                       today: date | None = None
+                       ) -> list[tuple[BoardGroup, list[TicketSummary]]]:
+        """`board_groups` and each group's first page, in one call (what the board opens
+        with: one trip to the read pool instead of one per status)."""
+        groups = self.board_groups(technician_id, unassigned, today, statuses)
+        return [(g, self.board_page(g.status, 0, first, technician_id, unassigned)
+                 if g.count else []) for g in groups]
+
     def board_page(self, status: TicketStatus | str, offset: int = 0, limit: int = 50,
                    technician_id: UUID | None = None,
                    unassigned: bool = False) -> list[TicketSummary]:
         """One page of one status: open ones by promised day then age, closed ones newest."""
         value = workflow.status(str(status))
+        offset, limit = max(0, offset), max(1, limit)
         ids = self._filtered(select(RepairTicket.id), value, technician_id, False, unassigned)
-        if value.final:
-            ids = ids.order_by(RepairTicket.updated_at.desc(), RepairTicket.id)
-        else:
-            ids = ids.order_by(RepairTicket.promised_by.is_(None), RepairTicket.promised_by,
-                               RepairTicket.created_at, RepairTicket.id)
         with self._store.read() as session:
-            page = list(session.scalars(ids.offset(max(0, offset)).limit(max(1, limit))))
+            if value.final:
+                page = list(session.scalars(ids.order_by(
+                    RepairTicket.updated_at.desc()).offset(offset).limit(limit)))
+            else:
+                page = self._urgent_first(session, ids, offset, limit)
             if not page:
                 return []
             rows = {t.id: t for t in self._summaries(
                 session, self._summary_query().where(RepairTicket.id.in_(page)))}
         return [rows[i] for i in page]
+
+    @staticmethod
+    def _urgent_first(session: Session, ids: Any, offset: int, limit: int) -> list[UUID]:
+        """The open tickets promised first (earliest day, then oldest), then those with
+        no promise (oldest first): two walks of the (status, promised_by, created_at)
+        index instead of sorting every ticket of the status for each page."""
+        promised = ids.where(RepairTicket.promised_by.is_not(None))
+        before = int(session.scalar(select(func.count()).select_from(
+            promised.subquery())) or 0)
+        page: list[UUID] = []
+        if offset < before:
+            page = list(session.scalars(promised.order_by(
+                RepairTicket.promised_by, RepairTicket.created_at).offset(offset).limit(limit)))
+        if len(page) < limit:
+            page += list(session.scalars(
+                ids.where(RepairTicket.promised_by.is_(None))
+                .order_by(RepairTicket.created_at)
+                .offset(max(0, offset - before)).limit(limit - len(page))))
+        return page
 
     def usual_payment_method(self, recent: int = 500) -> str | None:
         """The payment method of most of the last `recent` pickups (None before any)."""

@@ -2,9 +2,12 @@
 
 Every status shown is a top-level row with its full count and how many are past
 their promised day (`tickets.board_groups`, never capped); its tickets are
-children, read 50 at a time (`tickets.board_page`) when the view asks for more
-(`canFetchMore`/`fetchMore`: a group is expanded, or scrolled or arrowed to
-its end). Reads run on the read pool; pages of an older refresh are dropped.
+children, read 50 at a time (`tickets.board_page`) when the board asks
+(`can_fetch_more`/`fetch_more`: the group's last row read comes into view, or the
+arrow keys reach it). Not Qt's own canFetchMore: a QTreeView calls fetchMore
+for every expanded parent each time it lays out, so it would read all 400,000
+tickets of a large shop in a cascade. Reads run on the read pool; pages of an
+older refresh are dropped.
 
 Thread rule: GUI thread only (a Qt model).
 """
@@ -78,12 +81,13 @@ class BoardModel(QAbstractItemModel):
         """Counts for `statuses` and each one's first page (as many as shown before)."""
         self.generation += 1
         self.loading = True
-        shown = {g.info.status: len(g.rows) for g in self.groups}
+        shown = max((len(g.rows) for g in self.groups), default=0)
+        first = min(MAX_FIRST_PAGE, max(PAGE, shown))
         generation, tickets = self.generation, self.shop.tickets
         self._filters = {"technician_id": technician_id, "unassigned": unassigned}
-        self.ops.query(self.owner, lambda: tickets.board_groups(technician_id, unassigned,
-                                                          statuses=statuses),
-                       lambda groups: self._counted(generation, groups, shown),
+        self.ops.query(self.owner, lambda: tickets.board_overview(
+            statuses, technician_id, unassigned, first),
+                       lambda found: self._counted(generation, found),
                        lambda _error: self._failed(generation))
 
     def _failed(self, generation: int) -> None:
@@ -91,31 +95,18 @@ class BoardModel(QAbstractItemModel):
             self.loading = False
             self.loaded.emit(-1)
 
-    def _counted(self, generation: int, groups: list[BoardGroup],
-                 shown: dict[str, int]) -> None:
+    def _counted(self, generation: int,
+                 found: list[tuple[BoardGroup, list[TicketSummary]]]) -> None:
         if generation != self.generation:
             return
         self.today = self.shop.store.clock().astimezone().date()
         self.beginResetModel()
-        self.groups = [_Group(g) for g in groups]
+        self.groups = [_Group(info, list(rows)) for info, rows in found]
         self.endResetModel()
-        waiting = [i for i, g in enumerate(self.groups) if g.info.count]
-        if not waiting:
-            self.loading = False
-            self.loaded.emit(0)
-            return
-        left = set(waiting)
-        for i in waiting:
-            size = min(MAX_FIRST_PAGE, max(PAGE, shown.get(self.groups[i].info.status, 0)))
-            self._fetch(i, size, lambda done: self._first_page(generation, done, left))
+        self.loading = False
+        self.loaded.emit(self.total)
 
-    def _first_page(self, generation: int, group: int, left: set[int]) -> None:
-        left.discard(group)
-        if generation == self.generation and not left:
-            self.loading = False
-            self.loaded.emit(self.total)
-
-    def _fetch(self, group: int, size: int, then: Any = None) -> None:
+    def _fetch(self, group: int, size: int) -> None:
         g = self.groups[group]
         if g.pending or len(g.rows) >= g.info.count:
             return
@@ -124,11 +115,11 @@ class BoardModel(QAbstractItemModel):
         status, offset = g.info.status, len(g.rows)
         filters = dict(self._filters)
         self.ops.query(self.owner, lambda: tickets.board_page(status, offset, size, **filters),
-                       lambda rows: self._arrived(generation, group, offset, rows, then),
+                       lambda rows: self._arrived(generation, group, offset, rows),
                        lambda _error: self._failed(generation))
 
-    def _arrived(self, generation: int, group: int, offset: int, rows: list[TicketSummary],
-                 then: Any) -> None:
+    def _arrived(self, generation: int, group: int, offset: int,
+                 rows: list[TicketSummary]) -> None:
         if generation != self.generation or group >= len(self.groups):
             return
         g = self.groups[group]
@@ -138,23 +129,24 @@ class BoardModel(QAbstractItemModel):
             self.beginInsertRows(parent, offset, offset + len(rows) - 1)
             g.rows.extend(rows)
             self.endInsertRows()
-        if then is not None:
-            then(group)
-        else:
-            self.page_loaded.emit()
+        self.page_loaded.emit()
 
-    # -- what the view asks -------------------------------------------------------------
-    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
+    # -- the next page, when the board asks for it ---------------------------------------
+    def can_fetch_more(self, parent: AnyIndex) -> bool:
+        """`parent` is a group with tickets not read yet (and none being read)."""
         group = self._group_of(parent)
         if group is None or parent.internalId() != 0:
             return False
         g = self.groups[group]
         return not g.pending and len(g.rows) < g.info.count
 
-    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
+    def fetch_more(self, parent: AnyIndex) -> None:
+        """Read the group's next page (it arrives later; `page_loaded` then)."""
         group = self._group_of(parent)
         if group is not None and parent.internalId() == 0:
             self._fetch(group, PAGE)
+
+    # -- what the view asks -------------------------------------------------------------
 
     def hasChildren(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
         if not parent.isValid():

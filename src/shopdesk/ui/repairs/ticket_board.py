@@ -183,24 +183,25 @@ class TicketBoard(QWidget):
             self.tree.setCurrentIndex(first)
 
     def _fetch_if_at_end(self) -> None:
-        """Near the bottom of the list, or on the last ticket of a group: read more."""
-        bar = self.tree.verticalScrollBar()
+        """A group's last ticket read is in view, or the arrows reached it: read more."""
         current = self.tree.currentIndex()
-        groups = [self.model.index(g, 0) for g in range(self.model.rowCount())]
-        for group in groups:
+        for row in range(self.model.rowCount()):
+            group = self.model.index(row, 0)
+            if not self.model.can_fetch_more(group) or not self.tree.isExpanded(group):
+                continue
             count = self.model.rowCount(group)
             at_end = current.isValid() and current.parent() == group \
                 and current.row() >= count - 5
-            if self.model.canFetchMore(group) and self.tree.isExpanded(group) and (
-                    at_end or (bar.value() >= bar.maximum() - 2 and self._ends_on_screen(group))):
-                self.model.fetchMore(group)
+            if at_end or self._end_in_view(group):
+                self.model.fetch_more(group)
 
-    def _ends_on_screen(self, group: QModelIndex) -> bool:
+    def _end_in_view(self, group: QModelIndex) -> bool:
         rows = self.model.rowCount(group)
         if not rows:
-            return True
+            return False
         rect = self.tree.visualRect(self.model.index(rows - 1, 0, group))
-        return rect.isValid() and rect.top() < self.tree.viewport().height()
+        return rect.isValid() and rect.bottom() >= 0 \
+            and rect.top() < self.tree.viewport().height()
 
     def _activated(self, index: QModelIndex) -> None:
         ticket = self.model.ticket(index)
