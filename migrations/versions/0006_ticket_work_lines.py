@@ -2,7 +2,8 @@
 
 `repair_tickets.promised_by` is the day the shop promised the repair (the ticket
 board marks tickets past it as overdue); existing tickets have none. The new
-table `ticket_work_lines` is synced like the other ticket tables, so the capture
+table `ticket_work_lines` is synced like the other ticket tables (a line taken
+off the ticket gets `removed_at`; synced rows are never deleted), so the capture
 triggers are installed again for the new table and the new column.
 
 Revision ID: 0006
@@ -41,6 +42,7 @@ def upgrade() -> None:
     sa.Column('unit_price', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.String(length=32), nullable=False),
     sa.Column('updated_at', sa.String(length=32), nullable=False),
+    sa.Column('removed_at', sa.String(length=32), nullable=True),
     sa.CheckConstraint("kind IN ('part','labour')", name=op.f('ck_ticket_work_lines_kind')),
     sa.CheckConstraint('quantity >= 1', name=op.f('ck_ticket_work_lines_quantity_positive')),
     sa.CheckConstraint('unit_price >= 0',

@@ -17,7 +17,7 @@ from shopdesk.domain import tickets as workflow
 from shopdesk.domain.money import default_locale, format_money, settle
 from shopdesk.domain.tickets import TicketStatus
 from shopdesk.errors import ValidationError
-from shopdesk.models import AuditEntry, ServicePart, TicketDevice
+from shopdesk.models import AuditEntry, ServicePart, TicketDevice, TicketWorkLine
 from shopdesk.services.repairs.ticket_edits import WorkLineInput
 from shopdesk.services.repairs.tickets import TicketDeviceIntake, TicketIntake
 from shopdesk.shop import Shop
@@ -137,6 +137,10 @@ def test_work_lines_edited_before_pickup_become_the_services_and_the_receipt(
     assert [w.id for w in edited.work] == [saved.work[0].id, saved.work[1].id]
     assert edited.work_total == Decimal("114.00")
     assert audit_actions(shop).count("set_work") == 2
+    with shop.store.read() as s:  # taken off, not deleted: synced rows never are
+        gone = s.scalars(select(TicketWorkLine).where(
+            TicketWorkLine.description == "Diagnosis")).one()
+        assert gone.removed_at is not None
 
     before = counts(shop)
     for bad, field in (([WorkLineInput("", "part", "1")], "work[0].description"),

@@ -124,3 +124,5 @@ class TicketWorkLine(Base):
     unit_price: Mapped[Decimal]
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Taken off the ticket (kept, never deleted: synced rows never are).
+    removed_at: Mapped[datetime | None]

@@ -5,7 +5,8 @@ a quantity and a unit price, on one device of the ticket or on the ticket as a
 whole. They can be edited until pickup; at pickup they become the service
 records (`pickup_work`) and the receipt's lines. An edit sends the whole list:
 lines with an id are kept (and updated when changed), new ones are added,
-missing ones removed; each edit is one transaction with one audit entry.
+missing ones removed (marked `removed_at`: a synced row is never deleted); each
+edit is one transaction with one audit entry.
 
 Thread rule: any thread; mixed into `TicketService` (which supplies the store,
 the audit trail and the ticket helpers).
@@ -190,8 +191,8 @@ class TicketEdits:
                         setattr(row, key, value)
                     row.position, row.updated_at = position, now
             removed = [row for line_id, row in current.items() if line_id not in kept]
-            for row in removed:
-                session.delete(row)
+            for row in removed:  # never deleted: no synced row is (the server refuses it)
+                row.removed_at = row.updated_at = now
             if not (added or changed or removed) and \
                     [c["id"] for c in clean] == list(current):
                 return TicketSaved(self._detail(session, ticket), Changes())

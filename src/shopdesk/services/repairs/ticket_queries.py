@@ -249,7 +249,8 @@ class TicketQueries:
     @staticmethod
     def _work_lines(session: Session, ticket_id: UUID) -> list[TicketWorkLine]:
         return list(session.scalars(select(TicketWorkLine).where(
-            TicketWorkLine.ticket_id == ticket_id).order_by(TicketWorkLine.position)))
+            TicketWorkLine.ticket_id == ticket_id, TicketWorkLine.removed_at.is_(None))
+            .order_by(TicketWorkLine.position)))
 
     def _detail(self, session: Session, ticket: RepairTicket) -> TicketDetail:
         session.flush()
