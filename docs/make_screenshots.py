@@ -2,14 +2,15 @@
 
     QT_QPA_PLATFORM=offscreen /work/venv/bin/python docs/make_screenshots.py docs/screenshots
 
-Builds a throw-away shop in a temporary directory (an owner, generated
-customers from several countries, one customer with verification and
-documents) and saves `widget.grab()` of each screen. The suggestions popup is
-a separate top-level window, so its grab is painted onto the window's grab
-where it appears on screen. The sync screens need a central Postgres: the one
-at $SHOPDESK_TEST_PG_URL, else a throw-away `pgserver` (a test extra); without
-either they are skipped. Sync credentials go to an in-memory keyring, never the
-real one.
+Builds a throw-away shop in a temporary directory (an owner, the 2000 customers
+of `shopdesk demo` with their devices and repair tickets, one customer with
+verification and documents, a few tickets in known states) and saves
+`widget.grab()` of each screen at 1366 x 768, the smallest common counter
+screen. The suggestions popup and the print menu are top-level windows of their
+own, so their grabs are painted onto the window's grab where they appear. The
+sync screens need a central Postgres: the one at $SHOPDESK_TEST_PG_URL, else a
+throw-away `pgserver` (a test extra); without either they are skipped. Sync
+credentials go to an in-memory keyring, never the real one.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from uuid import UUID
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QDeadlineTimer, QPoint
+from PySide6.QtCore import QDeadlineTimer, QPoint, Qt
 from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QScrollArea, QWidget
@@ -34,6 +35,8 @@ from shopdesk.domain.device_rules import DeviceInput
 from shopdesk.domain.imei import luhn_check_digit
 from shopdesk.domain.service_rules import PartInput, ServiceInput
 from shopdesk.services.demo.demo import generate
+from shopdesk.services.demo.demo_repairs import generate_repairs
+from shopdesk.services.repairs.ticket_edits import WorkLineInput
 from shopdesk.services.repairs.tickets import PickupWork, TicketDeviceIntake, TicketIntake
 from shopdesk.shop import Shop
 from shopdesk.ui.app import application, build_main_window
@@ -41,7 +44,8 @@ from shopdesk.ui.common.style import STYLE
 from shopdesk.ui.main_window import MainWindow
 from shopdesk.ui.staff.sign_in import OwnerSetupDialog, SignInDialog
 
-SIZE = (1100, 700)
+SIZE = (1366, 768)
+DEMO_CUSTOMERS = 2000
 
 
 def wait_until(condition: Callable[[], bool], timeout_ms: int = 5000) -> None:
@@ -78,8 +82,9 @@ def seed(shop: Shop) -> None:
     shop.staff.create("bea", "Beatriz Souza", "front_desk", "2468")
     shop.staff.create("tomas", "Tomás Novák", "technician", "1357")
     shop.staff.create("li", "Li Wei", "manager", "manager-pass")
-    rows = ((n + 2, row) for n, row in enumerate(generate(120, seed=11)))
-    shop.transfer.import_rows(rows, 120)
+    rows = ((n + 2, row) for n, row in enumerate(generate(DEMO_CUSTOMERS, seed=11)))
+    shop.transfer.import_rows(rows, DEMO_CUSTOMERS)
+    generate_repairs(shop.store, shop.audit, shop.staff, 4.0, seed=11)
 
 
 def imei(first14: str) -> str:
@@ -90,8 +95,8 @@ def seed_repairs(shop: Shop, ana: UUID) -> dict[str, UUID]:
     """Devices, tickets in several states and a collected repair with its service record."""
     tomas = next(s.id for s in shop.staff.list() if s.username == "tomas")
     others = [i for i in shop.customers.search_ids("", 12) if i != ana]
-    checklist = {"Screen cracked": True, "Back cracked": False, "Water damage": False,
-                 "Powers on": True}
+    checklist = {"Powers on": "yes", "Screen cracked": "yes", "Back cracked": "no",
+                 "Touch works": "not_tested", "Water damage": "no"}
     seller = others[-1]
     iphone = shop.devices.register(seller, DeviceInput(
         make="Apple", model="iPhone 13", imei=imei("35391110123456"),
@@ -118,7 +123,7 @@ def seed_repairs(shop: Shop, ana: UUID) -> dict[str, UUID]:
               ("Apple", "iPhone 14 Pro", "35391110777777", "Face ID not working")]
     states = [("diagnosing",), ("awaiting_approval",), ("diagnosing", "awaiting_parts"),
               ("in_repair",), ("in_repair", "ready"), ()]
-    ids = {"iphone": iphone}
+    ids = {"iphone": iphone, "first": first.summary.id}
     for n, ((make, model, digits, fault), moves) in enumerate(zip(models, states,
                                                                   strict=True)):
         saved = shop.tickets.intake(TicketIntake(others[n], [TicketDeviceIntake(
@@ -127,6 +132,14 @@ def seed_repairs(shop: Shop, ana: UUID) -> dict[str, UUID]:
             technician_id=tomas if n % 2 == 0 else None)).ticket
         for status in moves:
             shop.tickets.change_status(saved.summary.id, status)
+        if moves == ("in_repair", "ready"):  # the ready one: its work, priced
+            device = saved.devices[0].device.id
+            shop.tickets.set_work(saved.summary.id, [
+                WorkLineInput("Back glass panel", "part", "34.50", 1, "BG-S21", device),
+                WorkLineInput("Adhesive kit", "part", "4.50", 1, "ADH-01", device),
+                WorkLineInput("Replace back glass, clean and reseal", "labour", "40.00",
+                              device_id=device)])
+            ids["ready"] = saved.summary.id
     rework = shop.tickets.intake(TicketIntake(ana, [
         TicketDeviceIntake("Touch unresponsive near the top edge since the repair",
                            device_id=iphone, checklist=checklist,
@@ -273,7 +286,8 @@ def sync_screens(shop: Shop, ana: UUID, tmp: Path, out: Path) -> None:
             "WHERE id != :a ORDER BY code LIMIT 1 OFFSET 7)"), {"a": ana.hex})
     shop.sync.transport_factory = default_transport
     window.sync_ui.sync_now()
-    wait_until(lambda: corner.text.startswith("Online") and corner.badge.text() == "2", 30000)
+    # The first round sends the whole demo shop (about 50,000 rows): give it time.
+    wait_until(lambda: corner.text.startswith("Online") and corner.badge.text() == "2", 300000)
     other.sync.run_once()
     save(window.statusBar(), out, "status-online.png")
 
@@ -459,6 +473,25 @@ def main(target: str) -> int:
         window.profile.tabs.setCurrentWidget(window.profile.audit)
         save(window, out, "customer-profile-audit.png")
 
+        window.profile.tabs.setCurrentWidget(window.profile.services)
+        window.profile.services.record()
+        record = window.profile.services
+        wait_until(lambda: record.dialog is not None and record.dialog.isVisible())
+        assert record.dialog is not None
+        record.dialog.kind.setCurrentIndex(record.dialog.kind.findData("part_purchase"))
+        record.dialog.description.setText("Tempered glass screen protector, fitted")
+        record.dialog.set_part(0, "Tempered glass, iPhone 13", "TG-IP13", "1", "12.99")
+        record.dialog.payment.setCurrentIndex(record.dialog.payment.findData("card"))
+        record.dialog.device.setCurrentIndex(1)
+        save(record.dialog, out, "record-service.png")
+        record.dialog.reject()
+        window.profile.tabs.setCurrentWidget(window.profile.devices)
+        edit = window.profile.devices.edit_current()
+        assert edit is not None
+        wait_until(edit.isVisible)
+        save(edit, out, "device-edit.png")
+        edit.reject()
+
         window.new_ticket(ana.id)
         intake = window.intake
         wait_until(lambda: intake.entries[0].known.count() > 1)
@@ -466,25 +499,51 @@ def main(target: str) -> int:
         QTest.keyClicks(entry.line("imei"), imei("35391110555555"))
         wait_until(lambda: entry.line("model").text() != "")
         entry.line("fault").setText("Battery swells, back lifting")
-        entry.checks["Back cracked"].setChecked(True)
-        entry.checks["Powers on"].setChecked(True)
+        entry.checklist.setFocus()
+        for key in (Qt.Key.Key_Y, Qt.Key.Key_N, Qt.Key.Key_Y):  # powers on, screen, back
+            QTest.keyClick(entry.checklist, key)
         entry.line("accessories").setText("Charger")
         entry.line("passcode").setText("1234")
         intake.estimate.setText("65.00")
         intake.deposit.setText("20")
         entry.line("fault").setFocus()
         save(window, out, "ticket-intake.png")
+        register = intake.register_customer()
+        wait_until(register.isVisible)
+        register.form.fields["first_name"].input.setText("Walter")
+        register.form.fields["last_name"].input.setText("Inglewood")
+        register.form.fields["phone"].input.setText("07400 765432")
+        save(register, out, "ticket-intake-register.png")
+        register.reject()
         intake.cancelled.emit()
 
         window.show_board()
-        wait_until(lambda: not window.board.loading and window.board.tree.topLevelItemCount())
+        wait_until(lambda: not window.board.loading and window.board.model.rowCount() > 0)
         save(window, out, "ticket-board.png")
 
-        window.open_ticket(repairs["rework"])
+        window.open_ticket(repairs["ready"])
         wait_until(lambda: window.ticket.detail is not None)
         save(window, out, "ticket-detail.png")
+        pickup = window.ticket.open_pickup()
+        assert pickup is not None
+        wait_until(lambda: pickup.payment.currentData() is not None and pickup.isVisible())
+        save(pickup, out, "ticket-pickup.png")
+        pickup.reject()
 
+        window.activateWindow()
         button = window.ticket.print_button
+        menu = button.menu()
+        assert menu is not None
+        button.setFocus()
+        QTest.keyClick(button, Qt.Key.Key_Space)
+        wait_until(menu.isVisible)
+        # Offscreen, Qt squeezes popups into a small virtual screen: put it under the button.
+        menu.move(button.mapToGlobal(QPoint(button.width() - menu.width(), button.height())))
+        save_with_popup(window, menu, out, "print-menu.png")
+        menu.hide()
+
+        window.open_ticket(repairs["first"])
+        wait_until(lambda: window.ticket.detail is not None)
         button.make("receipt")
         wait_until(lambda: button.preview is not None and button.preview.isVisible())
         button.preview.resize(620, 760)

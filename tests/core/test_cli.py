@@ -129,7 +129,9 @@ def test_settings_and_staff_print_json(home: Path, capsys: pytest.CaptureFixture
 
 # Every verb that prints records; each must take --json (nested verbs as "verb action").
 RECORD_VERBS = ["search", "devices", "tickets", "settings", "staff", "sync",
-                "central terminals", "conflicts list", "conflicts rejected"]
+                "central terminals", "conflicts list", "conflicts rejected",
+                "tickets list", "tickets show", "tickets new", "tickets move", "tickets pickup",
+                "support", "support list", "support show"]
 
 
 @pytest.mark.parametrize("verb", RECORD_VERBS)

@@ -64,7 +64,8 @@ def test_intake_with_two_devices(shop: Shop) -> None:
     assert ticket.summary.device_count == 2
     assert ticket.summary.devices == "Apple iPhone 13, Samsung Galaxy S10"
     assert ticket.summary.estimate == Decimal("89.50") and ticket.deposit == Decimal("20.00")
-    assert ticket.devices[0].checklist == {"powers_on": True, "scratches": "back"}
+    # True is an explicit Yes; a note stays a note (see test_checklist_* below)
+    assert ticket.devices[0].checklist == {"powers_on": "yes", "scratches": "back"}
     assert ticket.devices[0].pre_existing_faults == "Dent on the corner"
     assert all(d.has_passcode for d in ticket.devices)
     assert [(h.from_status, h.to_status, h.staff_name) for h in ticket.history] == [
@@ -221,7 +222,9 @@ def test_pickup_writes_services_starts_warranty_and_erases_passcodes(
     done = shop.tickets.pickup(ticket.summary.id, "70", "card", satisfaction=5, work=[
         PickupWork(ids[0], "New screen", [PartInput("Screen", 1, "50")], "20")]).ticket
     assert done.summary.status == "collected" and done.collected_at is not None
-    assert done.final_amount == Decimal("70.00") and done.balance_due == Decimal("50.00")
+    # Paid in full at pickup: nothing is still due (the receipt says the same).
+    assert done.final_amount == Decimal("70.00") and done.balance_due == Decimal("0.00")
+    assert done.settlement.paid_now == Decimal("50.00")
     assert not any(d.has_passcode for d in done.devices)
     with shop.store.read() as session:
         assert session.scalars(select(TicketDevice.passcode_encrypted)).all() == [None, None]

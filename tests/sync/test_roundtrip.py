@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -73,3 +74,36 @@ def test_one_connection_serves_many_rounds(counters: Counters) -> None:
     while backends() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert backends() == set()
+
+
+def test_work_lines_and_promise_travel_both_ways(counters: Counters) -> None:
+    """ticket_work_lines is synced like the other ticket tables: added, edited and
+    removed lines reach the other counter, and so does the promised-by day."""
+    from datetime import date
+
+    from shopdesk.services.repairs.ticket_edits import WorkLineInput
+
+    a, b = counters.new("a"), counters.new("b")
+    ann = register(a, "Ann", "07400 123456")
+    ticket = a.tickets.intake(TicketIntake(ann.id, [TicketDeviceIntake(
+        "Cracked screen", device=phone_input())], promised_by="2099-01-31")).ticket
+    iphone = ticket.devices[0].device.id
+    lines = a.tickets.set_work(ticket.summary.id, [
+        WorkLineInput("Screen assembly", "part", "79.00", 1, "SCR-13", iphone),
+        WorkLineInput("Fitting", "labour", "30.00", device_id=iphone)]).ticket.work
+    sync_all(a, b)
+    there = b.tickets.get(ticket.summary.number)
+    assert [(w.description, w.unit_price, w.sku) for w in there.work] == [
+        ("Screen assembly", Decimal("79.00"), "SCR-13"), ("Fitting", Decimal("30.00"), None)]
+    assert there.promised_by == date(2099, 1, 31)
+    assert len(server_rows(counters.url, "ticket_work_lines")) == 2
+
+    # b edits one line and drops the other; a sees exactly that
+    b.tickets.set_work(ticket.summary.id, [WorkLineInput(
+        "Screen assembly (OEM)", "part", "95.00", 1, "SCR-13", iphone, lines[0].id)])
+    sync_all(b, a)
+    back = a.tickets.get(ticket.summary.id)
+    assert [(w.id, w.description, w.unit_price) for w in back.work] == [
+        (lines[0].id, "Screen assembly (OEM)", Decimal("95.00"))]
+    assert a.sync.status().pending == 0 and b.sync.status().pending == 0
+    assert a.audit.verify().ok and b.audit.verify().ok

@@ -55,7 +55,10 @@ def test_intake_from_profile_creates_ticket_and_opens_it(qtbot, window: MainWind
     qtbot.keyClicks(entry.line("model"), "iPhone 13")
     qtbot.keyClicks(entry.line("imei"), IPHONE)
     qtbot.keyClicks(entry.line("fault"), "Cracked screen")
-    entry.checks["Screen cracked"].setChecked(True)
+    checks = entry.checklist  # one Tab stop: Down to "Screen cracked", Y answers it
+    checks.setFocus()
+    qtbot.keyClick(checks, Qt.Key.Key_Down)
+    qtbot.keyClick(checks, Qt.Key.Key_Y)
     qtbot.keyClicks(entry.line("passcode"), "2580")
     intake.estimate.setText("120.00")
     intake.deposit.setText("20")
@@ -65,9 +68,10 @@ def test_intake_from_profile_creates_ticket_and_opens_it(qtbot, window: MainWind
     detail = window.ticket.detail
     assert detail is not None and detail.summary.customer_id == customers["López"]
     assert detail.devices[0].device.imei == IPHONE
-    assert detail.devices[0].checklist["Screen cracked"] is True
+    assert detail.devices[0].checklist["Screen cracked"] == "yes"
+    assert detail.devices[0].checklist["Powers on"] == "not_tested"  # never read as "no"
     assert window.ticket.status.text() == "Received"
-    assert window.ticket.values["estimate"].text() == "120.00"
+    assert window.ticket.values["estimate"].text() == "£120.00"
     assert len(shop.tickets.for_customer(customers["López"])) == 1
 
 
@@ -121,12 +125,12 @@ def test_board_lists_and_filters_by_status(qtbot, window: MainWindow, shop: Shop
     with qtbot.waitSignal(board.loaded):
         board.status.setCurrentIndex(board.status.findData("diagnosing"))
     assert board.numbers() == [number_2]
-    assert board.tree.topLevelItem(0).text(1) == "Diagnosing"
+    assert board.model.index(0, 0).data() == "Diagnosing · 1"
     # a change elsewhere refreshes the board by itself
     with qtbot.waitSignal(board.loaded):
         window.ops.write(None, lambda: shop.tickets.change_status(first, "diagnosing"))
     assert sorted(board.numbers()) == sorted([number_1, number_2])
-    board.tree.setCurrentItem(board.tree.topLevelItem(0))
+    board.tree.setCurrentIndex(board.model.index(0, 0, board.model.index(0, 0)))
     with qtbot.waitSignal(window.ticket.loaded):
         qtbot.keyClick(board.tree, Qt.Key.Key_Return)
     assert window.stack.currentWidget() is window.ticket
@@ -162,31 +166,48 @@ def test_pickup_dialog_collects_and_service_history_shows_record(
     for status in ("diagnosing", "in_repair", "ready"):
         shop.tickets.change_status(ticket_id, status)
     open_ticket(qtbot, window, ticket_id)
-    dialog = window.ticket.open_pickup()
+    page = window.ticket
+    work = page.work
+    work.add_line("labour")
+    work.table.item(0, 2).setText("Replaced screen")
+    work.table.item(0, 5).setText("40.00")
+    work.add_line("part")
+    work.table.item(1, 2).setText("Screen assembly")
+    work.table.item(1, 3).setText("SCR-13")
+    work.table.item(1, 5).setText("50.00")
+    assert work.total.text() == "Total £90.00"
+    with qtbot.waitSignal(page.loaded):
+        work.save.click()
+    assert [w.description for w in page.detail.work] == ["Replaced screen", "Screen assembly"]
+    dialog = page.open_pickup()
     assert dialog is not None
-    box = dialog.boxes[0]
-    box.description.setText("Replaced screen")
-    box.labour.setText("40.00")
-    box.add_part("Screen assembly", "SCR-13", "1", "50.00")
-    dialog.final_amount.setText("89.00")
-    assert "work lines add up to 90.00" in dialog.balance.text()
-    dialog.submit()  # no payment method and a mismatch: refused, dialog stays
-    qtbot.waitUntil(lambda: bool(dialog.error.text()))
+    assert dialog.final_amount.text() == "90.00"  # the work lines' total
+    dialog.final_amount.setText("89.00")  # does not add up: Enter does nothing yet
+    assert not dialog.ok.isEnabled()
+    assert "the work lines add up to £90.00" in dialog.missing.text()
+    dialog.submit()
     assert shop.tickets.get(ticket_id).summary.status == "ready"
     dialog.final_amount.setText("90.00")
     dialog.payment.setCurrentIndex(dialog.payment.findData("card"))
+    assert dialog.technician.isVisibleTo(dialog)  # nobody was assigned: the dialog asks who
+    qtbot.waitUntil(lambda: dialog.technician.count() > 1)
+    assert "choose the technician" in dialog.missing.text()
+    dialog.technician.setCurrentIndex(1)
     dialog.satisfaction.setCurrentIndex(dialog.satisfaction.findData(5))
-    with qtbot.waitSignal(window.ticket.loaded):
+    assert dialog.ok.isEnabled()
+    with qtbot.waitSignal(page.loaded):
         dialog.ok.click()
     qtbot.waitUntil(lambda: not dialog.isVisible())
-    assert window.ticket.status.text() == "Collected"
-    assert window.ticket.values["balance"].text() == "70.00"
-    assert window.ticket.status_buttons == {}
+    assert page.status.text() == "Collected"
+    assert page.values["balance"].text() == "£0.00"  # paid in full, as the receipt says
+    assert page.values["paid"].text() == "£70.00 · Card"
+    assert page.status_buttons == {}
+    assert page.detail.summary.technician_id is not None
     open_profile(qtbot, window, customers["López"])
     services = window.profile.services
     qtbot.waitUntil(lambda: services.tree.topLevelItemCount() == 1)
     assert services.texts(2) == ["Replaced screen"]
-    assert services.texts(4) == ["90.00"]
+    assert services.texts(4) == ["£90.00"]
     assert services.texts(5) == ["Card"]
     assert services.texts(6) == ["5/5"]
 

@@ -152,7 +152,7 @@ def test_owner_escalates_then_resolves_with_refund(qtbot, window: MainWindow, sh
     ticket = shop.support.get(support_id).ticket
     assert (ticket.status, ticket.refund) == ("resolved", Decimal("89.00"))
     assert page.status.text() == "Resolved"
-    assert "Refund:</b> 89.00" in page.resolution.text()
+    assert "Refund:</b> £89.00" in page.resolution.text()  # in the shop's currency
     assert not page.resolve_button.isEnabled() and not page.escalate_button.isEnabled()
     assert page.close_button.isEnabled()
     with qtbot.waitSignal(page.loaded):

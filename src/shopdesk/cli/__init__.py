@@ -31,7 +31,7 @@ import sys
 from collections.abc import Callable
 
 from shopdesk import __version__
-from shopdesk.cli import admin, central, customers, printing, repairs, sync
+from shopdesk.cli import admin, central, customers, printing, repairs, support, sync
 from shopdesk.cli.common import (
     EXIT_FAILURE,
     EXIT_USAGE,
@@ -49,6 +49,7 @@ from shopdesk.shop import Shop
 VERBS: tuple[Callable[[Subparsers], None], ...] = (
     customers.register,  # import, export, search
     repairs.register,  # devices, tickets
+    support.register,  # support tickets and complaints
     printing.register,  # print, report
     central.register,  # central setup/join/revoke/terminals/set-api-key/set-ca
     sync.register,  # sync, conflicts

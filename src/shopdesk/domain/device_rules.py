@@ -103,3 +103,16 @@ def clean_device(data: DeviceInput, today: date) -> dict[str, Any]:
     if errors:
         raise ValidationError(errors)
     return values
+
+
+def known_by_identifier(data: DeviceInput, refused: ValidationError) -> dict[str, Any] | None:
+    """When `clean_device` refused `data` only for a missing make and model, and it has
+    a valid IMEI or serial: the cleaned identifiers (to look the device up by), else None."""
+    if not all(e.field in ("make", "model") and e.rule == "required" for e in refused.errors):
+        return None
+    values: dict[str, Any] = {"imei": None, "imei2": None, "serial": None}
+    if data.imei and data.imei.strip():
+        values["imei"] = clean_imei(data.imei)
+    if data.serial and data.serial.strip():
+        values["serial"] = clean_serial(data.serial)
+    return values if values["imei"] or values["serial"] else None

@@ -5,6 +5,10 @@ or a Decimal/int, quantizes to two places (half up) and refuses negatives,
 garbage and floats with a FieldError naming the field. Amounts are stored as
 integer minor units (pence) by `shopdesk.models.base.Money`.
 
+`settle` is the one rule for what a repair ticket owes (screens and receipts
+agree); `format_money` the one rule for writing an amount in the shop's
+currency and locale (Babel's CLDR data: '£1,234.50', '1.234,50 €').
+
 Pure functions; safe from any thread.
 """
 
@@ -12,7 +16,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency
 
 from shopdesk.errors import FieldError, ValidationError
 
@@ -103,3 +112,67 @@ def split_evenly(value: Decimal, parts: int) -> list[Decimal]:
 
 def format_amount(value: Decimal | None) -> str:
     return "" if value is None else f"{quantize(value):.2f}"
+
+
+# -- what a ticket owes ------------------------------------------------------------
+@dataclass(frozen=True)
+class Settlement:
+    """The amounts a ticket's screen and its receipt both show (one rule for both).
+
+    `total`: the final amount once collected, else what is expected (the work
+    lines' total when there are lines, else the estimate, else zero).
+    `paid_now`: what was paid at pickup (the total less the deposit).
+    `balance`: what is still to pay: zero once the ticket is collected (the
+    pickup takes the full payment) or cancelled.
+    """
+
+    total: Decimal
+    deposit: Decimal
+    paid_now: Decimal
+    balance: Decimal
+
+
+def settle(expected: Decimal | None, deposit: Decimal, final_amount: Decimal | None,
+           closed: bool) -> Settlement:
+    if final_amount is not None:  # collected: the pickup took the rest
+        return Settlement(final_amount, deposit, max(ZERO, quantize(final_amount - deposit)),
+                          ZERO)
+    total = expected if expected is not None else ZERO
+    balance = ZERO if closed else max(ZERO, quantize(total - deposit))
+    return Settlement(total, deposit, ZERO, balance)
+
+
+# -- how amounts are written -------------------------------------------------------
+def default_locale(region: str) -> str:
+    """The usual locale of a country ('GB' -> 'en_GB', 'DE' -> 'de_DE'); 'en_GB' if unknown."""
+    try:
+        return str(Locale.parse(f"und_{region.strip().upper()}"))
+    except (ValueError, TypeError, UnknownLocaleError):
+        return "en_GB"
+
+
+def check_locale(value: str) -> str:
+    """A locale Babel knows ('en_GB', 'de-DE', 'fr'), normalised; ValueError if not."""
+    try:
+        return str(Locale.parse(value.strip().replace("-", "_")))
+    except (ValueError, TypeError, UnknownLocaleError):
+        raise ValueError(f"'{value}' is not a locale (e.g. en_GB, de_DE, fr_FR)") from None
+
+
+@lru_cache(maxsize=32)
+def _locale(name: str) -> Locale:
+    return Locale.parse(name)
+
+
+def format_money(value: Decimal | None, currency: str, locale: str, empty: str = "") -> str:
+    """An amount as people of `locale` write `currency`: '£1,234.50', '1.234,50 €'.
+
+    The one rule for the screens and the printed documents; `empty` for None.
+    """
+    if value is None:
+        return empty
+    try:
+        where = _locale(locale)
+    except (ValueError, TypeError, UnknownLocaleError):
+        where = _locale("en_GB")
+    return format_currency(quantize(value), currency, locale=where)

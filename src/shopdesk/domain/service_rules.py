@@ -45,6 +45,26 @@ class ServiceInput:
     occurred_at: datetime | None = None  # defaults to now
 
 
+def quantity_and_price(quantity: int | str, unit_price: Amount, where: str,
+                       errors: list[FieldError]) -> tuple[int, Decimal]:
+    """A line's whole quantity (1 to MAX_QUANTITY) and unit price; what is wrong goes to
+    `errors` (as ``<where>.quantity`` / ``<where>.unit_price``), with 1 and 0 in its place."""
+    try:
+        count = int(str(quantity).strip())
+        if not 1 <= count <= MAX_QUANTITY:
+            raise ValueError
+    except ValueError:
+        errors.append(FieldError(f"{where}.quantity", "quantity",
+                                 f"must be a whole number from 1 to {MAX_QUANTITY}"))
+        count = 1
+    try:
+        price = amount(unit_price, f"{where}.unit_price")
+    except ValidationError as exc:
+        errors.extend(exc.errors)
+        price = Decimal("0.00")
+    return count, price
+
+
 def clean_parts(parts: Sequence[PartInput], prefix: str = "parts") -> list[dict[str, Any]]:
     errors: list[FieldError] = []
     out: list[dict[str, Any]] = []
@@ -55,19 +75,7 @@ def clean_parts(parts: Sequence[PartInput], prefix: str = "parts") -> list[dict[
         sku = collapse_spaces(part.sku).upper() or None
         if not name and not sku:
             errors.append(FieldError(f"{where}.name", "required", "give a part name or SKU"))
-        try:
-            quantity = int(str(part.quantity).strip())
-            if not 1 <= quantity <= MAX_QUANTITY:
-                raise ValueError
-        except ValueError:
-            errors.append(FieldError(f"{where}.quantity", "quantity",
-                                     f"must be a whole number from 1 to {MAX_QUANTITY}"))
-            quantity = 1
-        try:
-            price = amount(part.unit_price, f"{where}.unit_price")
-        except ValidationError as exc:
-            errors.extend(exc.errors)
-            price = Decimal("0")
+        quantity, price = quantity_and_price(part.quantity, part.unit_price, where, errors)
         out.append({"name": name or sku, "sku": sku, "quantity": quantity,
                     "unit_price": price, "line_total": line_total(quantity, price)})
     if errors:

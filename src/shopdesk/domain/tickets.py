@@ -91,6 +91,22 @@ def check_move(current: TicketStatus | str, target: TicketStatus | str) -> None:
     raise ValidationError(FieldError("status", "status_transition", reason))
 
 
+def next_step(current: TicketStatus | str, estimate_approved: bool | None) -> TicketStatus | None:
+    """The usual next move from `current` (the ticket page's F5), or None.
+
+    received -> diagnosing -> awaiting approval (in repair when the customer
+    already approved the estimate) -> in repair -> ready; waiting for parts goes
+    on to repair. Ready goes on only by pickup, and final statuses nowhere.
+    """
+    status = TicketStatus(current)
+    if status == S.DIAGNOSING:
+        return S.IN_REPAIR if estimate_approved is True else S.AWAITING_APPROVAL
+    step = {S.RECEIVED: S.DIAGNOSING, S.AWAITING_APPROVAL: S.IN_REPAIR,
+            S.AWAITING_PARTS: S.IN_REPAIR, S.IN_REPAIR: S.READY}.get(status)
+    assert step is None or can_move(status, step)
+    return step
+
+
 def ticket_number(node_tag: str, sequence: int) -> str:
     return f"{TICKET_PREFIX}-{node_tag}-{sequence:04d}"
 

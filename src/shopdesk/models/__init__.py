@@ -12,7 +12,12 @@ from shopdesk.models.customers import (
 )
 from shopdesk.models.devices import Device, DeviceOwner
 from shopdesk.models.meta import LocalMeta, Setting
-from shopdesk.models.repairs import RepairTicket, TicketDevice, TicketStatusChange
+from shopdesk.models.repairs import (
+    RepairTicket,
+    TicketDevice,
+    TicketStatusChange,
+    TicketWorkLine,
+)
 from shopdesk.models.staff import Staff, StaffDirectory
 from shopdesk.models.support import SupportEvent, SupportTicket
 from shopdesk.models.sync import OutboxEntry, QuarantinedRow, SyncConflict, SyncState
@@ -41,4 +46,5 @@ __all__ = [
     "SyncState",
     "TicketDevice",
     "TicketStatusChange",
+    "TicketWorkLine",
 ]

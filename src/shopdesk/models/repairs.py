@@ -1,13 +1,16 @@
 """Repair tickets: the counter workflow from intake to pickup.
 
 One ticket may hold several devices (`ticket_devices`); every status change is
-kept with who and when (`ticket_status_changes`). Amounts are `Money` (pence).
+kept with who and when (`ticket_status_changes`); the work done (parts and
+labour, each with a description) is kept as lines while the ticket is open
+(`ticket_work_lines`) and becomes the service records at pickup. Amounts are
+`Money` (pence).
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
@@ -35,6 +38,7 @@ class RepairTicket(Base):
         Index("ix_repair_tickets_updated", "updated_at"),
         Index("ix_repair_tickets_technician", "technician_id", "updated_at"),
         Index("ix_repair_tickets_customer", "customer_id", "created_at"),
+        Index("ix_repair_tickets_status_promised", "status", "promised_by", "created_at"),
     )
 
     id: Mapped[uuid_pk]
@@ -53,6 +57,8 @@ class RepairTicket(Base):
     created_at: Mapped[created_at]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     collected_at: Mapped[datetime | None]
+    # The day the shop promised the customer the repair (overdue after it).
+    promised_by: Mapped[date | None]
 
 
 class TicketDevice(Base):
@@ -92,3 +98,31 @@ class TicketStatusChange(Base):
     actor: Mapped[str] = mapped_column(String(120))
     at: Mapped[datetime]
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class TicketWorkLine(Base):
+    """A part fitted or labour done on an open ticket, with what it was and what it costs."""
+
+    __tablename__ = "ticket_work_lines"
+    __table_args__ = (
+        CheckConstraint("kind IN ('part','labour')", name="kind"),
+        CheckConstraint("quantity >= 1", name="quantity_positive"),
+        CheckConstraint("unit_price >= 0", name="unit_price_non_negative"),
+        Index("ix_ticket_work_lines_ticket", "ticket_id", "position"),
+    )
+
+    id: Mapped[uuid_pk]
+    ticket_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("repair_tickets.id", ondelete="CASCADE"))
+    # The device the work was on; None: the ticket as a whole (a diagnosis fee).
+    device_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("devices.id"))
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(8))
+    description: Mapped[str] = mapped_column(Text)
+    sku: Mapped[str | None] = mapped_column(String(40))
+    quantity: Mapped[int] = mapped_column(default=1)
+    unit_price: Mapped[Decimal]
+    created_at: Mapped[created_at]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Taken off the ticket (kept, never deleted: synced rows never are).
+    removed_at: Mapped[datetime | None]

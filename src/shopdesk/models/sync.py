@@ -179,6 +179,10 @@ SYNCED: tuple[SyncedTable, ...] = (
                 scoped=True),
     SyncedTable("ticket_status_changes", mode="append", owner=("ticket_id", "repair_tickets"),
                 scoped=True),
+    # Never deleted (no synced row is): a line taken off the ticket gets removed_at.
+    SyncedTable("ticket_work_lines", quiet=frozenset({"updated_at"}), mode="store",
+                immutable=frozenset({"ticket_id", "created_at"}),
+                owner=("ticket_id", "repair_tickets"), scoped=True),
     SyncedTable("customer_services", mode="store", owner=("ticket_id", "repair_tickets"),
                 scoped=True),
     SyncedTable("service_parts", mode="store", immutable=frozenset({"service_id"}),
@@ -203,6 +207,8 @@ PARENT_REFS: tuple[tuple[str, str, str], ...] = (
     ("ticket_devices", "ticket_id", "repair_tickets"),
     ("ticket_devices", "device_id", "devices"),
     ("ticket_status_changes", "ticket_id", "repair_tickets"),
+    ("ticket_work_lines", "ticket_id", "repair_tickets"),
+    ("ticket_work_lines", "device_id", "devices"),
     ("service_parts", "service_id", "customer_services"),
     ("support_events", "ticket_id", "support_tickets"),
 )

@@ -19,27 +19,20 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Image, Paragraph
 
+from shopdesk.domain.money import format_money
 from shopdesk.printing import fonts
 from shopdesk.printing.data import ShopHeader
 
-_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "JPY": "¥", "INR": "₹", "TRY": "₺",
-            "UAH": "₴", "RUB": "₽", "PLN": "zł", "CZK": "Kč"}
-_SUFFIXED = {"PLN", "CZK"}
 _PAYMENT = {"cash": "Cash", "card": "Card", "mobile_money": "Mobile money",
             "bank_transfer": "Bank transfer", "store_credit": "Store credit"}
 GREY = colors.HexColor("#555555")
 LIGHT = colors.HexColor("#dddddd")
 
 
-def money(value: Decimal | None, currency: str) -> str:
-    """"£12.50", "12.50 zł", "12.50 CHF"; "" for None."""
-    if value is None:
-        return ""
-    text = f"{value:,.2f}"
-    symbol = _SYMBOLS.get(currency)
-    if symbol is None:
-        return f"{text} {currency}"
-    return f"{text} {symbol}" if currency in _SUFFIXED else f"{symbol}{text}"
+def money(value: Decimal | None, currency: str, locale: str = "en_GB") -> str:
+    """'£12.50', '12,50 €': the same rule as the screens (`domain.money.format_money`);
+    "" for None."""
+    return format_money(value, currency, locale)
 
 
 def payment_label(method: str | None) -> str:

@@ -20,6 +20,7 @@ class ShopHeader:
     phone: str = ""
     currency: str = "GBP"
     logo_path: str = ""  # PNG/JPEG file; "" or a missing file: no logo
+    locale: str = "en_GB"  # how amounts are written (Babel locale name)
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class DeviceLine:
     imei: str | None = None
     serial: str | None = None
     fault: str = ""
-    checklist: tuple[tuple[str, str], ...] = ()  # (item, "yes" / "no" / a note)
+    checklist: tuple[tuple[str, str], ...] = ()  # (check, "Yes" / "No" / "Not tested" / note)
     pre_existing_faults: str = ""
     accessories: str = ""
 

@@ -55,8 +55,8 @@ def job_sheet(data: JobSheetData) -> bytes:
     for i, device in enumerate(data.devices, start=1):
         items.append(KeepTogether(_device(device, i, len(data.devices), s)))
     cur = data.shop.currency
-    money_rows = [["Estimate", money(data.estimate, cur) or "to be confirmed"],
-                  ["Deposit paid", money(data.deposit, cur)]]
+    money_rows = [["Estimate", money(data.estimate, cur, data.shop.locale) or "to be confirmed"],
+                  ["Deposit paid", money(data.deposit, cur, data.shop.locale)]]
     items += [para("Estimate", s["h2"]), _grid(money_rows, s)]
     if data.terms:
         items += [para("Terms and conditions", s["h2"]), para(data.terms, s["small"])]
@@ -117,16 +117,9 @@ def _device(device: DeviceLine, index: int, count: int, s: dict[str, Any]) -> li
 
 
 def _checklist(device: DeviceLine, s: dict[str, Any]) -> Table:
-    """Two columns of "☑ item: note" / "☐ item"."""
-    marks = []
-    for item, value in device.checklist:
-        name = item.replace("_", " ").capitalize()
-        if value == "yes":
-            marks.append(f"☑ {name}")
-        elif value == "no":
-            marks.append(f"☐ {name}")
-        else:
-            marks.append(f"☑ {name}: {value}")
+    """Two columns of "Powers on: Yes" / "Water damage: Not tested" / "Scratches: back"."""
+    marks = [f"{item.replace('_', ' ').capitalize()}: {answer}"
+             for item, answer in device.checklist]
     half = (len(marks) + 1) // 2
     rows = [[para(marks[i], s["body"]),
              para(marks[i + half], s["body"]) if i + half < len(marks) else ""]

@@ -111,14 +111,14 @@ def _rule(width: float) -> HRFlowable:
 
 
 def _lines_table(data: ReceiptData, width: float, s: dict[str, Any], roll: bool) -> Table:
-    cur = data.shop.currency
+    cur, loc = data.shop.currency, data.shop.locale
     if roll:
         rows: list[list[Any]] = []
         for line in data.lines:
             text = line.description
             if line.quantity != 1:
-                text += f"\n{line.quantity} × {money(line.unit_price, cur)}"
-            rows.append([para(text, s["body"]), para(money(line.amount, cur), s["right"])])
+                text += f"\n{line.quantity} × {money(line.unit_price, cur, loc)}"
+            rows.append([para(text, s["body"]), para(money(line.amount, cur, loc), s["right"])])
         if not rows:
             rows.append([para("No charges yet", s["small"]), ""])
         widths = [width * 0.68, width * 0.32]
@@ -127,8 +127,8 @@ def _lines_table(data: ReceiptData, width: float, s: dict[str, Any], roll: bool)
                 + [para("Amount", s["right"])]]
         for line in data.lines:
             rows.append([para(line.description, s["body"]), para(str(line.quantity), s["body"]),
-                         para(money(line.unit_price, cur), s["body"]),
-                         para(money(line.amount, cur), s["right"])])
+                         para(money(line.unit_price, cur, loc), s["body"]),
+                         para(money(line.amount, cur, loc), s["right"])])
         if len(rows) == 1:
             rows.append([para("No charges yet", s["small"]), "", "", ""])
         widths = [width * 0.55, width * 0.1, width * 0.17, width * 0.18]
@@ -145,16 +145,16 @@ def _lines_table(data: ReceiptData, width: float, s: dict[str, Any], roll: bool)
 
 
 def _totals_table(data: ReceiptData, width: float, s: dict[str, Any]) -> Table:
-    cur = data.shop.currency
-    rows = [("Total", money(data.total, cur), True)]
+    cur, loc = data.shop.currency, data.shop.locale
+    rows = [("Total", money(data.total, cur, loc), True)]
     if data.tax_rate:
-        rows.append((f"incl. tax {data.tax_rate.normalize():f}%", money(data.tax, cur), False))
+        rows.append((f"incl. tax {data.tax_rate.normalize():f}%", money(data.tax, cur, loc), False))
     if data.deposit:
-        rows.append(("Deposit paid", money(data.deposit, cur), False))
+        rows.append(("Deposit paid", money(data.deposit, cur, loc), False))
     if data.paid_now or data.payment_method:
         method = f" ({data.payment_method})" if data.payment_method else ""
-        rows.append((f"Paid now{method}", money(data.paid_now, cur), False))
-    rows.append(("Balance due", money(data.balance, cur), True))
+        rows.append((f"Paid now{method}", money(data.paid_now, cur, loc), False))
+    rows.append(("Balance due", money(data.balance, cur, loc), True))
     cells = [[para(label, s["bold" if strong else "body"]),
               Paragraph(value, s["bright" if strong else "right"])]
              for label, value, strong in rows]

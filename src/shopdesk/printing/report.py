@@ -44,7 +44,7 @@ def summary_report(data: ReportData) -> bytes:
     """PDF bytes of the summary report."""
     fonts.register()
     s = styles(9)
-    cur = data.shop.currency
+    cur = (data.shop.currency, data.shop.locale)
     items: list[Flowable] = [
         para(f"{data.shop.name}: summary report", s["title"]),
         para(f"{data.date_from:%d %b %Y} to {data.date_to:%d %b %Y} · generated "
@@ -54,7 +54,7 @@ def summary_report(data: ReportData) -> bytes:
     new_customers = sum(r.count for r in data.customers_by_channel)
     tickets = sum(r.count for r in data.tickets_by_status)
     items.append(_grid([["New customers", "Tickets opened", "Revenue"],
-                        [str(new_customers), str(tickets), money(total_revenue, cur)]], s,
+                        [str(new_customers), str(tickets), money(total_revenue, *cur)]], s,
                        header=True, widths=[WIDTH / 3] * 3))
     sections = [
         ("New customers by registration channel", data.customers_by_channel,
@@ -83,8 +83,8 @@ def summary_report(data: ReportData) -> bytes:
 
 
 def _section(title: str, rows: tuple[CountRow, ...], header: list[str], with_amount: bool,
-             chart: str, cur: str, s: dict[str, Any]) -> list[Flowable]:
-    body = [[r.label, str(r.count)] + ([money(r.amount, cur)] if with_amount else [])
+             chart: str, cur: tuple[str, str], s: dict[str, Any]) -> list[Flowable]:
+    body = [[r.label, str(r.count)] + ([money(r.amount, *cur)] if with_amount else [])
             for r in rows] or [["none in this period", ""] + ([""] if with_amount else [])]
     table_w = WIDTH * 0.48
     widths = ([table_w * 0.46, table_w * 0.22, table_w * 0.32] if with_amount
@@ -169,7 +169,7 @@ def _short(text: str, limit: int) -> str:
 
 def _tickets_table(data: ReportData, s: dict[str, Any]) -> Table:
     """Plain-string cells (no Paragraphs): a 50-page table renders in about a second."""
-    cur = data.shop.currency
+    cur = (data.shop.currency, data.shop.locale)
     header = ["Ticket", "Opened", "Customer", "Technician", "Status", "Devices", "Amount"]
     fractions = [0.14, 0.1, 0.25, 0.13, 0.1, 0.16, 0.12]
     widths = [WIDTH * f for f in fractions]
@@ -178,7 +178,7 @@ def _tickets_table(data: ReportData, s: dict[str, Any]) -> Table:
         rows.append([t.number, f"{t.created_on:%Y-%m-%d}",
                      _fit(t.customer_name, widths[2]), _fit(t.technician or "-", widths[3]),
                      _fit(t.status, widths[4]), _fit(t.devices, widths[5]),
-                     money(t.amount, cur)])
+                     money(t.amount, *cur)])
     table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), fonts.REGULAR, 7.5),

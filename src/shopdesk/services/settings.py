@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from shopdesk.changes import Changes
 from shopdesk.domain.customer_rules import Policy
+from shopdesk.domain.money import check_locale, default_locale
 from shopdesk.domain.permissions import Permission
 from shopdesk.domain.phones import is_valid_region
 from shopdesk.domain.text import reject_controls
@@ -71,6 +72,10 @@ def _language(value: str) -> str:
     return value
 
 
+def _locale(value: str) -> str:
+    return check_locale(value) if value.strip() else ""
+
+
 def _percent(value: str) -> str:
     text = value.strip().rstrip("%").strip().replace(",", ".")
     try:
@@ -106,6 +111,9 @@ CATALOGUE: dict[str, SettingSpec] = {s.key: s for s in [
     SettingSpec("shop.address", "", _text(300), "printed on receipts"),
     SettingSpec("shop.phone", "", _text(40), "printed on receipts"),
     SettingSpec("shop.currency", "GBP", _currency, "ISO 4217 code of the shop's currency"),
+    SettingSpec("shop.locale", "", _locale,
+                "how amounts and dates are written (e.g. en_GB, de_DE); empty: the usual "
+                "locale of phone.default_region"),
     SettingSpec("shop.language", "en", _language, "default language of new customers"),
     SettingSpec("customers.require_email", "false", _boolean,
                 "refuse registrations without an e-mail address"),
@@ -127,6 +135,8 @@ CATALOGUE: dict[str, SettingSpec] = {s.key: s for s in [
                 "warranty terms printed on receipts and job sheets"),
     SettingSpec("repairs.warranty_days", "90", _int_range(0, 3650),
                 "days of the shop's repair warranty, counted from pickup"),
+    SettingSpec("repairs.promised_days", "3", _int_range(0, 365),
+                "days from intake to the promised-by date a new ticket starts with"),
     SettingSpec("security.max_failed_signins", "5", _int_range(1, 20),
                 "failed sign-ins before an account is locked"),
     SettingSpec("security.lockout_minutes", "15", _int_range(1, 1440),
@@ -173,6 +183,13 @@ class SettingsService:
                 self._audit.append(session, actor, "update", "setting", key,
                                    {key: [old, clean]})
         return Changes(settings=True)
+
+    def money_format(self) -> tuple[str, str]:
+        """(currency, locale) amounts are written in: `shop.currency` and `shop.locale`
+        (when empty, the usual locale of `phone.default_region`)."""
+        values = self.all()
+        return values["shop.currency"], (values["shop.locale"]
+                                          or default_locale(values["phone.default_region"]))
 
     def policy(self) -> Policy:
         values = self.all()

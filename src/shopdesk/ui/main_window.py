@@ -29,6 +29,7 @@ from shopdesk.search.identify import Identified
 from shopdesk.services.customers.customer_views import CustomerProfile
 from shopdesk.services.repairs.repair_views import TicketDetail
 from shopdesk.shop import Shop
+from shopdesk.ui.common import fmt
 from shopdesk.ui.common.style import STYLE
 from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.customers.customer_form import CustomerForm
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self.import_dialog: ImportDialog | None = None
         self.export_dialog: ExportDialog | None = None
         region = shop.settings.get("phone.default_region")
+        fmt.set_money_format(*shop.settings.money_format())
         self.setWindowTitle(f"{shop.settings.get('shop.name')} — shopdesk")
         self.setStyleSheet(STYLE)
         self.resize(1100, 700)
@@ -241,6 +243,10 @@ class MainWindow(QMainWindow):
     def _on_changes(self, changes: Changes) -> None:
         if changes.customers:
             self.refresh_count()
+        if changes.settings:  # the currency or locale may have changed
+            settings = self.shop.settings
+            self.ops.query(self, settings.money_format,
+                           lambda found: fmt.set_money_format(*found))
 
     def _first_results(self, _count: int) -> None:
         if not self.is_ready:

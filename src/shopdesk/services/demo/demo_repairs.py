@@ -4,7 +4,8 @@ For customers that have no device yet: most get one to three devices (valid
 IMEIs from a few real type allocation codes, or serials for laptops), then
 about `tickets_per_customer` repair tickets each, spread over three years.
 Old tickets are collected (with a service record per device and a shop
-warranty) or cancelled; recent ones sit in the open statuses. A few part
+warranty) or cancelled; recent ones sit in the open statuses, each with the
+day promised at intake (some of them past by now) and a condition checklist. A few part
 purchases and consultations are added outside tickets.
 
 Rows go in with Core executemany, a batch of customers per transaction, with
@@ -16,12 +17,13 @@ per batch.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -65,6 +67,12 @@ ACCESSORIES = ["", "", "case", "charger", "case and charger", "SIM tray"]
 OPEN = [("received", 3), ("diagnosing", 3), ("awaiting_approval", 2), ("awaiting_parts", 2),
         ("in_repair", 3), ("ready", 2)]
 PAYMENTS = (["card"] * 5 + ["cash"] * 3 + ["mobile_money", "bank_transfer"])
+PROMISE_DAYS = (1, 2, 3, 3, 3, 5, 7)  # days from intake to the day promised
+# Open tickets: days from today to their promise; about one in seven is late.
+OPEN_PROMISE = (-3, -1, 0, 1, 1, 2, 2, 3, 3, 4, 5, 6, 7, 9)
+CHECKS = {"Powers on": ("yes", "yes", "yes", "no", "not_tested"),
+          "Screen cracked": ("no", "no", "yes", "not_tested"),
+          "Water damage": ("no", "no", "no", "not_tested")}
 Progress = Callable[[int, int], None]
 
 
@@ -171,6 +179,15 @@ def generate_repairs(store: Store, audit: AuditTrail, staff: StaffService,
     return RepairDemoReport(totals[0], totals[1], totals[2], time.perf_counter() - started)
 
 
+def _promise(rng: random.Random, status: str, created: datetime, now: datetime) -> date:
+    """The day promised at intake: a few days after it; for a ticket still open, a day
+    near today (so a few are late, as in a real shop, not all of the older ones)."""
+    if status in ("collected", "cancelled"):
+        return created.astimezone().date() + timedelta(days=rng.choice(PROMISE_DAYS))
+    return max(created.astimezone().date(),
+               now.astimezone().date() + timedelta(days=rng.choice(OPEN_PROMISE)))
+
+
 def _ticket(rng: random.Random, rows: dict[str, list[dict[str, Any]]], number: str,
             customer_id: uuid.UUID, devices: list[dict[str, Any]], techs: list[uuid.UUID],
             now: datetime, actor: Any) -> None:
@@ -196,11 +213,14 @@ def _ticket(rng: random.Random, rows: dict[str, list[dict[str, Any]]], number: s
         "final_amount": final,
         "payment_method": rng.choice(PAYMENTS) if final is not None else None,
         "warranty_rework": False, "created_by": actor.staff_id, "created_at": created,
-        "updated_at": updated, "collected_at": updated if status == "collected" else None})
+        "updated_at": updated, "collected_at": updated if status == "collected" else None,
+        "promised_by": _promise(rng, status, created, now)})
     for position, device in enumerate(on):
         rows["ticket_devices"].append({
             "id": uuid.uuid4(), "ticket_id": ticket_id, "device_id": device["id"],
-            "position": position, "fault": rng.choice(FAULTS), "checklist": "{}",
+            "position": position, "fault": rng.choice(FAULTS),
+            "checklist": json.dumps({name: rng.choice(answers)
+                                     for name, answers in CHECKS.items()}),
             "pre_existing_faults": rng.choice(PRE_EXISTING),
             "accessories": rng.choice(ACCESSORIES), "passcode_encrypted": None})
         if status == "collected":

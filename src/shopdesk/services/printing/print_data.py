@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shopdesk import printing
+from shopdesk.domain.checklist import answer_label
 from shopdesk.domain.choices import Channel, ServiceKind
 from shopdesk.domain.money import ZERO, quantize, total
 from shopdesk.domain.tickets import TicketStatus
@@ -60,8 +61,7 @@ def _label(enum: type[Channel] | type[ServiceKind] | type[TicketStatus], value: 
 
 def _device_line(item: TicketDeviceInfo) -> DeviceLine:
     d = item.device
-    checklist = tuple((k, "yes" if v is True else "no" if v is False else str(v))
-                      for k, v in item.checklist.items())
+    checklist = tuple((k, answer_label(v)) for k, v in item.checklist.items())
     return DeviceLine(d.make, d.model, d.imei, d.serial, item.fault, checklist,
                       item.pre_existing_faults, item.accessories)
 
@@ -91,31 +91,32 @@ class PrintService:
     # -- data -------------------------------------------------------------------
     def header(self) -> ShopHeader:
         v = self._settings.all()
+        currency, locale = self._settings.money_format()
         return ShopHeader(v["shop.name"], v["shop.address"], v["shop.phone"],
-                          v["shop.currency"], v["shop.logo_path"])
+                          currency, v["shop.logo_path"], locale)
 
     def receipt_data(self, number: str | UUID, paper: str | None = None) -> ReceiptData:
         v = self._settings.all()
         t = self._tickets.get(number)
         lines: list[ChargeLine] = []
         names = {d.device.id: f"{d.device.make} {d.device.model}" for d in t.devices}
-        for service in t.services:
+        if t.work:  # the work lines, as the ticket page shows them
+            for w in t.work:
+                lines.append(ChargeLine(w.description, w.quantity, w.unit_price, w.amount))
+        for service in t.services if not t.work else ():
             for p in service.parts:
                 lines.append(ChargeLine(p.name, p.quantity, p.unit_price, p.line_total))
             if service.labour:
                 what = names.get(service.device_id) if service.device_id else None
                 lines.append(ChargeLine(f"Labour: {what}" if what else "Labour", 1,
                                         service.labour, service.labour))
-        if t.final_amount is not None:
-            grand = t.final_amount
-            paid_now = max(ZERO, grand - t.deposit)
-            method = payment_label(t.payment_method) if paid_now else ""
-        else:  # not collected yet: a receipt for the deposit against the estimate
-            grand = t.summary.estimate if t.summary.estimate is not None else ZERO
-            paid_now, method = ZERO, ""
+        # The ticket page shows these same figures (`TicketDetail.settlement`): before
+        # pickup, a receipt for the deposit against the work lines or the estimate.
+        money = t.settlement
+        grand, paid_now, balance = money.total, money.paid_now, money.balance
+        method = payment_label(t.payment_method) if paid_now else ""
         rate = Decimal(v["shop.tax_rate"])
         tax = quantize(grand * rate / (100 + rate)) if rate else ZERO
-        balance = max(ZERO, grand - t.deposit - paid_now)
         until = max((d.device.shop_warranty_until for d in t.devices
                      if d.device.shop_warranty_until), default=None) \
             if t.collected_at else None

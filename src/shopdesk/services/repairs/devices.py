@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from shopdesk.changes import Changes
 from shopdesk.domain.choices import ServiceKind
+from shopdesk.domain.codes import normalize_code
 from shopdesk.domain.device_rules import DeviceInput, clean_device
 from shopdesk.domain.imei import TAC_LENGTH, normalize_identifier, strip_separators
 from shopdesk.domain.permissions import Permission
@@ -60,11 +61,29 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def customer_row(session: Session, customer_id: UUID) -> Customer:
-    row = session.get(Customer, customer_id)
-    if row is None:
-        raise NotFound(f"no customer with id {customer_id}")
-    return row
+def customer_row(session: Session, customer: UUID | str) -> Customer:
+    """The customer by id, or by code as typed ("k7qx-0042"); NotFound if none."""
+    if isinstance(customer, UUID):
+        row = session.get(Customer, customer)
+        if row is None:
+            raise NotFound(f"no customer with id {customer}")
+        return row
+    found = session.scalar(select(Customer).where(Customer.code == normalize_code(customer)))
+    if found is None:
+        raise NotFound(f"no customer with code {customer.strip()}")
+    return found
+
+
+def owned_device(session: Session, customer_id: UUID, clean: dict[str, Any]) -> Device | None:
+    """The customer's own device with the same IMEI (either slot) or serial, if any."""
+    keys = [v for v in (clean.get("imei"), clean.get("imei2")) if v]
+    match = [Device.imei.in_(keys), Device.imei2.in_(keys)] if keys else []
+    if clean.get("serial"):
+        match.append(Device.serial == clean["serial"])
+    if not match:
+        return None
+    return session.scalar(select(Device).where(Device.customer_id == customer_id, or_(*match))
+                          .limit(1))
 
 
 class DeviceService:

@@ -12,6 +12,8 @@ from decimal import Decimal
 from uuid import UUID
 
 from shopdesk.changes import Changes
+from shopdesk.domain.money import Settlement, settle, total
+from shopdesk.domain.tickets import TicketStatus
 
 
 @dataclass(frozen=True)
@@ -135,13 +137,28 @@ class TicketSummary:
     warranty_rework: bool
     created_at: datetime
     updated_at: datetime
+    promised_by: date | None = None  # the day promised to the customer
+
+    def overdue(self, today: date) -> bool:
+        """Still open after the promised day."""
+        return self.promised_by is not None and today > self.promised_by \
+            and not TicketStatus(self.status).final
+
+
+@dataclass(frozen=True)
+class BoardGroup:
+    """One status of the ticket board: how many tickets, how many past their promise."""
+
+    status: str
+    count: int
+    overdue: int
 
 
 @dataclass(frozen=True)
 class TicketDeviceInfo:
     device: DeviceInfo
     fault: str
-    checklist: dict[str, object]
+    checklist: dict[str, str]  # check -> "yes" / "no" / "not_tested" / a note
     pre_existing_faults: str
     accessories: str
     has_passcode: bool
@@ -158,6 +175,20 @@ class StatusChange:
 
 
 @dataclass(frozen=True)
+class WorkLineInfo:
+    """A part or labour line of an open ticket (`kind` is "part" or "labour")."""
+
+    id: UUID
+    device_id: UUID | None  # None: the ticket as a whole
+    kind: str
+    description: str
+    sku: str | None
+    quantity: int
+    unit_price: Decimal
+    amount: Decimal  # quantity x unit price
+
+
+@dataclass(frozen=True)
 class TicketDetail:
     summary: TicketSummary
     devices: list[TicketDeviceInfo]
@@ -170,13 +201,28 @@ class TicketDetail:
     next_statuses: tuple[str, ...]  # where change_status may move it now
     history: list[StatusChange]  # oldest first
     services: list[ServiceInfo] = field(default_factory=list)  # written at pickup
+    work: list[WorkLineInfo] = field(default_factory=list)  # parts and labour, in order
 
     @property
-    def balance_due(self) -> Decimal | None:
-        """Final amount less the deposit, once the final amount is known."""
-        if self.final_amount is None:
-            return None
-        return self.final_amount - self.deposit
+    def promised_by(self) -> date | None:
+        return self.summary.promised_by
+
+    @property
+    def work_total(self) -> Decimal | None:
+        """What the work lines add up to (None when there are none)."""
+        return total(line.amount for line in self.work) if self.work else None
+
+    @property
+    def settlement(self) -> Settlement:
+        """Total, deposit, paid at pickup and balance: the receipt's own figures."""
+        expected = self.work_total if self.work else self.summary.estimate
+        return settle(expected, self.deposit, self.final_amount,
+                      TicketStatus(self.summary.status).final)
+
+    @property
+    def balance_due(self) -> Decimal:
+        """What the customer still owes (zero once collected: pickup takes the rest)."""
+        return self.settlement.balance
 
 
 @dataclass(frozen=True)

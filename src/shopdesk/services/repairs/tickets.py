@@ -6,11 +6,16 @@
   rest, see `shopdesk.services.repairs.passcodes`); estimate, approval and deposit.
   A device still under the shop's repair warranty flags the ticket as
   warranty rework.
+* Intake sets the day promised to the customer (default: today plus the
+  setting ``repairs.promised_days``); the condition checklist answers are
+  Yes / No / Not tested (`shopdesk.domain.checklist`).
+* While the ticket is open its work lines (parts and labour, each with a
+  description) can be edited (`set_work`, see `shopdesk.services.repairs.work`).
 * Status moves follow `shopdesk.domain.tickets.TRANSITIONS`; each is stamped
   with who and when. "collected" is reached only through `pickup`, which
-  writes one service record per device, starts the shop warranty
-  (setting ``repairs.warranty_days``) and erases the passcodes (as does
-  cancelling).
+  writes one service record per device (from the work lines when there are
+  any), starts the shop warranty (setting ``repairs.warranty_days``) and
+  erases the passcodes (as does cancelling).
 * Only the assigned technician may reveal a passcode, and that is audited.
 
 Thread rule: any thread; every write is one `Store.write()` transaction with
@@ -21,8 +26,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -34,17 +38,15 @@ from sqlalchemy.orm import Session
 from shopdesk.changes import Changes
 from shopdesk.domain import tickets as workflow
 from shopdesk.domain.choices import ServiceKind
-from shopdesk.domain.device_rules import DeviceInput, clean_device
 from shopdesk.domain.money import Amount, amount, parse_amount, split_evenly, total
 from shopdesk.domain.permissions import Permission
 from shopdesk.domain.service_rules import (
-    PartInput,
     clean_parts,
     clean_payment,
     clean_satisfaction,
     parts_total,
 )
-from shopdesk.domain.text import collapse_spaces, control_errors, reject_controls
+from shopdesk.domain.text import collapse_spaces, reject_controls
 from shopdesk.domain.tickets import TicketStatus
 from shopdesk.errors import FieldError, NotFound, PermissionDenied, ValidationError
 from shopdesk.models import (
@@ -55,68 +57,29 @@ from shopdesk.models import (
     TicketStatusChange,
 )
 from shopdesk.services.audit import AuditTrail
-from shopdesk.services.repairs.devices import DeviceService, customer_row
+from shopdesk.services.repairs.devices import DeviceService, customer_row, owned_device
 from shopdesk.services.repairs.passcodes import PasscodeBox
 from shopdesk.services.repairs.repair_views import (
     TicketDetail,
     TicketSaved,
 )
 from shopdesk.services.repairs.service_records import ServiceRecordService
+from shopdesk.services.repairs.ticket_edits import TicketEdits, pickup_work
+from shopdesk.services.repairs.ticket_input import (
+    PickupWork,
+    TicketDeviceIntake,
+    TicketIntake,
+    clean_intake,
+)
 from shopdesk.services.repairs.ticket_queries import TicketQueries
 from shopdesk.services.settings import SettingsService
 from shopdesk.services.store import Actor, Store
 
-MAX_PASSCODE = 64
-MAX_FAULT = 2000
+# The inputs live in ticket_input; callers import them from here with the service.
+__all__ = ["PickupWork", "TicketDeviceIntake", "TicketIntake", "TicketService"]
 
 
-@dataclass(frozen=True)
-class TicketDeviceIntake:
-    """One device on a new ticket: `device_id` of a known device, or `device` typed in."""
-
-    fault: str
-    device_id: UUID | None = None
-    device: DeviceInput | None = None
-    checklist: Mapping[str, bool | str] = field(default_factory=dict)
-    pre_existing_faults: str = ""
-    accessories: str = ""
-    passcode: str = ""  # PIN, password or pattern (e.g. "L-shape 1-4-7-8-9")
-
-
-@dataclass(frozen=True)
-class TicketIntake:
-    customer_id: UUID
-    devices: Sequence[TicketDeviceIntake]
-    estimate: Amount | None = None
-    estimate_approved: bool | None = None
-    deposit: Amount = "0"
-    technician_id: UUID | None = None
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class PickupWork:
-    """What was done to one device of the ticket, for its service record."""
-
-    device_id: UUID
-    description: str = ""
-    parts: Sequence[PartInput] = ()
-    labour: Amount = "0"
-
-
-def _checklist(items: Mapping[str, bool | str], where: str) -> dict[str, bool | str]:
-    out: dict[str, bool | str] = {}
-    for key, value in items.items():
-        name = collapse_spaces(str(key))
-        if not name or not isinstance(value, bool | str):
-            raise ValidationError(FieldError(
-                f"{where}.checklist", "checklist",
-                "each checklist item is a name with yes/no or a short note"))
-        out[name] = value if isinstance(value, bool) else collapse_spaces(value)
-    return out
-
-
-class TicketService(TicketQueries):
+class TicketService(TicketEdits, TicketQueries):
     """Repair-ticket use cases (the writes); reads come from `TicketQueries`.
 
     Any thread; each write is one `Store.write()` transaction with its audit entries.
@@ -135,62 +98,10 @@ class TicketService(TicketQueries):
     # -- intake -----------------------------------------------------------------
     def intake(self, data: TicketIntake) -> TicketSaved:
         actor = self._store.require(Permission.MANAGE_TICKETS)
+        now_local = self._store.clock().astimezone()  # promised days are the shop's days
         today = self._store.clock().date()
-        errors: list[FieldError] = control_errors(data.note, "note")
-        lines: list[dict[str, Any]] = []
-        if not data.devices:
-            errors.append(FieldError("devices", "required", "a ticket needs at least one device"))
-        seen: set[UUID] = set()
-        for i, item in enumerate(data.devices):
-            where = f"devices[{i}]"
-            line: dict[str, Any] = {"device_id": item.device_id, "clean": None}
-            if (item.device_id is None) == (item.device is None):
-                errors.append(FieldError(where, "device", "give either a known device or a "
-                                         "new device's details"))
-            elif item.device_id is not None:
-                if item.device_id in seen:
-                    errors.append(FieldError(where, "duplicate", "the device is listed twice"))
-                seen.add(item.device_id)
-            elif item.device is not None:
-                try:
-                    line["clean"] = clean_device(item.device, today)
-                except ValidationError as exc:
-                    errors.extend(FieldError(f"{where}.{e.field}", e.rule, e.message)
-                                  for e in exc.errors)
-            errors += control_errors({k: getattr(item, k) for k in (
-                "fault", "pre_existing_faults", "accessories", "passcode", "checklist")}, where)
-            line["fault"] = collapse_spaces(item.fault)
-            if not line["fault"]:
-                errors.append(FieldError(f"{where}.fault", "required",
-                                         "describe the fault as the customer tells it"))
-            elif len(line["fault"]) > MAX_FAULT:
-                errors.append(FieldError(f"{where}.fault", "too_long",
-                                         f"must be at most {MAX_FAULT} characters"))
-            try:
-                line["checklist"] = _checklist(item.checklist, where)
-            except ValidationError as exc:
-                errors.extend(exc.errors)
-            line["pre_existing_faults"] = item.pre_existing_faults.strip()
-            line["accessories"] = collapse_spaces(item.accessories)
-            if len(item.passcode) > MAX_PASSCODE:
-                errors.append(FieldError(f"{where}.passcode", "too_long",
-                                         f"must be at most {MAX_PASSCODE} characters"))
-            line["passcode"] = item.passcode.strip()
-            lines.append(line)
-        estimate = deposit = None
-        try:
-            estimate = parse_amount(data.estimate, "estimate", required=False)
-        except ValidationError as exc:
-            errors.extend(exc.errors)
-        try:
-            deposit = amount(data.deposit if data.deposit is not None else "0", "deposit")
-        except ValidationError as exc:
-            errors.extend(exc.errors)
-        if data.estimate_approved is not None and data.estimate in (None, ""):
-            errors.append(FieldError("estimate_approved", "no_estimate",
-                                     "there is no estimate to approve"))
-        if errors:
-            raise ValidationError(errors)
+        lines, estimate, deposit, promised = clean_intake(
+            data, today, now_local.date(), int(self._settings.get("repairs.promised_days")))
         for line in lines:  # encrypt before taking the write lock (a key lookup may be slow)
             line["passcode"] = self._box.encrypt(line["passcode"]) if line["passcode"] else None
         with self._store.write() as session:
@@ -206,13 +117,17 @@ class TicketService(TicketQueries):
                 estimate=estimate, estimate_approved=data.estimate_approved,
                 approved_at=now if data.estimate_approved is not None else None,
                 deposit=deposit, warranty_rework=False, created_by=actor.staff_id,
-                created_at=now, updated_at=now)
+                created_at=now, updated_at=now, promised_by=promised)
             session.add(ticket)
             session.flush()
             device_ids = []
             for position, line in enumerate(lines):
-                if line["clean"] is not None:
-                    device = self._devices.insert(session, actor, customer.id, line["clean"])
+                if line["clean"] is not None or line.get("lookup"):
+                    device = self._typed_device(session, actor, customer.id, line,
+                                                f"devices[{position}]")
+                    if device.id in device_ids:
+                        raise ValidationError(FieldError(
+                            f"devices[{position}]", "duplicate", "the device is listed twice"))
                 else:
                     found = session.get(Device, line["device_id"])
                     if found is None:
@@ -234,14 +149,16 @@ class TicketService(TicketQueries):
                 "devices": [str(d) for d in device_ids],
                 "estimate": str(estimate) if estimate is not None else None,
                 "estimate_approved": data.estimate_approved, "deposit": str(deposit),
+                "promised_by": promised.isoformat() if promised else None,
                 "warranty_rework": ticket.warranty_rework,
                 "passcodes": sum(1 for line in lines if line["passcode"])})
             detail = self._detail(session, ticket)
         return self._saved(detail, customer=True)
 
     # -- workflow ---------------------------------------------------------------
-    def change_status(self, ticket_id: UUID, to: TicketStatus | str,
+    def change_status(self, ticket_id: UUID | str, to: TicketStatus | str,
                       note: str = "") -> TicketSaved:
+        """Move the ticket (by id or number) to `to`, if the workflow allows it."""
         actor = self._store.require(Permission.MANAGE_TICKETS)
         target = workflow.status(str(to))
         if target == TicketStatus.COLLECTED:
@@ -250,7 +167,7 @@ class TicketService(TicketQueries):
                 "final amount and payment"))
         reject_controls(note=note)
         with self._store.write() as session:
-            ticket = self._row(session, ticket_id)
+            ticket = self._find(session, ticket_id)
             current = TicketStatus(ticket.status)
             workflow.check_move(current, target)
             self._stamp(session, actor, ticket, current, target, note)
@@ -313,15 +230,17 @@ class TicketService(TicketQueries):
             detail = self._detail(session, ticket)
         return self._saved(detail)
 
-    def pickup(self, ticket_id: UUID, final_amount: Amount, payment_method: str | None,
+    def pickup(self, ticket_id: UUID | str, final_amount: Amount, payment_method: str | None,
                work: Sequence[PickupWork] = (), satisfaction: int | str | None = None,
-               note: str = "") -> TicketSaved:
+               note: str = "", technician_id: UUID | None = None) -> TicketSaved:
         """Hand the devices back: ready -> collected, service records, warranty, passcodes.
 
         Each device gets a service record (kind `repair`, or `warranty_claim` for
-        warranty rework) with its parts and labour from `work`. When `work` is
-        given its parts and labour must add up to the final amount; without it
-        the final amount is labour shared evenly across the devices.
+        warranty rework) with its parts and labour from `work`, else from the
+        ticket's work lines. Either way parts and labour must add up to the final
+        amount; with neither, the final amount is labour shared evenly across the
+        devices. `technician_id` names who did the repair when nobody is assigned
+        yet (it assigns the ticket, in the same transaction).
         """
         actor = self._store.require(Permission.MANAGE_TICKETS)
         final = amount(final_amount, "final_amount")
@@ -342,9 +261,23 @@ class TicketService(TicketQueries):
                     f"parts and labour add up to {given}, but the final amount is {final}"))
         days = int(self._settings.get("repairs.warranty_days"))
         with self._store.write() as session:
-            ticket = self._row(session, ticket_id)
+            ticket = self._find(session, ticket_id)
             workflow.check_move(ticket.status, TicketStatus.COLLECTED)
             tds = self._ticket_devices(session, ticket.id)
+            lines = self._work_lines(session, ticket.id)
+            if not cleaned and lines:
+                cleaned = [(w.device_id, w.description,
+                            clean_parts(w.parts, "work"), w.labour)
+                           for w in pickup_work(lines, [td.device_id for td in tds])]
+                given = total(parts_total(p) + lab for _d, _t, p, lab in cleaned)
+                if given != final:
+                    raise ValidationError(FieldError(
+                        "final_amount", "total_mismatch",
+                        f"the work lines add up to {given}, but the final amount is {final}"))
+            assigned = ticket.technician_id
+            if technician_id is not None and technician_id != assigned:
+                self._technician(session, technician_id)
+                ticket.technician_id = technician_id
             by_device = {d for d, *_ in cleaned}
             unknown = by_device - {td.device_id for td in tds}
             if unknown or len(by_device) != len(cleaned):
@@ -385,7 +318,9 @@ class TicketService(TicketQueries):
             self._audit.append(session, actor, "pickup", "repair_ticket", ticket.id, {
                 "number": ticket.number, "final_amount": str(final), "payment_method": method,
                 "deposit": str(ticket.deposit), "warranty_until": warranty_until.isoformat(),
-                "services": len(tds)})
+                "services": len(tds), **({"fields": {"technician_id": [
+                    str(assigned) if assigned else None, str(ticket.technician_id)]}}
+                    if ticket.technician_id != assigned else {})})
             detail = self._detail(session, ticket)
         return self._saved(detail, customer=True)
 
@@ -409,6 +344,23 @@ class TicketService(TicketQueries):
         return self._box.decrypt(token)
 
     # -- helpers ----------------------------------------------------------------
+    def _typed_device(self, session: Session, actor: Actor, customer_id: UUID,
+                      line: dict[str, Any], where: str) -> Device:
+        """The customer's device on file with the typed IMEI or serial, else a new one.
+
+        Typed with only an IMEI or serial, it must be on file for this customer.
+        """
+        clean = line["clean"] or line["lookup"]
+        found = owned_device(session, customer_id, clean)
+        if found is not None:
+            return found
+        if line["clean"] is None:
+            self._devices.check_unique(session, clean)  # someone else's: named
+            raise ValidationError([FieldError(f"{where}.{name}", "required", (
+                "is required: no device of this customer has that "
+                + ("IMEI" if clean.get("imei") else "serial"))) for name in ("make", "model")])
+        return self._devices.insert(session, actor, customer_id, clean)
+
     def _saved(self, detail: TicketDetail, customer: bool = False) -> TicketSaved:
         changes = Changes(
             tickets=frozenset({detail.summary.id}),

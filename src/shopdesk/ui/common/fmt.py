@@ -1,6 +1,9 @@
 """Turning stored values into what staff read: labels, amounts, local times, phones, errors.
 
-Pure functions, no widgets; safe on any thread.
+Pure functions, no widgets; safe on any thread. Amounts are written in the
+shop's currency and locale (`money`, the rule the printed documents use too);
+the window sets them once at start and again when the settings change
+(`set_money_format`, GUI thread).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from shopdesk.domain.choices import (
     PaymentMethod,
     ServiceKind,
 )
+from shopdesk.domain.money import format_money
 from shopdesk.domain.permissions import Role
 from shopdesk.domain.phones import format_phone
 from shopdesk.domain.support import Level, Priority, SupportStatus
@@ -146,9 +150,24 @@ def size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB"
 
 
+_money_format = ("GBP", "en_GB")  # (currency, locale): see set_money_format
+
+
+def set_money_format(currency: str, locale: str) -> None:
+    """The shop's currency and locale for `money` (from `settings.money_format()`)."""
+    global _money_format
+    _money_format = (currency, locale)
+
+
 def money(value: Decimal | None) -> str:
-    """An amount as staff read it: '49.99', or a dash when unknown."""
-    return DASH if value is None else f"{value:.2f}"
+    """An amount in the shop's currency as its locale writes it ('£49.99', '49,99 €'),
+    or a dash when unknown: the same rule as the receipts."""
+    return format_money(value, *_money_format, empty=DASH)
+
+
+def amount_text(value: Decimal | None) -> str:
+    """An amount to edit in a text field: '49.99' (no symbol), '' when unknown."""
+    return "" if value is None else f"{value:.2f}"
 
 
 def label(kind: str, value: str | None) -> str:

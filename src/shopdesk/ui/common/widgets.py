@@ -5,6 +5,8 @@ Thread rule: like every widget, create and use them on the GUI thread only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import pairwise
 from uuid import UUID
 
 from PySide6.QtCore import Qt
@@ -134,6 +136,7 @@ def fill_with_scrolled(page: QWidget, content: QWidget) -> QScrollArea:
     """Make `content` the whole of `page`, scrolling vertically when it is taller."""
     scroll = QScrollArea()
     scroll.setWidgetResizable(True)
+    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields, not the frame
     scroll.setWidget(content)
     outer = QVBoxLayout(page)
     outer.setContentsMargins(0, 0, 0, 0)
@@ -186,6 +189,12 @@ def select_first(view: QTreeWidget) -> None:
     first = view.topLevelItem(0)
     if view.currentItem() is None and first is not None:
         view.setCurrentItem(first)
+
+
+def tab_chain(widgets: Sequence[QWidget]) -> None:
+    """Tab visits `widgets` in this order (each after the one before it)."""
+    for first, second in pairwise(widgets):
+        QWidget.setTabOrder(first, second)
 
 
 def take_all(layout: QLayout) -> list[QWidget]:

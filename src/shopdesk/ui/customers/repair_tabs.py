@@ -10,6 +10,7 @@ Thread rule: GUI thread only.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +18,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from shopdesk.changes import Changes
+from shopdesk.domain.permissions import Permission, allowed
 from shopdesk.services.repairs.repair_views import (
     DeviceInfo,
     ServiceInfo,
@@ -28,6 +30,14 @@ from shopdesk.ui.common import fmt
 from shopdesk.ui.common.fmt import label, money
 from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.common.widgets import ID_ROLE, muted, tree, tree_rows
+from shopdesk.ui.customers.service_dialogs import DeviceDialog, RecordServiceDialog
+
+
+def warranty(until: date | None, today: date) -> str:
+    """'10 Feb 2027 (valid)' or '10 Feb 2025 (expired)'; a dash when there is none."""
+    if until is None:
+        return fmt.DASH
+    return f"{fmt.day(until)} ({'valid' if until >= today else 'expired'})"
 
 
 class _ListTab(QWidget):
@@ -84,6 +94,10 @@ class _ListTab(QWidget):
         self.empty.setVisible(not rows)
         self.loads += 1
 
+    def _may(self, permission: Permission) -> bool:
+        actor = self.shop.actor
+        return actor is not None and allowed(actor.role, permission)
+
     def current_id(self) -> UUID | None:
         item = self.tree.currentItem()
         return item.data(0, ID_ROLE) if item is not None else None
@@ -102,7 +116,8 @@ class _ListTab(QWidget):
 
 
 class DevicesTab(_ListTab):
-    """The devices the customer owns now; Enter/double-click opens a device's history.
+    """The devices the customer owns now; Enter/double-click opens a device's history,
+    "Edit device…" its purchase date, maker warranty, condition and owner.
 
     Signals: `activated(UUID)` (a device), `new_ticket()` for the button.
     """
@@ -112,16 +127,32 @@ class DevicesTab(_ListTab):
     def __init__(self, shop: Shop, ops: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(shop, ops, ["Device", "IMEI", "Serial", "Maker warranty",
                                      "Shop warranty", "Condition"],
-                         [190, 150, 120, 135, 130], "No devices yet. They are added at "
+                         [190, 150, 120, 165, 165], "No devices yet. They are added at "
                          "ticket intake.", parent)
+        self.rows: list[DeviceInfo] = []
+        self.dialog: DeviceDialog | None = None
         self.history_button = QPushButton("Device history")
         self.history_button.clicked.connect(self._open_current)
+        self.edit_button = QPushButton("Edit device…")
+        self.edit_button.setToolTip("Purchase date, maker warranty, condition and owner")
+        self.edit_button.clicked.connect(self.edit_current)
         self.ticket_button = QPushButton("New ticket for this customer  (Ctrl+T)")
         self.ticket_button.setProperty("primary", True)
         self.ticket_button.clicked.connect(self.new_ticket)
         self.buttons.addStretch(1)
         self.buttons.addWidget(self.history_button)
+        self.buttons.addWidget(self.edit_button)
         self.buttons.addWidget(self.ticket_button)
+
+    def edit_current(self) -> DeviceDialog | None:
+        ids = self.ids()
+        device_id = self.current_id() or (ids[0] if ids else None)
+        device = next((d for d in self.rows if d.id == device_id), None)
+        if device is None:
+            return None
+        self.dialog = DeviceDialog(self.shop, self.ops, device, self)
+        self.dialog.open()
+        return self.dialog
 
     def fetch(self, customer_id: UUID) -> Callable[[], list[DeviceInfo]]:
         devices = self.shop.devices
@@ -131,13 +162,16 @@ class DevicesTab(_ListTab):
         imei = d.imei or fmt.DASH
         if d.imei2:
             imei += f" / {d.imei2}"
+        today = self.shop.store.clock().astimezone().date()
         return [f"{d.make} {d.model}", imei, d.serial or fmt.DASH,
-                fmt.day(d.manufacturer_warranty_until), fmt.day(d.shop_warranty_until),
-                label("condition", d.condition)]
+                warranty(d.manufacturer_warranty_until, today),
+                warranty(d.shop_warranty_until, today), label("condition", d.condition)]
 
     def _show(self, customer_id: UUID, rows: list[Any]) -> None:
+        self.rows = rows if customer_id == self.customer_id else self.rows
         super()._show(customer_id, rows)
         self.history_button.setEnabled(bool(rows))
+        self.edit_button.setEnabled(bool(rows) and self._may(Permission.MANAGE_DEVICES))
 
     def _open_current(self) -> None:
         ids = self.ids()
@@ -147,12 +181,34 @@ class DevicesTab(_ListTab):
 
 
 class ServicesTab(_ListTab):
-    """Every service record of the customer, newest first (repairs, parts, returns…)."""
+    """Every service record of the customer, newest first (repairs, parts, returns…);
+    "Record a service…" adds one that is not a repair (spec 5.1)."""
 
     def __init__(self, shop: Shop, ops: TaskManager, parent: QWidget | None = None) -> None:
         super().__init__(shop, ops, ["Date", "Kind", "Description", "Technician", "Total",
                                      "Payment", "Rating"],
                          [140, 120, 260, 130, 80, 110], "No services yet", parent)
+        self.dialog: RecordServiceDialog | None = None
+        self.record_button = QPushButton("Record a service…")
+        self.record_button.setToolTip("A part purchase, a consultation, a return or "
+                                      "exchange, a warranty claim")
+        self.record_button.clicked.connect(self.record)
+        self.buttons.addStretch(1)
+        self.buttons.addWidget(self.record_button)
+
+    def record(self) -> None:
+        """Read the customer's devices, then open the dialog for them."""
+        customer_id, devices = self.customer_id, self.shop.devices
+        if customer_id is None or not self._may(Permission.RECORD_SERVICES):
+            return
+        self.ops.query(self, lambda: devices.for_customer(customer_id),
+                       lambda found: self._open_record(customer_id, found))
+
+    def _open_record(self, customer_id: UUID, devices: list[DeviceInfo]) -> None:
+        if customer_id != self.customer_id:
+            return
+        self.dialog = RecordServiceDialog(self.shop, self.ops, customer_id, devices, self)
+        self.dialog.open()
 
     def fetch(self, customer_id: UUID) -> Callable[[], list[ServiceInfo]]:
         records = self.shop.service_records

@@ -50,11 +50,13 @@ def set_prints_directly(value: bool) -> None:
 
 
 class PrintButton(QPushButton):
-    """"Print ▾" for one repair ticket; `message(text)` reports direct prints."""
+    """"Print" with its menu of documents for one repair ticket (the menu's own arrow
+    is the only one); the menu opens with its first item, the receipt, active, so
+    Space then Enter previews it. `message(text)` reports direct prints."""
 
     def __init__(self, shop: Shop, ops: TaskManager, parent: QWidget,
-                 message: Callable[[str], None]) -> None:
-        super().__init__("Print ▾", parent)
+                 message: Callable[[str], None], shortcut: str = "Ctrl+P") -> None:
+        super().__init__(f"Print  ({shortcut})" if shortcut else "Print", parent)
         self.shop, self.ops, self.message = shop, ops, message
         self.number: str | None = None
         self.preview: PrintPreviewDialog | None = None
@@ -62,6 +64,8 @@ class PrintButton(QPushButton):
         for kind, title in DOCUMENTS.items():
             action = menu.addAction(f"{title}…")
             action.triggered.connect(lambda _c=False, k=kind: self.make(k))
+        first = menu.actions()[0]
+        menu.aboutToShow.connect(lambda: menu.setActiveAction(first))
         menu.addSeparator()
         self.direct = menu.addAction("Receipts and labels straight to the printer")
         self.direct.setCheckable(True)

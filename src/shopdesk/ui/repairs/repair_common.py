@@ -7,12 +7,13 @@ staff list on the read pool through the TaskManager.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from uuid import UUID
 
 from PySide6.QtWidgets import QComboBox, QWidget
 
+from shopdesk.domain import checklist as checks
 from shopdesk.domain.tickets import TicketStatus
 from shopdesk.errors import PermissionDenied
 from shopdesk.services.staff import StaffInfo
@@ -30,17 +31,9 @@ STATUS_TONES = {
 }
 
 
-def checklist_text(checklist: dict[str, object]) -> str:
-    """'Screen cracked, Water damage; Powers on: no' from a stored checklist."""
-    ticked = [name for name, value in checklist.items() if value is True]
-    notes = [f"{name}: {value}" for name, value in checklist.items()
-             if isinstance(value, str) and value]
-    unticked = [name for name, value in checklist.items() if value is False]
-    parts = [", ".join(ticked)] if ticked else []
-    parts += notes
-    if unticked:
-        parts.append("not: " + ", ".join(unticked).lower())
-    return "; ".join(parts) or fmt.DASH
+def checklist_text(checklist: Mapping[str, str]) -> str:
+    """'Powers on: Yes · Screen cracked: No · Water damage: Not tested' (stored answers)."""
+    return checks.summary(checklist) or fmt.DASH
 
 
 class StatusBadge(Badge):

@@ -1,7 +1,11 @@
-"""Ticket intake: customer, one device (more on request), estimate, deposit, technician.
+"""Ticket intake: customer, one device (more on request), estimate, deposit, promise.
 
-The quick path is one device: the page opens with one device block and the
-fault field reachable in a few tabs. "Add another device" appends a block.
+The quick path is one device for a customer already chosen (Ctrl+T on their
+profile): typing starts in the IMEI, Tab goes to make, model and fault, Alt+E
+jumps to the estimate, Tab to the deposit, Ctrl+Enter saves. The promised-by
+day starts at today plus the shop's `repairs.promised_days`. A customer not
+registered yet is registered from here ("Register new customer…", Ctrl+Shift+N)
+without leaving the page. "Add another device" appends a block.
 Saving calls `tickets.intake` on the writer thread; a `ValidationError` puts
 each message under its field (``devices[1].imei`` under the second device's
 IMEI) and nothing is written; success emits `created(ticket id)`.
@@ -12,13 +16,15 @@ Thread rule: GUI thread only; reads and the write go through the TaskManager.
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from uuid import UUID
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDateEdit,
     QGridLayout,
     QHBoxLayout,
     QLineEdit,
@@ -35,13 +41,22 @@ from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.fmt import error_text
 from shopdesk.ui.common.taskman import TaskManager
-from shopdesk.ui.common.widgets import Card, ErrorLabel, combo_id, mark_error, muted, title_label
+from shopdesk.ui.common.widgets import (
+    Card,
+    ErrorLabel,
+    combo_id,
+    mark_error,
+    muted,
+    tab_chain,
+    title_label,
+)
 from shopdesk.ui.customers.customer_picker import CustomerPicker
-from shopdesk.ui.repairs.device_entry import DeviceEntry
+from shopdesk.ui.repairs.device_entry import DeviceEntry, caption
+from shopdesk.ui.repairs.intake_customer import RegisterForIntakeDialog
 from shopdesk.ui.repairs.repair_common import Technician, fill_staff, load_technicians
 
 _DEVICE_FIELD = re.compile(r"^devices\[(\d+)\]\.?(.*)$")
-TICKET_FIELDS = ("customer", "estimate", "deposit", "technician_id", "note")
+TICKET_FIELDS = ("customer", "estimate", "deposit", "promised_by", "technician_id", "note")
 
 
 class TicketIntakePage(QWidget):
@@ -59,11 +74,18 @@ class TicketIntakePage(QWidget):
         self.saving = False
         self.entries: list[DeviceEntry] = []
         self._known: list[DeviceInfo] = []
+        self.register_dialog: RegisterForIntakeDialog | None = None
         self.picker = CustomerPicker(shop, ops)
         self.picker.chosen.connect(self._customer_chosen)
         self.errors: dict[str, ErrorLabel] = {"customer": ErrorLabel()}
         customer = Card("Customer")
-        customer.body.addWidget(self.picker)
+        row = QHBoxLayout()
+        row.addWidget(self.picker, 1)
+        self.register_button = QPushButton("Register new customer…  (Ctrl+Shift+N)")
+        self.register_button.setToolTip("Register the customer here, for this repair")
+        self.register_button.clicked.connect(self.register_customer)
+        row.addWidget(self.register_button, 0, Qt.AlignmentFlag.AlignTop)
+        customer.body.addLayout(row)
         customer.body.addWidget(self.errors["customer"])
 
         self.devices_box = QVBoxLayout()
@@ -71,32 +93,41 @@ class TicketIntakePage(QWidget):
         self.add_button = QPushButton("&Add another device")
         self.add_button.clicked.connect(lambda: self.add_device(focus=True))
 
-        money = Card("Estimate and deposit")
+        money = Card("Estimate, deposit and promise")
         grid = QGridLayout()
         grid.setHorizontalSpacing(14)
+        grid.setVerticalSpacing(3)
         self.estimate = QLineEdit()
-        self.estimate.setPlaceholderText("e.g. 89.00 — leave empty if not known yet")
+        self.estimate.setPlaceholderText("e.g. 89.00, or empty if not known")
         self.approved = QCheckBox("Customer approved the estimate")
         self.deposit = QLineEdit()
         self.deposit.setPlaceholderText("0.00")
+        self.promised = QDateEdit()
+        self.promised.setCalendarPopup(True)
+        self.promised.setDisplayFormat("ddd dd MMM yyyy")
+        self.promised.setToolTip("The day the repair is promised to the customer")
         self.technician = QComboBox()
         self.technician.addItem("Unassigned", "")
         self.note = QLineEdit()
         self.note.setPlaceholderText("optional note for the status history")
         self.inputs: dict[str, QWidget] = {"estimate": self.estimate, "deposit": self.deposit,
+                                           "promised_by": self.promised,
                                            "technician_id": self.technician, "note": self.note}
-        for column, (name, caption) in enumerate((("estimate", "Estimate"),
-                                                  ("deposit", "Deposit paid"),
-                                                  ("technician_id", "Technician"))):
-            grid.addWidget(DeviceEntry._caption(caption), 0, column)
+        titles = (("estimate", "&Estimate  (Alt+E)"), ("deposit", "Deposit paid"),
+                  ("promised_by", "Promised by"), ("technician_id", "Technician"))
+        for column, (name, title) in enumerate(titles):
+            label = caption(title)
+            label.setBuddy(self.inputs[name])
+            grid.addWidget(label, 0, column)
             grid.addWidget(self.inputs[name], 1, column)
             self.errors[name] = ErrorLabel()
             grid.addWidget(self.errors[name], 2, column)
-        grid.addWidget(self.approved, 3, 0)
-        grid.addWidget(DeviceEntry._caption("Note"), 4, 0)
-        grid.addWidget(self.note, 5, 0, 1, 3)
+            grid.setColumnStretch(column, 1)
+        grid.addWidget(self.approved, 3, 0, 1, 2)
+        grid.addWidget(caption("Note"), 4, 0)
+        grid.addWidget(self.note, 5, 0, 1, 4)
         self.errors["estimate_approved"] = ErrorLabel()
-        grid.addWidget(self.errors["estimate_approved"], 3, 1, 1, 2)
+        grid.addWidget(self.errors["estimate_approved"], 3, 2, 1, 2)
         self.errors["note"] = ErrorLabel()
         money.body.addLayout(grid)
 
@@ -104,12 +135,12 @@ class TicketIntakePage(QWidget):
         self.save_button = QPushButton("Create ticket  (Ctrl+Enter)")
         self.save_button.setProperty("primary", True)
         self.save_button.clicked.connect(self.save)
-        cancel = QPushButton("Cancel  (Esc)")
-        cancel.clicked.connect(self.cancelled)
+        self.cancel_button = QPushButton("Cancel  (Esc)")
+        self.cancel_button.clicked.connect(self.cancelled)
         actions = QHBoxLayout()
         actions.addWidget(self.general, 1)
         actions.addStretch(1)
-        actions.addWidget(cancel)
+        actions.addWidget(self.cancel_button)
         actions.addWidget(self.save_button)
 
         content = QWidget()
@@ -129,6 +160,7 @@ class TicketIntakePage(QWidget):
         page.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes field to field, not here
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(content)
         self.scroll_area = scroll
@@ -143,6 +175,9 @@ class TicketIntakePage(QWidget):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self.save)
+        register = QShortcut(QKeySequence("Ctrl+Shift+N"), self)
+        register.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        register.activated.connect(self.register_customer)
         self.add_device()
 
     # -- starting ----------------------------------------------------------------
@@ -158,13 +193,42 @@ class TicketIntakePage(QWidget):
             line.clear()
         self.approved.setChecked(False)
         self.clear_errors()
+        self._set_promise_days(3)
+        settings = self.shop.settings
+        self.ops.query(self, lambda: int(settings.get("repairs.promised_days")),
+                       self._set_promise_days)
         load_technicians(self.shop, self.ops, self, self._set_technicians)
         if customer_id is None:
             self.picker.clear()
             self.picker.focus()
         else:
             self.picker.set_customer(customer_id)
-            self.entries[0].line("make").setFocus()
+            self.entries[0].first_input().setFocus()
+        self.scroll_area.verticalScrollBar().setValue(0)
+
+    def _set_promise_days(self, days: int) -> None:
+        today = self.shop.store.clock().astimezone().date()
+        self.promised.setMinimumDate(QDate(today.year, today.month, today.day))
+        self.promised.setDate(QDate.fromString((today + timedelta(days=days)).isoformat(),
+                                               Qt.DateFormat.ISODate))
+
+    def promised_by(self) -> date:
+        value = self.promised.date().toPython()
+        assert isinstance(value, date)
+        return value
+
+    def register_customer(self) -> RegisterForIntakeDialog:
+        """The registration form over this page; its customer becomes the ticket's."""
+        region = self.shop.settings.get("phone.default_region")
+        dialog = RegisterForIntakeDialog(self.shop, self.ops, region, self)
+        dialog.chosen.connect(self._registered)
+        self.register_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _registered(self, customer_id: UUID) -> None:
+        self.picker.set_customer(customer_id)
+        self.entries[0].first_input().setFocus()
 
     def _set_technicians(self, staff: list[Technician], _complete: bool) -> None:
         fill_staff(self.technician, staff, "Unassigned")
@@ -191,10 +255,22 @@ class TicketIntakePage(QWidget):
         self.entries.append(entry)
         self.devices_box.addWidget(entry)
         entry.show()  # now, not on the next event loop turn (focus moves into it at once)
+        self._chain()
         if focus:
-            entry.line("make").setFocus()
+            entry.first_input().setFocus()
             self.scroll_area.ensureWidgetVisible(entry)
         return entry
+
+    def _chain(self) -> None:
+        """Tab goes customer, each device top to bottom, then the ticket's fields."""
+        order: list[QWidget] = [self.picker.box, self.picker.change, self.register_button]
+        for entry in self.entries:
+            order += [entry.known, *entry.inputs.values(), entry.checklist]
+            if entry.remove_button is not None:
+                order.append(entry.remove_button)
+        order += [self.add_button, self.estimate, self.deposit, self.promised, self.technician,
+                  self.approved, self.note, self.cancel_button, self.save_button]
+        tab_chain(order)
 
     def remove_device(self, entry: DeviceEntry) -> None:
         if entry not in self.entries or len(self.entries) == 1:
@@ -215,7 +291,8 @@ class TicketIntakePage(QWidget):
             estimate=self.estimate.text().strip() or None,
             estimate_approved=True if self.approved.isChecked() else None,
             deposit=self.deposit.text().strip() or "0",
-            technician_id=combo_id(self.technician), note=self.note.text())
+            technician_id=combo_id(self.technician), note=self.note.text(),
+            promised_by=self.promised_by())
 
     def save(self) -> None:
         if self.saving or not self.isVisible():
@@ -275,7 +352,7 @@ class TicketIntakePage(QWidget):
                 widget.setFocus()
                 self.scroll_area.ensureWidgetVisible(widget)
                 return
-        for name in ("estimate", "deposit", "technician_id"):
+        for name in ("estimate", "deposit", "promised_by", "technician_id"):
             if self.errors[name].text():
                 self.inputs[name].setFocus()
                 return
