@@ -139,7 +139,7 @@ def test_suggestions_appear_and_a_click_opens_that_profile(
     qtbot.waitUntil(lambda: suggestions.visible)
     code = shop.customers.summaries([customers["Dubois"]])[0].code
     assert suggestions.lines() == [f"Chloé Dubois · +33 6 12 34 56 78 · {code}"]
-    assert suggestions.highlighted() is None  # Enter would open the top hit
+    assert suggestions.highlighted() == customers["Dubois"]  # what Enter would open
     popup = suggestions.popup
     rect = popup.visualRect(popup.model().index(0, 0))
     with qtbot.waitSignal(window.profile.loaded):

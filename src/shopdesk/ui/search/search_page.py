@@ -171,9 +171,25 @@ class SearchPage(QWidget):
 
     def _found(self, seq: int, text: str, found: tuple[list[UUID], list[Hit]]) -> None:
         ids, hits = found
-        self._show(seq, text, ids)
-        if seq == self._seq:
-            self.suggestions.show_hits(hits if text.strip() else [])
+        self._show(seq, text, ids, open_when_ready=False)
+        if seq != self._seq:
+            return
+        current = self.model.id_at(self.table.currentIndex().row())
+        chosen = self.suggestions.show_hits(hits if text.strip() else [], current)
+        if chosen is not None and chosen != current:
+            self._select_customer(chosen)
+        if self._open_when_ready:
+            self._open_when_ready = False
+            self._open_current()
+
+    def _select_customer(self, customer_id: UUID) -> None:
+        """Make `customer_id`'s row the table's current one (none if it is not listed),
+        so the table and the highlighted suggestion agree on what Enter opens."""
+        if customer_id in self.model.ids:
+            self.table.selectRow(self.model.ids.index(customer_id))
+        else:
+            self.table.clearSelection()
+            self.table.setCurrentIndex(QModelIndex())
 
     def _failed(self, seq: int, error: BaseException) -> None:
         if seq != self._seq:
@@ -182,7 +198,7 @@ class SearchPage(QWidget):
         self._open_when_ready = False
         self.summary.setText(f"Search failed: {error}")
 
-    def _show(self, seq: int, text: str, ids: list[UUID]) -> None:
+    def _show(self, seq: int, text: str, ids: list[UUID], open_when_ready: bool = True) -> None:
         if seq != self._seq:
             return  # a newer query was typed meanwhile
         self._shown_seq = seq
@@ -206,7 +222,7 @@ class SearchPage(QWidget):
         else:
             self.summary.setText(f"No customer matches “{text.strip()}”{where}")
         self.results_shown.emit(len(ids))
-        if self._open_when_ready:
+        if open_when_ready and self._open_when_ready:
             self._open_when_ready = False
             self._open_current()
 
@@ -287,10 +303,13 @@ class SearchPage(QWidget):
         self._open_current()
 
     def _open_current(self) -> None:
-        row = self.table.currentIndex().row()
-        customer_id = self.model.id_at(row if row >= 0 else 0)
-        if customer_id is not None:
-            self.open_customer.emit(customer_id)
+        """Open what Enter means now: the highlighted suggestion, else the table's row."""
+        chosen = self.suggestions.highlighted()
+        if chosen is None:
+            row = self.table.currentIndex().row()
+            chosen = self.model.id_at(row if row >= 0 else 0)
+        if chosen is not None:
+            self.open_customer.emit(chosen)
 
     def _activated(self, index: QModelIndex) -> None:
         customer_id = self.model.id_at(index.row())
