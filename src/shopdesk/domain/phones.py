@@ -65,6 +65,7 @@ def example_mobile(region: str, *, international: bool = False) -> str:
     if example is None:  # a region without mobiles of its own (never for the shop's)
         example = phonenumbers.example_number_for_type("GB", PhoneNumberType.MOBILE)
         international = True
+    assert example is not None  # libphonenumber has one for GB
     form = (phonenumbers.PhoneNumberFormat.INTERNATIONAL if international
             else phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(example, form)

@@ -126,6 +126,8 @@ CATALOGUE: dict[str, SettingSpec] = {s.key: s for s in [
                 "warranty terms printed on receipts and job sheets"),
     SettingSpec("repairs.warranty_days", "90", _int_range(0, 3650),
                 "days of the shop's repair warranty, counted from pickup"),
+    SettingSpec("repairs.promised_days", "3", _int_range(0, 365),
+                "days from intake to the promised-by date a new ticket starts with"),
     SettingSpec("security.max_failed_signins", "5", _int_range(1, 20),
                 "failed sign-ins before an account is locked"),
     SettingSpec("security.lockout_minutes", "15", _int_range(1, 1440),

@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self.form.open_customer.connect(self.open_customer)
         self.profile.edit_requested.connect(self.edit_customer)
         self.search.open_identified.connect(self.open_identified)
+        self.search.open_ticket.connect(self.open_ticket)
         self.profile.open_device.connect(self.open_device)
         self.profile.open_ticket.connect(self.open_ticket)
         self.profile.new_ticket.connect(self.new_ticket)

@@ -15,8 +15,8 @@ instead, and otherwise shows what is wrong. In Notes Enter is a new line.
 from __future__ import annotations
 
 import dataclasses
-from itertools import pairwise
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 from uuid import UUID
 

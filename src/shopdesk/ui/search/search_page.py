@@ -1,9 +1,13 @@
-"""The counter's home screen: one search box, a filter bar and the result table.
+"""The counter's home screen: one search box, a filter bar and, under them,
+today's work (while the box is empty and no filter is set) or the result table.
 
 Typing or changing a filter is debounced (150 ms); `search_ids` (the table) and
 `shop.search(text, 5)` (the suggestions under the box) run together on the read
 pool and a newer query supersedes an older one (results tagged with a sequence
 number). A bad filter combination runs no search and keeps the previous list.
+With an empty box and no filter, `shop.work.today()` fills the start panel
+instead (tickets ready, overdue, awaiting approval, awaiting parts); the box
+keeps the focus, Up/Down choose a ticket there and Enter opens it.
 
 Thread rule: GUI thread only; core calls go through `TaskManager.query`.
 """
@@ -22,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -31,12 +36,14 @@ from shopdesk.changes import Changes
 from shopdesk.search.engine import Hit
 from shopdesk.search.filters import SearchFilters
 from shopdesk.search.identify import MIN_IDENTIFIER, Identified
+from shopdesk.services.start.worklist import WorkGroup
 from shopdesk.shop import Shop
 from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.common.widgets import Badge
 from shopdesk.ui.search.results_model import CustomerResultsModel
 from shopdesk.ui.search.search_filters import FilterBar
 from shopdesk.ui.search.suggestions import MAX_SUGGESTIONS, NAV_KEYS, Suggestions
+from shopdesk.ui.start.today_panel import TodayPanel
 
 DEBOUNCE_MS = 150
 RESULT_LIMIT = 500
@@ -50,11 +57,13 @@ class SearchPage(QWidget):
     if so `open_identified(Identified)` fires instead of opening a customer.
 
     Signals: `open_customer(UUID)` when staff choose a row or a suggestion,
-    `new_customer()` for the "New customer" button, `results_shown(int)` each
-    time a result list arrives.
+    `open_ticket(UUID)` when they open a ticket of today's work, `new_customer()`
+    for the "New customer" button, `results_shown(int)` each time a result list
+    (or today's work: the number of tickets listed) arrives.
     """
 
     open_customer = Signal(object)
+    open_ticket = Signal(object)  # a repair ticket from today's work
     open_identified = Signal(object)  # an Identified: a device or ticket named exactly
     new_customer = Signal()
     results_shown = Signal(int)
@@ -108,6 +117,11 @@ class SearchPage(QWidget):
         for column, width in enumerate((250, 150, 250, 110, 140)):
             self.table.setColumnWidth(column, width)
         self.table.activated.connect(self._activated)
+        self.today = TodayPanel(region)
+        self.today.open_ticket.connect(self.open_ticket)
+        self.results = QStackedWidget()
+        self.results.addWidget(self.today)
+        self.results.addWidget(self.table)
         self.summary = QLabel()
         self.summary.setStyleSheet("color:#6b7280;")
         top = QHBoxLayout()
@@ -121,7 +135,7 @@ class SearchPage(QWidget):
         layout.setSpacing(10)
         layout.addLayout(top)
         layout.addWidget(self.filter_bar)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.results, 1)
         layout.addWidget(self.summary)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -148,8 +162,14 @@ class SearchPage(QWidget):
         filters = self.filter_bar.filters
         return None if filters.empty else filters
 
+    @property
+    def start_mode(self) -> bool:
+        """True while the box is empty and no filter is set: today's work shows."""
+        return not self.box.text().strip() and self.filters is None
+
     def run_search(self) -> None:
-        """Start a search for the box's text now (the debounce timer calls this).
+        """Start a search for the box's text now (the debounce timer calls this);
+        with an empty box and no filter, load today's work instead.
 
         Does nothing while the filter bar shows a bad range: the list stays.
         """
@@ -160,6 +180,11 @@ class SearchPage(QWidget):
         self._seq += 1
         seq, text, filters = self._seq, self.box.text(), self.filters
         shop = self.shop
+        if self.start_mode:
+            self.ops.query(self, shop.work.today,
+                           lambda groups: self._today_found(seq, groups),
+                           lambda error: self._failed(seq, error))
+            return
 
         def both() -> tuple[list[UUID], list[Hit]]:  # runs on the read pool
             ids = shop.customers.search_ids(text, RESULT_LIMIT, filters)
@@ -168,6 +193,25 @@ class SearchPage(QWidget):
 
         self.ops.query(self, both, lambda found: self._found(seq, text, found),
                        lambda error: self._failed(seq, error))
+
+    def _today_found(self, seq: int, groups: list[WorkGroup]) -> None:
+        if seq != self._seq:
+            return
+        self._shown_seq = seq
+        self.suggestions.hide()
+        self.model.set_ids([])  # the last result list is not kept behind the panel
+        self.today.show_groups(groups)
+        self.results.setCurrentWidget(self.today)
+        listed = len(self.today.ticket_ids())
+        self.summary.setText(
+            "Today's work. ↑ ↓ choose a ticket and Enter opens it; type a name, phone, "
+            "code or IMEI to search." if listed else
+            "Type a name, phone, e-mail, postcode or code to find a customer — "
+            "Ctrl+N registers a new one.")
+        self.results_shown.emit(listed)
+        if self._open_when_ready:
+            self._open_when_ready = False
+            self._open_current()
 
     def _found(self, seq: int, text: str, found: tuple[list[UUID], list[Hit]]) -> None:
         ids, hits = found
@@ -203,6 +247,7 @@ class SearchPage(QWidget):
             return  # a newer query was typed meanwhile
         self._shown_seq = seq
         self.model.set_ids(ids)
+        self.results.setCurrentWidget(self.table)
         count = self.filter_bar.count
         where = f" matching {count} filter{'s' if count != 1 else ''}" if count else ""
         if not text.strip():
@@ -248,6 +293,9 @@ class SearchPage(QWidget):
         return super().eventFilter(watched, event)
 
     def _move(self, key: int) -> None:
+        if self.results.currentWidget() is self.today:
+            self.today.step(key)
+            return
         rows = self.model.rowCount()
         if not rows:
             return
@@ -303,7 +351,13 @@ class SearchPage(QWidget):
         self._open_current()
 
     def _open_current(self) -> None:
-        """Open what Enter means now: the highlighted suggestion, else the table's row."""
+        """Open what Enter means now: the highlighted suggestion, else the table's row
+        (or, on today's work, the chosen ticket)."""
+        if self.results.currentWidget() is self.today:
+            ticket_id = self.today.current_ticket()
+            if ticket_id is not None:
+                self.open_ticket.emit(ticket_id)
+            return
         chosen = self.suggestions.highlighted()
         if chosen is None:
             row = self.table.currentIndex().row()
@@ -359,6 +413,10 @@ class SearchPage(QWidget):
 
     # -- refresh -----------------------------------------------------------------
     def _on_changes(self, changes: Changes) -> None:
+        if self.start_mode:
+            if changes.tickets or changes.customers or changes.settings:
+                self.run_search()  # a ticket moved, a name changed, the promise changed
+            return
         if not changes.customers:
             return
         self.model.mark_stale(changes.customers)
