@@ -40,13 +40,19 @@ from shopdesk.services.start.worklist import WorkGroup
 from shopdesk.shop import Shop
 from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.common.widgets import Badge
-from shopdesk.ui.search.results_model import CustomerResultsModel
+from shopdesk.ui.search.results_model import COLUMNS, CustomerResultsModel
 from shopdesk.ui.search.search_filters import FilterBar
 from shopdesk.ui.search.suggestions import MAX_SUGGESTIONS, NAV_KEYS, Suggestions
 from shopdesk.ui.start.today_panel import TodayPanel
 
 DEBOUNCE_MS = 150
 RESULT_LIMIT = 500
+# Widest each result column is made when sized to its content (px), by title.
+COLUMN_CAPS = {"Name": 560, "Phone": 170, "Repair": 260, "E-mail": 300, "Code": 110,
+               "City": 200, "Last visit": 120}
+COLUMN_PADDING = 28  # the cell's margins and a little air
+# When the columns do not all fit, these give way first, down to these widths.
+GIVE_WAY = (("E-mail", 180), ("City", 110), ("Repair", 170), ("Name", 200))
 
 
 class SearchPage(QWidget):
@@ -113,9 +119,8 @@ class SearchPage(QWidget):
         header.setHighlightSections(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((250, 150, 250, 110, 140)):
-            self.table.setColumnWidth(column, width)
+        header.setStretchLastSection(False)  # no empty column takes the spare width
+        self.model.page_loaded.connect(self._first_page_loaded)
         self.table.activated.connect(self._activated)
         self.today = TodayPanel(region)
         self.today.open_ticket.connect(self.open_ticket)
@@ -271,6 +276,33 @@ class SearchPage(QWidget):
             self._open_when_ready = False
             self._open_current()
 
+    def _first_page_loaded(self, number: int) -> None:
+        if number == 0:
+            self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Size each column to what the first page shows (and its title), within its
+        cap; when they do not all fit, e-mail, city and repair give way before the
+        name, so a name is cut only when nothing else can shrink."""
+        metrics = self.table.fontMetrics()
+        bold = self.table.horizontalHeader().fontMetrics()
+        rows = self.model.page_size
+        widths = []
+        for column, title in enumerate(COLUMNS):
+            texts = self.model.column_texts(column, rows)
+            natural = max([metrics.horizontalAdvance(t) for t in texts]
+                          + [bold.horizontalAdvance(title) + 8]) + COLUMN_PADDING
+            widths.append(min(natural, COLUMN_CAPS[title]))
+        room = self.table.viewport().width() or self.table.width()
+        for title, floor in GIVE_WAY:
+            column = COLUMNS.index(title)
+            excess = sum(widths) - room
+            if excess <= 0:
+                break
+            widths[column] = max(min(widths[column], floor), widths[column] - excess)
+        for column, width in enumerate(widths):
+            self.table.setColumnWidth(column, width)
+
     def _select_first(self) -> None:
         if self.model.rowCount():
             self.table.selectRow(0)
@@ -417,6 +449,8 @@ class SearchPage(QWidget):
             if changes.tickets or changes.customers or changes.settings:
                 self.run_search()  # a ticket moved, a name changed, the promise changed
             return
+        if changes.tickets:
+            self.model.refresh_loaded()  # a ticket moved: the Repair column may change
         if not changes.customers:
             return
         self.model.mark_stale(changes.customers)
