@@ -208,7 +208,8 @@ class MainWindow(QMainWindow):
     def refresh_count(self) -> None:
         customers = self.shop.customers
         self.ops.query(self, customers.count,
-                       lambda n: self.count_label.setText(f"{n:,} customers  "))
+                       lambda n: self.count_label.setText(
+                           f"{n:,} customer{'' if n == 1 else 's'}  "))
 
     def _on_changes(self, changes: Changes) -> None:
         if changes.customers:
