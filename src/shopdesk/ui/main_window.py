@@ -39,6 +39,7 @@ from shopdesk.ui.repairs.ticket_board import TicketBoard
 from shopdesk.ui.repairs.ticket_detail import TicketDetailPage
 from shopdesk.ui.repairs.ticket_intake import TicketIntakePage
 from shopdesk.ui.search.search_page import SearchPage
+from shopdesk.ui.settings.shop_settings import ShopSettingsDialog
 from shopdesk.ui.staff.staff_admin import StaffAdminDialog
 from shopdesk.ui.support.support_dialogs import NewSupportDialog
 from shopdesk.ui.support.support_list import SupportListPage
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self.ops = ops or TaskManager(parent=self)
         self.is_ready = False
         self.staff_dialog: StaffAdminDialog | None = None
+        self.settings_dialog: ShopSettingsDialog | None = None
         self.support_dialog: NewSupportDialog | None = None
         region = shop.settings.get("phone.default_region")
         self.setWindowTitle(f"{shop.settings.get('shop.name')} — shopdesk")
@@ -175,6 +177,9 @@ class MainWindow(QMainWindow):
         self.report_action.triggered.connect(self.open_report)
         self.queue_action = QAction("Print &queue…", self)
         self.queue_action.triggered.connect(self.open_print_queue)
+        self.settings_action = QAction("S&ettings…", self)
+        self.settings_action.triggered.connect(self.open_settings)
+        admin.addAction(self.settings_action)
         admin.addAction(self.staff_action)
         admin.addAction(self.report_action)
         admin.addAction(self.queue_action)
@@ -200,6 +205,8 @@ class MainWindow(QMainWindow):
         actor = self.shop.actor
         self.staff_action.setEnabled(actor is not None
                                      and allowed(actor.role, Permission.MANAGE_STAFF))
+        self.settings_action.setEnabled(actor is not None
+                                        and allowed(actor.role, Permission.CHANGE_SETTINGS))
         self.new_action.setEnabled(actor is not None
                                    and allowed(actor.role, Permission.REGISTER_CUSTOMERS))
         self.ticket_action.setEnabled(actor is not None
@@ -214,6 +221,10 @@ class MainWindow(QMainWindow):
     def _on_changes(self, changes: Changes) -> None:
         if changes.customers:
             self.refresh_count()
+        if changes.settings:  # the shop's name is the window's title
+            settings = self.shop.settings
+            self.ops.query(self, lambda: settings.get("shop.name"),
+                           lambda name: self.setWindowTitle(f"{name} — shopdesk"))
 
     def _first_results(self, _count: int) -> None:
         if not self.is_ready:
@@ -372,6 +383,14 @@ class MainWindow(QMainWindow):
         self.staff_dialog.show()
         self.staff_dialog.raise_()
         return self.staff_dialog
+
+    def open_settings(self) -> ShopSettingsDialog | None:
+        """Shop → Settings… (managers and owners)."""
+        if not self.settings_action.isEnabled():
+            return None
+        self.settings_dialog = ShopSettingsDialog(self.shop, self.ops, self)
+        self.settings_dialog.open()
+        return self.settings_dialog
 
     def sign_out(self) -> None:
         self.shop.sign_out()
