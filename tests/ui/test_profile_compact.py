@@ -47,6 +47,9 @@ def test_everything_fits_at_1366_by_768_with_tickets_and_devices_on_screen(
         profile = window.profile
         qtbot.waitUntil(lambda: profile.devices.tree.topLevelItemCount() == 5)
         qtbot.waitUntil(lambda: len(profile.open_tickets.buttons) == 3)
+        assert profile.open_tickets.texts()[0].endswith("Ready for pickup")  # ready first
+        assert "+2 more" in profile.open_tickets.more.text()
+        assert ready in profile.tickets.ids()
         scroll = profile.findChild(QScrollArea)
         assert scroll is not None
         assert scroll.verticalScrollBar().maximum() == 0  # nothing to scroll to

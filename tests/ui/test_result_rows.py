@@ -37,12 +37,17 @@ def test_open_and_ready_tickets_show_on_the_customers_row(
         model = search.model
         assert set(model.ids) == {late_one, ready_one, nothing}
         cells = {model.id_at(r): model.data(model.index(r, REPAIR)) for r in range(3)}
-        assert cells[ready_one] == f"Ready for pickup · {numbers[ready]}  (+1)"
-        assert cells[late_one] == f"Diagnosing · {numbers[late]} · overdue"
+        assert cells[ready_one] == "Ready for pickup (+1)"
+        assert cells[late_one] == "Diagnosing · overdue"
         assert cells[nothing] == ""
         row = model.ids.index(ready_one)
-        assert model.data(model.index(row, REPAIR), Qt.ItemDataRole.ForegroundRole).name() \
-            == "#17663a"
+        cell = model.index(row, REPAIR)
+        assert model.data(cell, Qt.ItemDataRole.ForegroundRole).name() == "#17663a"
+        assert numbers[ready] in model.data(cell, Qt.ItemDataRole.ToolTipRole)
+        late_cell = model.index(model.ids.index(late_one), REPAIR)
+        assert model.data(late_cell, Qt.ItemDataRole.ForegroundRole).name() == "#a3281c"
+        assert f"{numbers[late]}: Diagnosing (overdue)" == \
+            model.data(late_cell, Qt.ItemDataRole.ToolTipRole)
 
         tickets = shop.tickets  # the ticket is collected elsewhere in the window
         window.ops.write(window, lambda: tickets.change_status(late, "cancelled"))
@@ -68,13 +73,13 @@ def test_columns_are_sized_to_their_content_and_names_are_not_cut(
         model, table = search.model, search.table
         qtbot.waitUntil(lambda: model.summary_at(0) is not None)
         assert long_name in model.ids
-        metrics = table.fontMetrics()
         header = table.horizontalHeader()
         assert not header.stretchLastSection()  # no empty column takes the spare width
         widths = [table.columnWidth(c) for c in range(len(COLUMNS))]
         assert sum(widths) <= table.viewport().width()
         for column, title in enumerate(COLUMNS):
             texts = [str(model.data(model.index(r, column))) for r in range(model.rowCount())]
+            metrics = search._cell_metrics(column)
             needed = max(metrics.horizontalAdvance(t) for t in texts)
             assert widths[column] >= needed + 8, (title, widths[column], needed)  # not cut
             title_needed = header.fontMetrics().horizontalAdvance(title)

@@ -232,15 +232,15 @@ class CustomerResultsModel(QAbstractTableModel):
 
 
 def repair_text(work: CustomerWork | None) -> str:
-    """'Ready for pickup · R-GB88-0012', 'In repair · R-GB88-0031 (+1)', or ''."""
+    """'Ready for pickup', 'In repair · overdue', 'Diagnosing (+1)' (one more open
+    ticket), or '' (none open); the tooltip names the tickets."""
     if work is None or not work.tickets:
         return ""
     first = work.tickets[0]
-    state = "Ready for pickup" if first.status == TicketStatus.READY \
+    text = "Ready for pickup" if first.status == TicketStatus.READY \
         else fmt.label("status", first.status)
-    text = f"{state} · {first.number}"
     if first.overdue:
         text += " · overdue"
     if len(work.tickets) > 1:
-        text += f"  (+{len(work.tickets) - 1})"
+        text += f" (+{len(work.tickets) - 1})"
     return text

@@ -17,7 +17,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QHideEvent, QKeyEvent
+from PySide6.QtGui import QFont, QFontMetrics, QHideEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -40,7 +40,7 @@ from shopdesk.services.start.worklist import WorkGroup
 from shopdesk.shop import Shop
 from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.common.widgets import Badge
-from shopdesk.ui.search.results_model import COLUMNS, CustomerResultsModel
+from shopdesk.ui.search.results_model import COLUMNS, REPAIR, CustomerResultsModel
 from shopdesk.ui.search.search_filters import FilterBar
 from shopdesk.ui.search.suggestions import MAX_SUGGESTIONS, NAV_KEYS, Suggestions
 from shopdesk.ui.start.today_panel import TodayPanel
@@ -48,11 +48,11 @@ from shopdesk.ui.start.today_panel import TodayPanel
 DEBOUNCE_MS = 150
 RESULT_LIMIT = 500
 # Widest each result column is made when sized to its content (px), by title.
-COLUMN_CAPS = {"Name": 560, "Phone": 170, "Repair": 260, "E-mail": 300, "Code": 110,
+COLUMN_CAPS = {"Name": 560, "Phone": 170, "Repair": 240, "E-mail": 300, "Code": 110,
                "City": 200, "Last visit": 120}
 COLUMN_PADDING = 28  # the cell's margins and a little air
 # When the columns do not all fit, these give way first, down to these widths.
-GIVE_WAY = (("E-mail", 180), ("City", 110), ("Repair", 170), ("Name", 200))
+GIVE_WAY = (("City", 110), ("E-mail", 180), ("Repair", 150), ("Name", 200))
 
 
 class SearchPage(QWidget):
@@ -282,16 +282,16 @@ class SearchPage(QWidget):
 
     def fit_columns(self) -> None:
         """Size each column to what the first page shows (and its title), within its
-        cap; when they do not all fit, e-mail, city and repair give way before the
+        cap; when they do not all fit, city, e-mail and repair give way before the
         name, so a name is cut only when nothing else can shrink."""
-        metrics = self.table.fontMetrics()
-        bold = self.table.horizontalHeader().fontMetrics()
+        heading = self.table.horizontalHeader().fontMetrics()
         rows = self.model.page_size
         widths = []
         for column, title in enumerate(COLUMNS):
+            metrics = self._cell_metrics(column)
             texts = self.model.column_texts(column, rows)
             natural = max([metrics.horizontalAdvance(t) for t in texts]
-                          + [bold.horizontalAdvance(title) + 8]) + COLUMN_PADDING
+                          + [heading.horizontalAdvance(title) + 8]) + COLUMN_PADDING
             widths.append(min(natural, COLUMN_CAPS[title]))
         room = self.table.viewport().width() or self.table.width()
         for title, floor in GIVE_WAY:
@@ -302,6 +302,12 @@ class SearchPage(QWidget):
             widths[column] = max(min(widths[column], floor), widths[column] - excess)
         for column, width in enumerate(widths):
             self.table.setColumnWidth(column, width)
+
+    def _cell_metrics(self, column: int) -> QFontMetrics:
+        """The font a column's cells are drawn in (the Repair column may be bold)."""
+        font = QFont(self.table.font())
+        font.setBold(column == REPAIR)
+        return QFontMetrics(font)
 
     def _select_first(self) -> None:
         if self.model.rowCount():

@@ -56,7 +56,7 @@ PLACEHOLDERS = {
     "shop.tax_rate": "e.g. 20 or 8.5; 0 when prices carry no tax",
     "phone.default_region": "two letters, e.g. GB",
     "repairs.promised_days": "days from intake to the promised day, e.g. 3",
-    "shop.logo_path": "a PNG or JPEG file; empty: no logo",
+    "shop.logo_path": "PNG or JPEG; empty: none",
 }
 ADDRESS_HINT = "Receipts print without an address while this is blank."
 _VERB_STARTS = ("is ", "must ", "cannot ")
