@@ -98,10 +98,10 @@ class CustomerResultsModel(QAbstractTableModel):
         return set(self._pages)
 
     def refresh_loaded(self) -> None:
-        """Fetch the loaded pages again (a ticket moved: the Repair column may change)."""
+        """Fetch the loaded pages again (a ticket moved: the Repair column may change);
+        the rows stay on screen until the new ones arrive."""
         for number in list(self._pages):
-            del self._pages[number]
-            self._request(number)
+            self._request(number, again=True)
 
     def mark_stale(self, ids: frozenset[UUID] | set[UUID]) -> None:
         """Drop cached rows of `ids` and refetch the pages that held them."""
@@ -195,8 +195,8 @@ class CustomerResultsModel(QAbstractTableModel):
         return texts
 
     # -- fetching ----------------------------------------------------------------
-    def _request(self, number: int) -> None:
-        if number in self._pages or number in self._pending:
+    def _request(self, number: int, again: bool = False) -> None:
+        if (number in self._pages and not again) or number in self._pending:
             return
         start = number * self.page_size
         wanted = self._ids[start:start + self.page_size]
