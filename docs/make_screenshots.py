@@ -289,7 +289,8 @@ def sync_screens(shop: Shop, ana: UUID, tmp: Path, out: Path) -> None:
             "WHERE id != :a ORDER BY code LIMIT 1 OFFSET 7)"), {"a": ana.hex})
     shop.sync.transport_factory = default_transport
     window.sync_ui.sync_now()
-    wait_until(lambda: corner.text.startswith("Online") and corner.badge.text() == "2", 30000)
+    # The first round sends the whole demo shop (about 50,000 rows): give it time.
+    wait_until(lambda: corner.text.startswith("Online") and corner.badge.text() == "2", 300000)
     other.sync.run_once()
     save(window.statusBar(), out, "status-online.png")
 

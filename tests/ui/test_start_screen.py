@@ -15,9 +15,13 @@ from tests.core.test_worklist import ticket
 from tests.ui.conftest import open_window
 
 
-def test_counts_keys_and_enter_open_each_ticket(qtbot, shop: Shop, clock: Clock) -> None:
-    ana = shop.customers.register(CustomerInput(
+def register_ana(shop: Shop) -> UUID:
+    return shop.customers.register(CustomerInput(
         first_name="Ana", last_name="López", phone="+44 7400 123456")).customer.id
+
+
+def test_counts_keys_and_enter_open_each_ticket(qtbot, shop: Shop, clock: Clock) -> None:
+    ana = register_ana(shop)
     late = ticket(shop, ana, "35391110000040", "diagnosing")
     clock.advance(days=5)
     ready = ticket(shop, ana, "35391110000041", "diagnosing", "in_repair", "ready")
@@ -62,8 +66,7 @@ def test_counts_keys_and_enter_open_each_ticket(qtbot, shop: Shop, clock: Clock)
 
 def test_a_write_in_the_window_moves_the_ticket_between_groups(
         qtbot, shop: Shop) -> None:
-    ana = shop.customers.register(CustomerInput(
-        first_name="Ana", last_name="López", phone="+44 7400 123456")).customer.id
+    ana = register_ana(shop)
     parts = ticket(shop, ana, "35391110000050", "diagnosing", "awaiting_parts")
     window = open_window(qtbot, shop)
     try:
@@ -82,8 +85,7 @@ def test_a_write_in_the_window_moves_the_ticket_between_groups(
 
 def test_typing_shows_customers_and_clearing_shows_todays_work(
         qtbot, shop: Shop) -> None:
-    ana = shop.customers.register(CustomerInput(
-        first_name="Ana", last_name="López", phone="+44 7400 123456")).customer.id
+    ana = register_ana(shop)
     ready = ticket(shop, ana, "35391110000060", "diagnosing", "in_repair", "ready")
     window = open_window(qtbot, shop)
     try:
