@@ -1,6 +1,6 @@
 """Render the main screens to PNG files for the documentation.
 
-    QT_QPA_PLATFORM=offscreen /work/venv/bin/python docs/make_screenshots.py docs/screenshots
+    QT_QPA_PLATFORM=offscreen python docs/make_screenshots.py docs/screenshots [--only a.png,b.png]
 
 Builds a throw-away shop in a temporary directory (an owner, the 2000 customers
 of `shopdesk demo` with their devices and repair tickets, one customer with
@@ -11,6 +11,8 @@ own, so their grabs are painted onto the window's grab where they appear. The
 sync screens need a central Postgres: the one at $SHOPDESK_TEST_PG_URL, else a
 throw-away `pgserver` (a test extra); without either they are skipped. Sync
 credentials go to an in-memory keyring, never the real one.
+`--only` writes just the named files (the others are still made, so each screen
+shows the same shop, but not saved; the sync screens only if named).
 """
 
 from __future__ import annotations
@@ -28,13 +30,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QDeadlineTimer, QPoint, Qt
 from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QScrollArea, QWidget
+from PySide6.QtWidgets import QWidget
 
 from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.domain.device_rules import DeviceInput
 from shopdesk.domain.imei import luhn_check_digit
 from shopdesk.domain.service_rules import PartInput, ServiceInput
 from shopdesk.services.demo.demo import generate
+from shopdesk.services.demo.demo_history import shape_history
 from shopdesk.services.demo.demo_repairs import generate_repairs
 from shopdesk.services.repairs.ticket_edits import WorkLineInput
 from shopdesk.services.repairs.tickets import PickupWork, TicketDeviceIntake, TicketIntake
@@ -46,6 +49,9 @@ from shopdesk.ui.staff.sign_in import OwnerSetupDialog, SignInDialog
 
 SIZE = (1366, 768)
 DEMO_CUSTOMERS = 2000
+ONLY: set[str] | None = None  # --only: the files to write (None: all)
+SYNC_SHOTS = {"status-offline.png", "status-online.png", "sync-panel.png",
+              "merge-customers.png", "customer-profile-duplicate.png"}
 
 
 def wait_until(condition: Callable[[], bool], timeout_ms: int = 5000) -> None:
@@ -56,7 +62,13 @@ def wait_until(condition: Callable[[], bool], timeout_ms: int = 5000) -> None:
         QTest.qWait(10)
 
 
+def wanted(name: str) -> bool:
+    return ONLY is None or name in ONLY
+
+
 def save(widget: QWidget, out: Path, name: str) -> None:
+    if not wanted(name):
+        return
     QTest.qWait(50)
     path = out / name
     widget.grab().save(str(path))
@@ -65,6 +77,8 @@ def save(widget: QWidget, out: Path, name: str) -> None:
 
 def save_with_popup(window: QWidget, popup: QWidget, out: Path, name: str) -> None:
     """The window with `popup` (a separate top-level window) painted where it shows."""
+    if not wanted(name):
+        return
     QTest.qWait(50)
     shot: QPixmap = window.grab()
     offset = popup.mapToGlobal(QPoint(0, 0)) - window.mapToGlobal(QPoint(0, 0))
@@ -370,6 +384,8 @@ def main(target: str) -> int:
         clock = DemoClock()
         shop = Shop.open(Path(tmp) / "shop", clock=clock)
         seed(shop)
+        # As `shopdesk demo` does: registered over the years before the first repair.
+        shape_history(shop.store, shop.audit, datetime(2000, 1, 1, tzinfo=UTC), seed=11)
         shop.sign_out()
         sign = SignInDialog(shop)
         sign.setStyleSheet(STYLE)
@@ -407,7 +423,7 @@ def main(target: str) -> int:
         window.resize(*SIZE)
         window.show()
         wait_until(lambda: window.is_ready)
-        wait_until(lambda: window.search.model.summary_at(15) is not None)
+        wait_until(lambda: window.search.today.ticket_ids() != [])  # today's work
         save(window, out, "main-window.png")
 
         window.search.box.setText("lo")
@@ -461,8 +477,7 @@ def main(target: str) -> int:
         wait_until(lambda: window.profile.profile is not None)
         wait_until(lambda: window.profile.audit.tree.topLevelItemCount() > 0)
         save(window, out, "customer-profile.png")
-        scroll = window.profile.findChild(QScrollArea)
-        scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+        window.profile.tabs.setCurrentWidget(window.profile.devices)  # on screen already
         wait_until(lambda: window.profile.devices.tree.topLevelItemCount() == 2)
         save(window, out, "customer-profile-devices.png")
         window.profile.tabs.setCurrentWidget(window.profile.services)
@@ -569,12 +584,27 @@ def main(target: str) -> int:
         save(admin, out, "staff-admin.png")
         admin.close()
         transfer_screens(window, Path(tmp), out)
+
+        settings = window.open_settings()
+        assert settings is not None
+        wait_until(lambda: settings.ready)
+        save(settings, out, "shop-settings.png")  # the address still blank: the hint shows
+        settings.reject()
         close(window)
-        sync_screens(shop, ana.id, Path(tmp), out)
+        if ONLY is None or ONLY & SYNC_SHOTS:
+            sync_screens(shop, ana.id, Path(tmp), out)
         shop.close()
     app.processEvents()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Render the screens to PNG files.")
+    parser.add_argument("target", nargs="?", default="docs/screenshots")
+    parser.add_argument("--only", help="comma-separated file names to write (default: all)")
+    arguments = parser.parse_args()
+    if arguments.only:
+        ONLY = {name.strip() for name in arguments.only.split(",") if name.strip()}
+    sys.exit(main(arguments.target))

@@ -38,6 +38,7 @@ from shopdesk.services.repairs.service_records import ServiceRecordService
 from shopdesk.services.repairs.tickets import TicketService
 from shopdesk.services.settings import SettingsService
 from shopdesk.services.staff import StaffInfo, StaffService
+from shopdesk.services.start.worklist import WorkList
 from shopdesk.services.store import Actor, Store
 from shopdesk.services.support.support import SupportService
 from shopdesk.sync.service import SyncService
@@ -65,6 +66,7 @@ class Shop:
                                      PasscodeBox(root, self.store.node_tag))
         self.support = SupportService(self.store, self.audit)
         self.printing = PrintService(self.store, self.settings, self.tickets)
+        self.work = WorkList(self.store, self.settings)
         self.search_engine = SearchEngine(self.store, self.settings)
         self.customers.attach_searcher(self.search_engine.ids)
         self.sync = SyncService(self.store, self.db_path, self.audit)

@@ -225,7 +225,7 @@ def test_logo_is_drawn_and_a_broken_logo_is_skipped(shop: Shop, tmp_path: Path) 
     good = tmp_path / "logo.png"
     Image.new("RGB", (300, 100), (47, 109, 181)).save(good)
     broken = tmp_path / "broken.png"
-    broken.write_bytes(b"not a png")
+    Image.new("RGB", (300, 100), (47, 109, 181)).save(broken)
     number = collected_ticket(shop)
     plain = shop.printing.receipt(number)
     shop.settings.set("shop.logo_path", str(good))
@@ -233,6 +233,7 @@ def test_logo_is_drawn_and_a_broken_logo_is_skipped(shop: Shop, tmp_path: Path) 
     assert len(PdfReader(io.BytesIO(with_logo)).pages[0].images) == 1
     assert size_mm(with_logo)[1] > size_mm(plain)[1]  # the roll grows to fit it
     shop.settings.set("shop.logo_path", str(broken))
+    broken.write_bytes(b"not a png")  # damaged after it was set (a non-image is refused)
     assert "£139.50" in pages(shop.printing.receipt(number))[0]
 
 

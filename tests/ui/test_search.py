@@ -19,9 +19,18 @@ def wait_results(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-
                     or window.search.model.summary_at(0) is not None)
 
 
+def list_all_customers(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """An empty box shows today's work; a filter every customer passes lists them all."""
+    window.search.filter_bar.active_only.setChecked(True)
+    qtbot.waitUntil(lambda: window.search.results.currentWidget() is window.search.table)
+    wait_results(qtbot, window)
+
+
 def test_search_box_has_focus_at_start(window: MainWindow) -> None:
     assert QApplication.focusWidget() is window.search.box
-    assert window.search.model.rowCount() == 3
+    search = window.search
+    assert search.results.currentWidget() is search.today  # today's work, not customers
+    assert [search.today.count(key) for key in search.today.cards] == [0, 0, 0, 0]
     assert "3 customers" in window.count_label.text()
     assert "Olivia Owner (Owner)" in window.who.text()
 
@@ -53,7 +62,8 @@ def test_enter_before_debounce_opens_top_hit(
 
 
 def test_up_down_move_in_table(qtbot, window: MainWindow) -> None:
-    wait_results(qtbot, window)
+    list_all_customers(qtbot, window)
+    window.search.focus_box()
     table = window.search.table
     assert table.currentIndex().row() == 0
     qtbot.keyClick(window.search.box, Qt.Key.Key_Down)
@@ -86,6 +96,7 @@ def test_results_model_holds_ids_and_fetches_pages_lazily(qtbot, shop: Shop) -> 
                               300)
     window = open_window(qtbot, shop)
     try:
+        list_all_customers(qtbot, window)
         model = window.search.model
         qtbot.waitUntil(lambda: model.summary_at(0) is not None)
         assert model.rowCount() == 300

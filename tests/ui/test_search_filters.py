@@ -85,7 +85,7 @@ def test_location_filter_narrows_a_text_search(
     assert window.search.model.ids == [berlin]
 
 
-def test_clear_filters_restores_the_full_list(
+def test_clear_filters_returns_to_todays_work(
         qtbot, shop: Shop, window: MainWindow) -> None:
     business = register_business(shop)
     bar = open_filters(qtbot, window)
@@ -94,7 +94,9 @@ def test_clear_filters_restores_the_full_list(
     qtbot.waitUntil(lambda: window.search.model.ids == [business])
     assert window.search.filter_chip.text() == "2 filters"
     qtbot.mouseClick(bar.clear_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.search.model.rowCount() == 4)
+    # An empty box with no filter is the start screen (today's work), not a list.
+    qtbot.waitUntil(lambda: window.search.results.currentWidget() is window.search.today)
+    assert window.search.model.rowCount() == 0
     assert bar.current().empty
     assert not window.search.filter_chip.isVisible()
     assert window.search.filters is None
@@ -104,12 +106,13 @@ def test_bad_date_range_shows_message_and_keeps_results(
         qtbot, window: MainWindow) -> None:
     search = window.search
     wait_results(qtbot, window)
-    before = search.model.ids
     bar = open_filters(qtbot, window)
     seq = search._seq
     bar.registered_from.edit.setDate(QDate(2025, 6, 1))
     bar.registered_from.check.setChecked(True)
     qtbot.waitUntil(lambda: not search.searching)
+    before = search.model.ids
+    assert len(before) == 3
     bar.registered_to.edit.setDate(QDate(2025, 1, 1))
     with qtbot.waitSignal(bar.invalid):
         bar.registered_to.check.setChecked(True)
@@ -139,7 +142,7 @@ def test_suggestions_appear_and_a_click_opens_that_profile(
     qtbot.waitUntil(lambda: suggestions.visible)
     code = shop.customers.summaries([customers["Dubois"]])[0].code
     assert suggestions.lines() == [f"Chloé Dubois · +33 6 12 34 56 78 · {code}"]
-    assert suggestions.highlighted() is None  # Enter would open the top hit
+    assert suggestions.highlighted() == customers["Dubois"]  # what Enter would open
     popup = suggestions.popup
     rect = popup.visualRect(popup.model().index(0, 0))
     with qtbot.waitSignal(window.profile.loaded):

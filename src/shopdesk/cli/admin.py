@@ -10,6 +10,7 @@ import getpass
 import json
 import os
 import sys
+import time
 
 from shopdesk.cli.common import (
     EXIT_FAILURE,
@@ -118,12 +119,17 @@ def _staff(shop: Shop, args: argparse.Namespace) -> int:
 
 def _demo(shop: Shop, args: argparse.Namespace) -> int:
     from shopdesk.services.demo.demo import generate
+    from shopdesk.services.demo.demo_history import DEMO_PIN, create_demo_staff, shape_history
 
     if args.customers < 1:
         raise ShopdeskError("--customers must be at least 1")
-    if shop.needs_owner():
-        shop.staff.create_owner("owner", "Demo Owner", "1234")
-        print("created the owner account: username 'owner', PIN 1234 (change it in Staff)")
+    accounts = create_demo_staff(shop.staff)  # none when the shop has staff already
+    for account in accounts:
+        print(f"created the {account.role.label.lower()} account: username "
+              f"'{account.username}' ({account.display_name}), PIN {DEMO_PIN}")
+    if accounts:
+        print("change these PINs in Shop → Staff before real use")
+    registered_since = shop.store.clock()
     rows = ((n + 2, row) for n, row in enumerate(generate(args.customers, args.seed)))
     report = shop.transfer.import_rows(rows, args.customers, ProgressBar("generating"))
     print(f"added {report.imported} customers to {shop.root} in {report.seconds:.1f} s"
@@ -137,4 +143,9 @@ def _demo(shop: Shop, args: argparse.Namespace) -> int:
                                 args.seed, ProgressBar("repairs"))
         print(f"added {done.devices} devices, {done.tickets} repair tickets and "
               f"{done.services} service records in {done.seconds:.1f} s")
+    started = time.perf_counter()
+    shaped = shape_history(shop.store, shop.audit, registered_since, args.seed)
+    print(f"spread the registrations of {shaped} customers over the years before their "
+          f"first repair, with who registered them and their last visit, in "
+          f"{time.perf_counter() - started:.1f} s")
     return EXIT_OK

@@ -6,6 +6,7 @@ Runs on the CLI's main thread; never imports Qt.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -46,6 +47,9 @@ def _print(shop: Shop, args: argparse.Namespace) -> int:
         "jobsheet": shop.printing.jobsheet, "labels": shop.printing.labels,
         "feedback": shop.printing.feedback}
     _write_pdf(args.out, documents[args.document](args.number))
+    if args.document == "receipt":
+        for warning in shop.settings.receipt_warnings():
+            print(f"shopdesk: warning: {warning}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -27,7 +27,8 @@ def normalize_phone(raw: str, region: str, field: str, *, mobile: bool) -> str:
     except NumberParseException:
         raise _fail(
             field, "phone_format",
-            f"'{raw}' is not a phone number (type it with its country code, e.g. +44 7400 123456)",
+            f"'{raw}' is not a phone number (type it with its country code, "
+            f"e.g. {example_mobile(region, international=True)})",
         ) from None
     # number_type() is UNKNOWN exactly when the number is invalid for its
     # region; asking it alone halves the cost of is_valid_number() + number_type().
@@ -54,6 +55,20 @@ def format_phone(e164: str | None, region: str) -> str:
     if phonenumbers.region_code_for_number(number) == region.upper():
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def example_mobile(region: str, *, international: bool = False) -> str:
+    """A mobile number of `region` that passes `normalize_phone`, written as people
+    there type it ('07400 123456' for GB), or with its country code
+    ('+44 7400 123456'). libphonenumber's own example, so it is valid by definition."""
+    example = phonenumbers.example_number_for_type(region.upper(), PhoneNumberType.MOBILE)
+    if example is None:  # a region without mobiles of its own (never for the shop's)
+        example = phonenumbers.example_number_for_type("GB", PhoneNumberType.MOBILE)
+        international = True
+    assert example is not None  # libphonenumber has one for GB
+    form = (phonenumbers.PhoneNumberFormat.INTERNATIONAL if international
+            else phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(example, form)
 
 
 def try_normalize(raw: str, region: str) -> str | None:

@@ -1,11 +1,20 @@
-"""Shop settings: a fixed catalogue of keys, each with a default and a rule."""
+"""Shop settings: a fixed catalogue of keys, each with a default and a rule.
+
+The command line (`shopdesk settings set`) and the window's settings screen go
+through the same `set_many`: every value is checked first (a rule that needs
+another setting, such as the shop's phone against the shop's country, sees the
+value being saved with it), and either all are stored, in one transaction with
+their audit entry, or none is and the ValidationError names each bad field.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -13,8 +22,8 @@ from shopdesk.changes import Changes
 from shopdesk.domain.customer_rules import Policy
 from shopdesk.domain.money import check_locale, default_locale
 from shopdesk.domain.permissions import Permission
-from shopdesk.domain.phones import is_valid_region
-from shopdesk.domain.text import reject_controls
+from shopdesk.domain.phones import is_valid_region, normalize_phone
+from shopdesk.domain.text import control_errors
 from shopdesk.errors import FieldError, ValidationError
 from shopdesk.models import Setting
 from shopdesk.services.audit import AuditTrail
@@ -44,13 +53,63 @@ def _boolean(value: str) -> str:
     raise ValueError(f"'{value}' is not true or false")
 
 
-def _text(limit: int) -> Callable[[str], str]:
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # all but the line break
+LOGO_FORMATS = {"PNG": "PNG", "JPEG": "JPEG"}  # what ReportLab prints, by Pillow's name
+LOGO_MAX_BYTES = 5 * 1024 * 1024
+
+
+def _text(limit: int, *, lines: int = 1, required: bool = False) -> Callable[[str], str]:
+    """Text of at most `limit` characters and `lines` lines (spaces at the ends of
+    each line dropped), no control characters."""
     def check(value: str) -> str:
-        value = value.strip()
+        rows = [row.strip() for row in value.replace("\r\n", "\n").replace("\r", "\n")
+                .split("\n")]
+        value = "\n".join(row for row in rows if row) if lines > 1 else value.strip()
+        if required and not value:
+            raise ValueError("is required")
+        if _CONTROL.search(value) or (lines == 1 and "\n" in value):
+            raise ValueError("must not contain control characters or line breaks"
+                             if lines == 1 else "must not contain control characters")
         if len(value) > limit:
             raise ValueError(f"must be at most {limit} characters")
+        if value.count("\n") >= lines:
+            raise ValueError(f"must be at most {lines} lines")
         return value
     return check
+
+
+def _url(value: str) -> str:
+    value = _text(300)(value)
+    if not value:
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+        raise ValueError(f"'{value}' is not a web address (e.g. https://example.com/survey)")
+    return value
+
+
+def _logo(value: str) -> str:
+    """'' (no logo), or the absolute path of a PNG or JPEG image file."""
+    text = _text(500)(value)
+    if not text:
+        return text
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise ValueError(f"'{text}' is not a file")
+    if path.stat().st_size > LOGO_MAX_BYTES:
+        raise ValueError(f"must be at most {LOGO_MAX_BYTES // (1024 * 1024)} MB")
+    from PIL import Image, UnidentifiedImageError  # Pillow comes with ReportLab
+
+    try:
+        with Image.open(path) as image:
+            kind = image.format or ""
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ValueError(f"'{path.name}' is not a PNG or JPEG image") from None
+    if kind not in LOGO_FORMATS:
+        raise ValueError(f"'{path.name}' is a {kind or 'file of another kind'}, "
+                         "not a PNG or JPEG image")
+    return str(path.resolve())
 
 
 def _int_range(low: int, high: int) -> Callable[[str], str]:
@@ -98,18 +157,42 @@ def _choice(*choices: str) -> Callable[[str], str]:
 
 @dataclass(frozen=True)
 class SettingSpec:
+    """One setting: its default, its rule (value in, stored value out, ValueError
+    with the reason), and what it is for. `check_with` is for a rule that needs
+    the other settings (as they will be after the save): it gets them too, and
+    runs again on the stored value when one of `depends_on` changes."""
+
     key: str
     default: str
     check: Callable[[str], str]
     help: str
+    check_with: Callable[[str, Mapping[str, str]], str] | None = None
+    depends_on: tuple[str, ...] = ()
+
+
+def _shop_phone(value: str, settings: Mapping[str, str]) -> str:
+    """'' or a phone number valid for the shop's country or with its country code
+    (any kind: a landline is fine), kept as typed: it is printed as the shop wants."""
+    text = _text(40)(value)
+    if text:
+        try:
+            normalize_phone(text, settings["phone.default_region"], "shop.phone",
+                            mobile=False)
+        except ValidationError as exc:
+            raise ValueError(exc.errors[0].message) from None
+    return text
 
 
 CATALOGUE: dict[str, SettingSpec] = {s.key: s for s in [
     SettingSpec("phone.default_region", "GB", _region,
                 "country whose numbers may be typed without a country code"),
-    SettingSpec("shop.name", "My Repair Shop", _text(120), "printed on receipts"),
-    SettingSpec("shop.address", "", _text(300), "printed on receipts"),
-    SettingSpec("shop.phone", "", _text(40), "printed on receipts"),
+    SettingSpec("shop.name", "My Repair Shop", _text(120, required=True),
+                "printed on receipts"),
+    SettingSpec("shop.address", "", _text(300, lines=5),
+                "printed on receipts (up to five lines)"),
+    SettingSpec("shop.phone", "", _text(40), "printed on receipts; a number of the shop's "
+                "country or with its country code", check_with=_shop_phone,
+                depends_on=("phone.default_region",)),
     SettingSpec("shop.currency", "GBP", _currency, "ISO 4217 code of the shop's currency"),
     SettingSpec("shop.locale", "", _locale,
                 "how amounts and dates are written (e.g. en_GB, de_DE); empty: the usual "
@@ -119,9 +202,9 @@ CATALOGUE: dict[str, SettingSpec] = {s.key: s for s in [
                 "refuse registrations without an e-mail address"),
     SettingSpec("customers.require_address", "false", _boolean,
                 "refuse registrations without street and city"),
-    SettingSpec("shop.logo_path", "", _text(500),
+    SettingSpec("shop.logo_path", "", _logo,
                 "image file (PNG or JPEG) printed at the top of receipts; empty: none"),
-    SettingSpec("shop.survey_url", "", _text(300),
+    SettingSpec("shop.survey_url", "", _url,
                 "online survey address printed as a QR code on feedback forms"),
     SettingSpec("shop.tax_rate", "0", _percent, "tax rate in percent, included in prices"),
     SettingSpec("print.label_size", "62x29mm", _choice("62x29mm", "2.25x1.25in"),
@@ -165,23 +248,52 @@ class SettingsService:
             return row.value if row else spec.default
 
     def set(self, key: str, value: str) -> Changes:
+        return self.set_many({key: value})
+
+    def set_many(self, values: Mapping[str, str]) -> Changes:
+        """Check every value, then store them all in one transaction (one audit
+        entry per changed key), or none: the ValidationError names each bad field."""
         actor = self._store.require(Permission.CHANGE_SETTINGS)
-        spec = self._spec(key)
-        reject_controls(**{key: value})
-        try:
-            clean = spec.check(value)
-        except ValueError as exc:
-            raise ValidationError(FieldError(key, "setting_value", str(exc))) from None
-        with self._store.write() as session:
-            row = session.get(Setting, key)
-            old = row.value if row else spec.default
-            if row is None:
-                session.add(Setting(key=key, value=clean))
+        errors: list[FieldError] = []
+        for key, value in values.items():  # no control characters in any setting
+            errors += control_errors(value, key)
+        specs = []
+        for key in values:
+            try:
+                specs.append(self._spec(key))
+            except ValidationError as exc:
+                errors += exc.errors
+        clean: dict[str, str] = {}
+        for spec in specs:  # first the rules that stand alone...
+            try:
+                clean[spec.key] = spec.check(values[spec.key])
+            except ValueError as exc:
+                errors.append(FieldError(spec.key, "setting_value", str(exc)))
+        after = {**self.all(), **clean}
+        for spec in CATALOGUE.values():  # ...then those that need the others, as they
+            if spec.check_with is None or not (  # will be (also when only those change)
+                    spec.key in clean or set(spec.depends_on) & clean.keys()):
+                continue
+            try:
+                checked = spec.check_with(after[spec.key], after)
+            except ValueError as exc:
+                errors.append(FieldError(spec.key, "setting_value", str(exc)))
             else:
-                row.value = clean
-            if old != clean:
-                self._audit.append(session, actor, "update", "setting", key,
-                                   {key: [old, clean]})
+                if spec.key in clean:
+                    clean[spec.key] = checked
+        if errors:
+            raise ValidationError(errors)
+        with self._store.write() as session:
+            for key, value in clean.items():
+                row = session.get(Setting, key)
+                old = row.value if row else CATALOGUE[key].default
+                if row is None:
+                    session.add(Setting(key=key, value=value))
+                else:
+                    row.value = value
+                if old != value:
+                    self._audit.append(session, actor, "update", "setting", key,
+                                       {key: [old, value]})
         return Changes(settings=True)
 
     def money_format(self) -> tuple[str, str]:
@@ -190,6 +302,16 @@ class SettingsService:
         values = self.all()
         return values["shop.currency"], (values["shop.locale"]
                                           or default_locale(values["phone.default_region"]))
+
+    def receipt_warnings(self) -> list[str]:
+        """What a receipt printed now would lack (the shop's address while blank)."""
+        values = self.all()
+        warnings = []
+        if not values["shop.address"].strip():
+            warnings.append("The shop's address is blank, so receipts print without it: "
+                            "a manager can set it in Shop → Settings (or `shopdesk settings "
+                            "set shop.address ...`).")
+        return warnings
 
     def policy(self) -> Policy:
         values = self.all()

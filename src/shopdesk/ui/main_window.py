@@ -41,6 +41,7 @@ from shopdesk.ui.repairs.ticket_board import TicketBoard
 from shopdesk.ui.repairs.ticket_detail import TicketDetailPage
 from shopdesk.ui.repairs.ticket_intake import TicketIntakePage
 from shopdesk.ui.search.search_page import SearchPage
+from shopdesk.ui.settings.shop_settings import ShopSettingsDialog
 from shopdesk.ui.staff.staff_admin import StaffAdminDialog
 from shopdesk.ui.support.support_dialogs import NewSupportDialog
 from shopdesk.ui.support.support_list import SupportListPage
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         self.ops = ops or TaskManager(parent=self)
         self.is_ready = False
         self.staff_dialog: StaffAdminDialog | None = None
+        self.settings_dialog: ShopSettingsDialog | None = None
         self.support_dialog: NewSupportDialog | None = None
         self.import_dialog: ImportDialog | None = None
         self.export_dialog: ExportDialog | None = None
@@ -102,6 +104,7 @@ class MainWindow(QMainWindow):
         self.form.open_customer.connect(self.open_customer)
         self.profile.edit_requested.connect(self.edit_customer)
         self.search.open_identified.connect(self.open_identified)
+        self.search.open_ticket.connect(self.open_ticket)
         self.profile.open_device.connect(self.open_device)
         self.profile.open_ticket.connect(self.open_ticket)
         self.profile.new_ticket.connect(self.new_ticket)
@@ -199,6 +202,9 @@ class MainWindow(QMainWindow):
         self.import_action.triggered.connect(self.open_import)
         self.export_action = QAction("E&xport customers…", self)
         self.export_action.triggered.connect(self.open_export)
+        self.settings_action = QAction("S&ettings…", self)
+        self.settings_action.triggered.connect(self.open_settings)
+        admin.addAction(self.settings_action)
         admin.addAction(self.staff_action)
         admin.addAction(self.report_action)
         admin.addAction(self.queue_action)
@@ -227,6 +233,8 @@ class MainWindow(QMainWindow):
         actor = self.shop.actor
         self.staff_action.setEnabled(actor is not None
                                      and allowed(actor.role, Permission.MANAGE_STAFF))
+        self.settings_action.setEnabled(actor is not None
+                                        and allowed(actor.role, Permission.CHANGE_SETTINGS))
         self.new_action.setEnabled(actor is not None
                                    and allowed(actor.role, Permission.REGISTER_CUSTOMERS))
         self.ticket_action.setEnabled(actor is not None
@@ -238,15 +246,18 @@ class MainWindow(QMainWindow):
     def refresh_count(self) -> None:
         customers = self.shop.customers
         self.ops.query(self, customers.count,
-                       lambda n: self.count_label.setText(f"{n:,} customers  "))
+                       lambda n: self.count_label.setText(
+                           f"{n:,} customer{'' if n == 1 else 's'}  "))
 
     def _on_changes(self, changes: Changes) -> None:
         if changes.customers:
             self.refresh_count()
-        if changes.settings:  # the currency or locale may have changed
+        if changes.settings:  # the currency, locale or the shop's name (the title) changed
             settings = self.shop.settings
             self.ops.query(self, settings.money_format,
                            lambda found: fmt.set_money_format(*found))
+            self.ops.query(self, lambda: settings.get("shop.name"),
+                           lambda name: self.setWindowTitle(f"{name} — shopdesk"))
 
     def _first_results(self, _count: int) -> None:
         if not self.is_ready:
@@ -405,6 +416,14 @@ class MainWindow(QMainWindow):
         self.staff_dialog.show()
         self.staff_dialog.raise_()
         return self.staff_dialog
+
+    def open_settings(self) -> ShopSettingsDialog | None:
+        """Shop → Settings… (managers and owners)."""
+        if not self.settings_action.isEnabled():
+            return None
+        self.settings_dialog = ShopSettingsDialog(self.shop, self.ops, self)
+        self.settings_dialog.open()
+        return self.settings_dialog
 
     def sign_out(self) -> None:
         self.shop.sign_out()

@@ -130,7 +130,8 @@ def generate_repairs(store: Store, audit: AuditTrail, staff: StaffService,
                 continue
             devices = []
             for _ in range(rng.choices([1, 2, 3], [50, 35, 15])[0]):
-                created = now - timedelta(days=rng.randint(200, 1500))
+                # First seen at the shop: any day of four years, the recent ones busier.
+                created = now - timedelta(days=2 + int(1500 * rng.random() ** 0.8))
                 if rng.random() < 0.85:
                     number = new_imei()
                     _t, make, model, _w = next(m for m in MODELS if m[0] == number[:8])
@@ -193,8 +194,10 @@ def _ticket(rng: random.Random, rows: dict[str, list[dict[str, Any]]], number: s
             now: datetime, actor: Any) -> None:
     on = rng.sample(devices, 2) if len(devices) > 1 and rng.random() < 0.1 else \
         [rng.choice(devices)]
-    age = rng.random() ** 2 * 1000  # days; recent tickets are more common
-    created = now - timedelta(days=age, minutes=rng.randint(0, 600))
+    # Days ago; recent tickets are more common; never before a device on it first came in.
+    arrived = max(d["created_at"] for d in on)
+    age = rng.random() ** 2 * min(1000.0, (now - arrived).total_seconds() / 86400)
+    created = max(arrived, now - timedelta(days=age, minutes=rng.randint(0, 600)))
     if age > 14:
         status = "collected" if rng.random() < 0.94 else "cancelled"
     else:

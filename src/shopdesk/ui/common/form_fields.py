@@ -27,14 +27,17 @@ from shopdesk.domain.choices import (
     Gender,
     Labelled,
 )
+from shopdesk.domain.phones import example_mobile
 from shopdesk.ui.common.fmt import FIELD_LABELS, choice_label
 from shopdesk.ui.common.widgets import ErrorLabel
 
-# (key, title, fields, expanded at start)
+# (key, title, fields, expanded at start). The first section is what a counter
+# registration types (name, mobile, e-mail) plus the three choices with defaults;
+# fields are in Tab order, left to right, then down.
 SECTIONS: list[tuple[str, str, tuple[str, ...], bool]] = [
-    ("required", "Required", ("first_name", "last_name", "phone", "preferred_contact",
-                              "customer_type", "channel"), True),
-    ("contact", "Contact details", ("email", "secondary_phone", "whatsapp"), True),
+    ("required", "Customer", ("first_name", "last_name", "phone", "email",
+                              "preferred_contact", "customer_type", "channel"), True),
+    ("contact", "More contact details", ("secondary_phone", "whatsapp"), True),
     ("address", "Address", ("address_line1", "address_line2", "city", "region", "postcode",
                             "country"), False),
     ("personal", "Personal and business", ("company", "date_of_birth", "gender",
@@ -50,11 +53,18 @@ CHOICES: dict[str, tuple[type[Labelled], bool]] = {
 CHECKS = {"marketing_opt_in": "Agrees to marketing messages",
           "service_notifications": "Send repair status notifications"}
 PLACEHOLDERS = {
-    "phone": "e.g. 07700 900123 or +33 6 12 34 56 78", "email": "name@example.com",
+    "email": "name@example.com",
     "date_of_birth": "YYYY-MM-DD", "language": "e.g. en, fr, pt-br",
     "secondary_phone": "optional, any phone", "whatsapp": "if different from mobile",
 }
 REQUIRED = {"first_name", "last_name", "phone"}
+
+
+def phone_placeholder(region: str) -> str:
+    """The mobile field's example: valid for the shop's region, as people there type
+    it, and the same number with its country code ('e.g. 07400 123456 or +44 7400 123456')."""
+    return (f"e.g. {example_mobile(region)} or "
+            f"{example_mobile(region, international=True)}")
 
 
 class FieldBox(QWidget):
@@ -94,7 +104,8 @@ class FieldBox(QWidget):
             self.input = notes
         else:
             line = QLineEdit()
-            line.setPlaceholderText(PLACEHOLDERS.get(name, ""))
+            line.setPlaceholderText(phone_placeholder(region) if name == "phone"
+                                    else PLACEHOLDERS.get(name, ""))
             if name == "country":
                 line.setMaxLength(2)
                 line.setPlaceholderText(f"two letters, e.g. {region}")

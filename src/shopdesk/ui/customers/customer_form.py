@@ -1,28 +1,39 @@
 """The registration form, also used to edit a customer.
 
-A required section first, then collapsible optional sections. Errors from
+The fields a counter registration types first (name, mobile, e-mail and three
+choices with defaults), then collapsible optional sections. Errors from
 `ValidationError.errors` appear under their fields and focus moves to the first
 one. Phone, e-mail and name changes trigger a debounced duplicate check whose
 matches fill the "Possible existing customers" panel.
+
+Keyboard: Tab goes through the fields in reading order, then Save, then Cancel.
+Enter saves when the form is valid (Ctrl+S saves too); in a half-filled form
+whose typed fields are fine, Enter moves to the next field still to fill
+instead, and otherwise shows what is wrong. In Notes Enter is a new line.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 from uuid import UUID
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QPushButton,
     QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from shopdesk.domain.customer_rules import CustomerInput
+from shopdesk.changes import Changes
+from shopdesk.domain.customer_rules import CustomerInput, Policy, clean_customer
 from shopdesk.errors import ValidationError
 from shopdesk.services.customers.customer_views import CustomerProfile
 from shopdesk.services.customers.customers import Saved
@@ -84,6 +95,7 @@ class CustomerForm(QWidget):
         column.addStretch(1)
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields
         self.scroll_area.setWidget(content)
         self.panel = MatchPanel(region)
         self.panel.open_customer.connect(self.open_customer)
@@ -92,7 +104,8 @@ class CustomerForm(QWidget):
         self.save_button.setProperty("primary", True)
         self.save_button.setAutoDefault(True)
         self.save_button.clicked.connect(self.save)
-        cancel = QPushButton("Cancel  (Esc)")
+        cancel = self.cancel_button = QPushButton("Cancel  (Esc)")
+        cancel.setAutoDefault(True)  # Enter on a focused Cancel cancels (does not save)
         cancel.clicked.connect(self.cancel)
         buttons = QHBoxLayout()
         buttons.addWidget(self.general, 3)
@@ -111,6 +124,8 @@ class CustomerForm(QWidget):
         layout.addLayout(body, 1)
         layout.addLayout(buttons)
 
+        self._tab_order()
+        self._policy: Policy | None = None  # the shop's rules, read when a form starts
         save_key = QShortcut(QKeySequence("Ctrl+S"), self)
         save_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         save_key.activated.connect(self.save)
@@ -120,6 +135,21 @@ class CustomerForm(QWidget):
         self._match_timer.timeout.connect(self.check_matches)
         for name in _WATCHED:
             self.fields[name].changed.connect(self._match_timer.start)
+        ops.bus.ops_did_execute.connect(self._on_changes)
+        self._load_policy()
+
+    def _tab_order(self) -> None:
+        """Fields in reading order, each section's toggle before its fields, then
+        Save, then Cancel (the buttons sit at the bottom right, Cancel first)."""
+        chain: list[QWidget] = []
+        for key, _title, names, _expanded in SECTIONS:
+            section = self.sections.get(key)
+            if section is not None:
+                chain.append(section.toggle)
+            chain += [self.fields[name].input for name in names]
+        chain += [self.save_button, self.cancel_button]
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     # -- starting ----------------------------------------------------------------
     def start_new(self) -> None:
@@ -145,6 +175,22 @@ class CustomerForm(QWidget):
         self.save_button.setEnabled(True)
         self._match_timer.stop()
         self.fields["first_name"].input.setFocus()
+        self._load_policy()
+
+    def _on_changes(self, changes: Changes) -> None:
+        if changes.settings:  # the region or a required field may have changed
+            self._load_policy()
+
+    def _load_policy(self, then: Callable[[], None] | None = None) -> None:
+        """Read the shop's rules (region, required e-mail...) for Enter's check."""
+        settings = self.shop.settings
+
+        def loaded(policy: Policy) -> None:
+            self._policy = policy
+            if then is not None:
+                then()
+
+        self.ops.query(self, settings.policy, loaded)
 
     def values(self) -> CustomerInput:
         # One value per CustomerInput field: text for inputs and choices, bool for checks.
@@ -180,6 +226,56 @@ class CustomerForm(QWidget):
     def cancel(self) -> None:
         self._match_timer.stop()
         self.cancelled.emit()
+
+    # -- Enter -------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Line edits, combo boxes and check boxes pass Enter up to here; Notes and
+        # the buttons keep theirs (a new line; the focused button's click).
+        if event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter) \
+                or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            super().keyPressEvent(event)
+            return
+        focused = QApplication.focusWidget()
+        if isinstance(focused, QToolButton) and focused.objectName() == "sectionToggle":
+            focused.toggle()  # Enter on a section's title opens or closes it
+        else:
+            self.enter()
+        event.accept()
+
+    def enter(self) -> None:
+        """Save when the form is valid; else go to the next field still to fill,
+        or (a typed value is wrong) show every error as Save does."""
+        if self._policy is None:  # the rules are not read yet: check once they are
+            self._load_policy(self.enter)
+            return
+        try:
+            clean_customer(self.values(), self._policy, self.shop.store.clock().date())
+        except ValidationError as error:
+            names = list(self.fields)
+            empty = {e.field for e in error.errors
+                     if e.field in self.fields and self.fields[e.field].value() == ""}
+            here = self._focused_field()
+            after = names.index(here) if here in names else -1
+            later = [n for n in names[after + 1:] if n in empty]
+            if len(empty) == len(error.errors) and here not in empty and later:
+                self._focus_field(later[0])
+                return
+            self.clear_errors()
+            self.show_errors(error)
+            return
+        self.save()
+
+    def _focused_field(self) -> str | None:
+        focused = QApplication.focusWidget()
+        return next((name for name, box in self.fields.items()
+                     if focused is not None and box.isAncestorOf(focused)), None)
+
+    def _focus_field(self, name: str) -> None:
+        section = self.sections.get(self._section_of[name])
+        if section is not None:
+            section.set_expanded(True)
+        self.fields[name].input.setFocus()
+        self.scroll_area.ensureWidgetVisible(self.fields[name])
 
     # -- errors ------------------------------------------------------------------
     def clear_errors(self) -> None:

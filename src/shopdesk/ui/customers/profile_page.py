@@ -15,7 +15,6 @@ from uuid import UUID
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
-    QFormLayout,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -28,38 +27,28 @@ from PySide6.QtWidgets import (
 from shopdesk.changes import Changes
 from shopdesk.domain.permissions import Permission, allowed
 from shopdesk.services.customers.customer_views import CustomerProfile
+from shopdesk.services.start.worklist import CustomerWork
 from shopdesk.shop import Shop
 from shopdesk.sync.merge_views import redirect_of
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.common.widgets import Badge, Card, fill_with_scrolled
 from shopdesk.ui.customers.profile_dialogs import IdCheckDialog, ReasonDialog
+from shopdesk.ui.customers.profile_parts import (
+    DetailRows,
+    OpenTickets,
+    address_text,
+    preferences_text,
+)
 from shopdesk.ui.customers.profile_tabs import AuditTab, DocumentsTab
 from shopdesk.ui.customers.repair_tabs import DevicesTab, ServicesTab, SupportTab, TicketsTab
 from shopdesk.ui.sync.merge_banner import SyncBanner
 
-DETAILS = ("phone", "whatsapp", "secondary_phone", "email", "address", "company",
-           "date_of_birth", "gender", "occupation", "channel", "registered", "updated")
-DETAIL_LABELS = {"address": "Address", "registered": "Registered", "updated": "Last updated"}
-PREFERENCES = ("preferred_contact", "best_time", "language", "marketing_opt_in",
-               "service_notifications")
+# Contact on the left, the rest on the right; a row without a value is hidden.
+CONTACT = ("phone", "whatsapp", "secondary_phone", "email", "address")
+PERSONAL = ("company", "date_of_birth", "gender", "occupation", "notes")
+DETAIL_LABELS = {**fmt.FIELD_LABELS, "address": "Address", "notes": "Notes"}
 _VERIFY = (("phone", "Phone"), ("email", "E-mail"), ("address", "Address"))
-
-
-def _value_label() -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
-
-
-def _form(card: Card) -> QFormLayout:
-    form = QFormLayout()
-    form.setHorizontalSpacing(18)
-    form.setVerticalSpacing(7)
-    form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
-    card.body.addLayout(form)
-    return form
 
 
 def _stored_text(value: object) -> str | None:
@@ -111,13 +100,17 @@ class ProfilePage(QWidget):
         self.active = Badge("", "ok")
         self.since = QLabel()
         self.since.setStyleSheet("color:#6b7280;")
+        self.since.setWordWrap(True)
         self.edit_button = QPushButton("Edit")
         self.edit_button.setProperty("primary", True)
         self.edit_button.clicked.connect(lambda: self.profile and self.edit_requested.emit(
             self.profile))
         self.active_button = QPushButton("Deactivate…")
         self.active_button.clicked.connect(self.toggle_active)
+        self.open_tickets = OpenTickets()
+        self.open_tickets.open_ticket.connect(self.open_ticket)
         header = Card()
+        header.body.setSpacing(6)
         top = QHBoxLayout()
         top.setSpacing(8)
         top.addWidget(self.name)
@@ -128,20 +121,27 @@ class ProfilePage(QWidget):
         top.addWidget(self.edit_button)
         header.body.addLayout(top)
         header.body.addWidget(self.since)
+        header.body.addWidget(self.open_tickets)
 
-        details = Card("Details")
-        form = _form(details)
-        self.values: dict[str, QLabel] = {}
-        for key in DETAILS:
-            self.values[key] = _value_label()
-            form.addRow(_row_label(DETAIL_LABELS.get(key) or fmt.FIELD_LABELS[key]),
-                        self.values[key])
+        # Details in two columns; a row shows only when it has something to say.
+        details = Card()
+        self.contact_rows = DetailRows(CONTACT, DETAIL_LABELS, frozenset({"phone", "email"}))
+        self.personal_rows = DetailRows(PERSONAL, DETAIL_LABELS)
+        self.values: dict[str, QLabel] = {**self.contact_rows.values,
+                                          **self.personal_rows.values}
+        columns = QHBoxLayout()
+        columns.setSpacing(24)
+        columns.addLayout(self.contact_rows, 3)
+        columns.addLayout(self.personal_rows, 2)
+        details.body.addLayout(columns)
         details.body.addStretch(1)
 
-        verification = Card("Verification")
+        # Verification: one line per check, small buttons; preferences: one sentence.
+        side = Card()
+        side.body.setSpacing(4)
         grid = QGridLayout()
-        grid.setHorizontalSpacing(10)
-        grid.setVerticalSpacing(6)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(3)
         self.badges: dict[str, Badge] = {}
         self.verify_buttons: dict[str, QPushButton] = {}
         for row, (item, title) in enumerate((*_VERIFY, ("id", "ID document"))):
@@ -149,25 +149,20 @@ class ProfilePage(QWidget):
             self.badges[item] = Badge()
             grid.addWidget(self.badges[item], row, 1, Qt.AlignmentFlag.AlignLeft)
             button = QPushButton("Record ID check…" if item == "id" else "Mark verified")
+            button.setStyleSheet("QPushButton { padding:2px 10px; }")
             button.clicked.connect(lambda _c=False, it=item: self._verify_clicked(it))
             self.verify_buttons[item] = button
             grid.addWidget(button, row, 2)
         grid.setColumnStretch(1, 1)
-        verification.body.addLayout(grid)
-
-        prefs = Card("Preferences and loyalty")
-        pform = _form(prefs)
-        for key in (*PREFERENCES, "loyalty"):
-            self.values[key] = _value_label()
-            pform.addRow(_row_label("Loyalty" if key == "loyalty" else fmt.FIELD_LABELS[key]),
-                         self.values[key])
-
-        self.notes_card = Card("Notes")
-        self.values["notes"] = _value_label()
-        self.notes_card.body.addWidget(self.values["notes"])
+        side.body.addLayout(grid)
+        self.values["preferences"] = QLabel()
+        self.values["preferences"].setWordWrap(True)
+        self.values["preferences"].setStyleSheet("color:#4a5162;")
+        side.body.addWidget(self.values["preferences"])
+        side.body.addStretch(1)
 
         self.tabs = QTabWidget()
-        self.tabs.setMinimumHeight(230)
+        self.tabs.setMinimumHeight(300)
         self.documents = DocumentsTab(shop, ops)
         self.devices = DevicesTab(shop, ops)
         self.tickets = TicketsTab(shop, ops)
@@ -188,27 +183,21 @@ class ProfilePage(QWidget):
         self.support.new_support.connect(
             lambda: self.customer_id is not None and self.new_support.emit(self.customer_id))
 
-        right = QVBoxLayout()
-        right.setSpacing(12)
-        right.addWidget(verification)
-        right.addWidget(prefs)
-        right.addStretch(1)
         middle = QHBoxLayout()
         middle.setSpacing(12)
         middle.addWidget(details, 3)
-        middle.addLayout(right, 2)
+        middle.addWidget(side, 2)
         content = QWidget()
         column = QVBoxLayout(content)
-        column.setContentsMargins(16, 14, 16, 14)
-        column.setSpacing(12)
+        column.setContentsMargins(16, 10, 16, 10)
+        column.setSpacing(10)
         self.sync_banner = SyncBanner(shop, ops)
         self.sync_banner.open_customer.connect(self.open_customer)
         self.sync_banner.review.connect(self.review_duplicate)
         column.addWidget(self.sync_banner)
         column.addWidget(header)
         column.addLayout(middle)
-        column.addWidget(self.notes_card)
-        column.addWidget(self.tabs)
+        column.addWidget(self.tabs, 1)
         fill_with_scrolled(self, content)
         ops.bus.ops_did_execute.connect(self._on_changes)
 
@@ -229,6 +218,17 @@ class ProfilePage(QWidget):
     def _load_tabs(self, customer_id: UUID) -> None:
         for tab in (self.devices, self.tickets, self.services, self.support):
             tab.load(customer_id)
+        self._load_work(customer_id)
+
+    def _load_work(self, customer_id: UUID) -> None:
+        """The open tickets named in the header."""
+        work = self.shop.work
+
+        def shown(found: CustomerWork | None) -> None:
+            if customer_id == self.customer_id:
+                self.open_tickets.show_work(found)
+
+        self.ops.query(self, lambda: work.open_tickets([customer_id]).get(customer_id), shown)
 
     def _opened(self, asked: UUID, shown: UUID, profile: CustomerProfile) -> None:
         if asked != self.customer_id:
@@ -248,6 +248,8 @@ class ProfilePage(QWidget):
     def _on_changes(self, changes: Changes) -> None:
         if self.customer_id is not None and self.customer_id in changes.customers:
             self.reload()
+        if self.customer_id is not None and changes.tickets:
+            self._load_work(self.customer_id)
 
     def _allowed(self, permission: Permission) -> bool:
         actor = self.shop.actor
@@ -263,37 +265,31 @@ class ProfilePage(QWidget):
         self.kind.setText(fmt.label_of("customer_type", s.customer_type))
         self.active.show_state("Active" if s.is_active else "Inactive",
                                "ok" if s.is_active else "warn")
-        self.since.setText(f"Customer since {fmt.local_time(s.created_at, with_time=False)}"
-                           f"  ·  last visit {fmt.local_time(s.last_visit_at, False)}")
-        address = [v.get("address_line1"), v.get("address_line2"),
-                   " ".join(str(x) for x in (v.get("postcode"), v.get("city")) if x),
-                   v.get("region"), v.get("country")]
-        tier = fmt.label_of("loyalty_tier", p.loyalty_tier)
-        shown = {
+        registered = (f"Customer since {fmt.local_time(s.created_at, with_time=False)}"
+                      f" (registered by {p.registered_by or fmt.DASH}, "
+                      f"via {fmt.label_of('channel', v.get('channel'))})")
+        self.since.setText(f"{registered}  ·  last visit "
+                           f"{fmt.local_time(s.last_visit_at, False)}  ·  updated "
+                           f"{fmt.local_time(p.updated_at, False)}")
+        self.contact_rows.show_values({
             "phone": fmt.phone(s.phone, self.region),
-            "whatsapp": fmt.phone(_stored_text(v.get("whatsapp")), self.region),
-            "secondary_phone": fmt.phone(_stored_text(v.get("secondary_phone")), self.region),
-            "email": fmt.text(v.get("email")),
-            "address": "\n".join(str(a) for a in address if a) or fmt.DASH,
-            "company": fmt.text(v.get("company")),
-            "date_of_birth": fmt.day(_stored_day(v.get("date_of_birth"))),
-            "gender": fmt.label_of("gender", v.get("gender")),
-            "occupation": fmt.text(v.get("occupation")),
-            "channel": fmt.label_of("channel", v.get("channel")),
-            "registered": f"{fmt.local_time(s.created_at)} by {p.registered_by or fmt.DASH}",
-            "updated": fmt.local_time(p.updated_at),
-            "preferred_contact": fmt.label_of("preferred_contact", v.get("preferred_contact")),
-            "best_time": fmt.label_of("best_time", v.get("best_time")),
-            "language": fmt.text(v.get("language")),
-            "marketing_opt_in": (f"Yes, since {fmt.local_time(p.marketing_consent_at, False)}"
-                                 if v.get("marketing_opt_in") else "No"),
-            "service_notifications": fmt.text(bool(v.get("service_notifications"))),
-            "loyalty": f"{p.loyalty_points} points · {tier} tier",
-            "notes": fmt.text(v.get("notes")),
-        }
-        for key, label in self.values.items():
-            label.setText(shown[key])
-        self.notes_card.setVisible(bool(v.get("notes")))
+            "whatsapp": fmt.phone(_stored_text(v.get("whatsapp")), self.region)
+            if v.get("whatsapp") else "",
+            "secondary_phone": fmt.phone(_stored_text(v.get("secondary_phone")), self.region)
+            if v.get("secondary_phone") else "",
+            "email": _stored_text(v.get("email")) or "",
+            "address": address_text(v, self.region),
+        })
+        self.personal_rows.show_values({
+            "company": _stored_text(v.get("company")) or "",
+            "date_of_birth": fmt.day(_stored_day(v.get("date_of_birth")))
+            if v.get("date_of_birth") else "",
+            "gender": fmt.label_of("gender", v.get("gender")) if v.get("gender") else "",
+            "occupation": _stored_text(v.get("occupation")) or "",
+            "notes": _stored_text(v.get("notes")) or "",
+        })
+        self.values["preferences"].setText(preferences_text(
+            v, p.marketing_consent_at, p.loyalty_points, p.loyalty_tier))
         self._render_verification(p)
         can_deactivate = self._allowed(Permission.DEACTIVATE_CUSTOMERS)
         self.active_button.setVisible(can_deactivate)
@@ -315,9 +311,10 @@ class ProfilePage(QWidget):
         can_verify = self._allowed(Permission.VERIFY_CUSTOMERS)
         for item, (at, by) in done.items():
             word = "Validated" if item == "address" else "Verified"
-            text = f"{word} · {by or fmt.DASH} · {fmt.local_time(at)}" if at else \
+            text = f"{word} · {by or fmt.DASH} · {fmt.local_time(at, False)}" if at else \
                 f"Not {word.lower()}"
             self.badges[item].show_state(text, "ok" if at else "off")
+            self.badges[item].setToolTip(f"{word} by {by} at {fmt.local_time(at)}" if at else "")
             button = self.verify_buttons[item]
             button.setText("Clear" if at else "Mark verified")
             button.setEnabled(can_verify and (item != "email" or bool(p.values.get("email"))))
@@ -325,7 +322,7 @@ class ProfilePage(QWidget):
             kind = fmt.label_of("id_document_type", ver.id_document_type)
             self.badges["id"].show_state(
                 f"{kind} …{ver.id_document_last_digits} · {ver.id_checked_by or fmt.DASH} · "
-                f"{fmt.local_time(ver.id_checked_at)}", "ok")
+                f"{fmt.local_time(ver.id_checked_at, False)}", "ok")
         else:
             self.badges["id"].show_state("Not checked", "off")
         self.verify_buttons["id"].setEnabled(can_verify)

@@ -82,18 +82,22 @@ class PrintButton(QPushButton):
         number, printing = self.number, self.shop.printing
         if number is None:
             return
-        build = getattr(printing, kind)
-        self.ops.query(self, lambda: build(number), lambda pdf: self._made(kind, number, pdf),
+        build, settings = getattr(printing, kind), self.shop.settings
+
+        def job() -> tuple[bytes, list[str]]:  # a receipt also says what it lacks
+            return build(number), settings.receipt_warnings() if kind == "receipt" else []
+
+        self.ops.query(self, job, lambda made: self._made(kind, number, *made),
                        lambda error: self.message(f"Could not make the {DOCUMENTS[kind]}: "
                                                   f"{error}"))
 
-    def _made(self, kind: str, number: str, pdf: bytes) -> None:
+    def _made(self, kind: str, number: str, pdf: bytes, warnings: list[str]) -> None:
         spool = PrintSpool(self.shop.root)
         if kind in ("receipt", "labels") and prints_directly():
-            self.message(print_direct(pdf, kind, number, spool))
+            self.message(" ".join([print_direct(pdf, kind, number, spool), *warnings]))
             return
         self.preview = PrintPreviewDialog(pdf, f"{DOCUMENTS[kind]} — {number}", kind, number,
-                                          spool, self.window())
+                                          spool, self.window(), " ".join(warnings))
         self.preview.open()
 
 

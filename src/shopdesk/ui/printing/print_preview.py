@@ -93,7 +93,7 @@ class PrintPreviewDialog(QDialog):
     """Pages of one document, with Print…, Save as PDF… and Close. GUI thread only."""
 
     def __init__(self, pdf: bytes, title: str, kind: str, reference: str, spool: PrintSpool,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, warning: str = "") -> None:
         super().__init__(parent)
         self.pdf, self.kind, self.reference, self.spool = pdf, kind, reference, spool
         self.setWindowTitle(title)
@@ -127,7 +127,16 @@ class PrintPreviewDialog(QDialog):
         buttons.addWidget(save)
         buttons.addWidget(close)
         buttons.addWidget(print_button)
+        # What the document lacks (a receipt without the shop's address), above it.
+        self.warning = QLabel(warning)
+        self.warning.setObjectName("printWarning")
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet("QLabel#printWarning { background:#fff4e0; color:#8a5300;"
+                                   " border:1px solid #f1cf94; border-radius:6px;"
+                                   " padding:6px 10px; }")
+        self.warning.setVisible(bool(warning))
         layout = QVBoxLayout(self)
+        layout.addWidget(self.warning)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.message)
         layout.addLayout(buttons)

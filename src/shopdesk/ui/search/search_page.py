@@ -1,9 +1,13 @@
-"""The counter's home screen: one search box, a filter bar and the result table.
+"""The counter's home screen: one search box, a filter bar and, under them,
+today's work (while the box is empty and no filter is set) or the result table.
 
 Typing or changing a filter is debounced (150 ms); `search_ids` (the table) and
 `shop.search(text, 5)` (the suggestions under the box) run together on the read
 pool and a newer query supersedes an older one (results tagged with a sequence
 number). A bad filter combination runs no search and keeps the previous list.
+With an empty box and no filter, `shop.work.today()` fills the start panel
+instead (tickets ready, overdue, awaiting approval, awaiting parts); the box
+keeps the focus, Up/Down choose a ticket there and Enter opens it.
 
 Thread rule: GUI thread only; core calls go through `TaskManager.query`.
 """
@@ -13,7 +17,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QHideEvent, QKeyEvent
+from PySide6.QtGui import QFont, QFontMetrics, QHideEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -22,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -31,15 +36,23 @@ from shopdesk.changes import Changes
 from shopdesk.search.engine import Hit
 from shopdesk.search.filters import SearchFilters
 from shopdesk.search.identify import Identified, looks_like_identifier
+from shopdesk.services.start.worklist import WorkGroup
 from shopdesk.shop import Shop
 from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.common.widgets import Badge
-from shopdesk.ui.search.results_model import CustomerResultsModel
+from shopdesk.ui.search.results_model import COLUMNS, REPAIR, CustomerResultsModel
 from shopdesk.ui.search.search_filters import FilterBar
 from shopdesk.ui.search.suggestions import MAX_SUGGESTIONS, NAV_KEYS, Suggestions
+from shopdesk.ui.start.today_panel import TodayPanel
 
 DEBOUNCE_MS = 150
 RESULT_LIMIT = 500
+# Widest each result column is made when sized to its content (px), by title.
+COLUMN_CAPS = {"Name": 560, "Phone": 170, "Repair": 240, "E-mail": 300, "Code": 110,
+               "City": 200, "Last visit": 120}
+COLUMN_PADDING = 28  # the cell's margins and a little air
+# When the columns do not all fit, these give way first, down to these widths.
+GIVE_WAY = (("City", 110), ("E-mail", 180), ("Repair", 150), ("Name", 200))
 
 
 class SearchPage(QWidget):
@@ -50,11 +63,13 @@ class SearchPage(QWidget):
     if so `open_identified(Identified)` fires instead of opening a customer.
 
     Signals: `open_customer(UUID)` when staff choose a row or a suggestion,
-    `new_customer()` for the "New customer" button, `results_shown(int)` each
-    time a result list arrives.
+    `open_ticket(UUID)` when they open a ticket of today's work, `new_customer()`
+    for the "New customer" button, `results_shown(int)` each time a result list
+    (or today's work: the number of tickets listed) arrives.
     """
 
     open_customer = Signal(object)
+    open_ticket = Signal(object)  # a repair ticket from today's work
     open_identified = Signal(object)  # an Identified: a device or ticket named exactly
     new_customer = Signal()
     results_shown = Signal(int)
@@ -104,10 +119,14 @@ class SearchPage(QWidget):
         header.setHighlightSections(False)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((250, 150, 250, 110, 140)):
-            self.table.setColumnWidth(column, width)
+        header.setStretchLastSection(False)  # no empty column takes the spare width
+        self.model.page_loaded.connect(self._first_page_loaded)
         self.table.activated.connect(self._activated)
+        self.today = TodayPanel(region)
+        self.today.open_ticket.connect(self.open_ticket)
+        self.results = QStackedWidget()
+        self.results.addWidget(self.today)
+        self.results.addWidget(self.table)
         self.summary = QLabel()
         self.summary.setStyleSheet("color:#6b7280;")
         top = QHBoxLayout()
@@ -121,7 +140,7 @@ class SearchPage(QWidget):
         layout.setSpacing(10)
         layout.addLayout(top)
         layout.addWidget(self.filter_bar)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.results, 1)
         layout.addWidget(self.summary)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -148,8 +167,14 @@ class SearchPage(QWidget):
         filters = self.filter_bar.filters
         return None if filters.empty else filters
 
+    @property
+    def start_mode(self) -> bool:
+        """True while the box is empty and no filter is set: today's work shows."""
+        return not self.box.text().strip() and self.filters is None
+
     def run_search(self) -> None:
-        """Start a search for the box's text now (the debounce timer calls this).
+        """Start a search for the box's text now (the debounce timer calls this);
+        with an empty box and no filter, load today's work instead.
 
         Does nothing while the filter bar shows a bad range: the list stays.
         """
@@ -160,6 +185,11 @@ class SearchPage(QWidget):
         self._seq += 1
         seq, text, filters = self._seq, self.box.text(), self.filters
         shop = self.shop
+        if self.start_mode:
+            self.ops.query(self, shop.work.today,
+                           lambda groups: self._today_found(seq, groups),
+                           lambda error: self._failed(seq, error))
+            return
 
         def both() -> tuple[list[UUID], list[Hit]]:  # runs on the read pool
             ids = shop.customers.search_ids(text, RESULT_LIMIT, filters)
@@ -169,11 +199,46 @@ class SearchPage(QWidget):
         self.ops.query(self, both, lambda found: self._found(seq, text, found),
                        lambda error: self._failed(seq, error))
 
+    def _today_found(self, seq: int, groups: list[WorkGroup]) -> None:
+        if seq != self._seq:
+            return
+        self._shown_seq = seq
+        self.suggestions.hide()
+        self.model.set_ids([])  # the last result list is not kept behind the panel
+        self.today.show_groups(groups)
+        self.results.setCurrentWidget(self.today)
+        listed = len(self.today.ticket_ids())
+        self.summary.setText(
+            "Today's work. ↑ ↓ choose a ticket and Enter opens it; type a name, phone, "
+            "code or IMEI to search." if listed else
+            "Type a name, phone, e-mail, postcode or code to find a customer — "
+            "Ctrl+N registers a new one.")
+        self.results_shown.emit(listed)
+        if self._open_when_ready:
+            self._open_when_ready = False
+            self._open_current()
+
     def _found(self, seq: int, text: str, found: tuple[list[UUID], list[Hit]]) -> None:
         ids, hits = found
-        self._show(seq, text, ids)
-        if seq == self._seq:
-            self.suggestions.show_hits(hits if text.strip() else [])
+        self._show(seq, text, ids, open_when_ready=False)
+        if seq != self._seq:
+            return
+        current = self.model.id_at(self.table.currentIndex().row())
+        chosen = self.suggestions.show_hits(hits if text.strip() else [], current)
+        if chosen is not None and chosen != current:
+            self._select_customer(chosen)
+        if self._open_when_ready:
+            self._open_when_ready = False
+            self._open_current()
+
+    def _select_customer(self, customer_id: UUID) -> None:
+        """Make `customer_id`'s row the table's current one (none if it is not listed),
+        so the table and the highlighted suggestion agree on what Enter opens."""
+        if customer_id in self.model.ids:
+            self.table.selectRow(self.model.ids.index(customer_id))
+        else:
+            self.table.clearSelection()
+            self.table.setCurrentIndex(QModelIndex())
 
     def _failed(self, seq: int, error: BaseException) -> None:
         if seq != self._seq:
@@ -182,11 +247,12 @@ class SearchPage(QWidget):
         self._open_when_ready = False
         self.summary.setText(f"Search failed: {error}")
 
-    def _show(self, seq: int, text: str, ids: list[UUID]) -> None:
+    def _show(self, seq: int, text: str, ids: list[UUID], open_when_ready: bool = True) -> None:
         if seq != self._seq:
             return  # a newer query was typed meanwhile
         self._shown_seq = seq
         self.model.set_ids(ids)
+        self.results.setCurrentWidget(self.table)
         count = self.filter_bar.count
         where = f" matching {count} filter{'s' if count != 1 else ''}" if count else ""
         if not text.strip():
@@ -206,9 +272,42 @@ class SearchPage(QWidget):
         else:
             self.summary.setText(f"No customer matches “{text.strip()}”{where}")
         self.results_shown.emit(len(ids))
-        if self._open_when_ready:
+        if open_when_ready and self._open_when_ready:
             self._open_when_ready = False
             self._open_current()
+
+    def _first_page_loaded(self, number: int) -> None:
+        if number == 0:
+            self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Size each column to what the first page shows (and its title), within its
+        cap; when they do not all fit, city, e-mail and repair give way before the
+        name, so a name is cut only when nothing else can shrink."""
+        heading = self.table.horizontalHeader().fontMetrics()
+        rows = self.model.page_size
+        widths = []
+        for column, title in enumerate(COLUMNS):
+            metrics = self._cell_metrics(column)
+            texts = self.model.column_texts(column, rows)
+            natural = max([metrics.horizontalAdvance(t) for t in texts]
+                          + [heading.horizontalAdvance(title) + 8]) + COLUMN_PADDING
+            widths.append(min(natural, COLUMN_CAPS[title]))
+        room = self.table.viewport().width() or self.table.width()
+        for title, floor in GIVE_WAY:
+            column = COLUMNS.index(title)
+            excess = sum(widths) - room
+            if excess <= 0:
+                break
+            widths[column] = max(min(widths[column], floor), widths[column] - excess)
+        for column, width in enumerate(widths):
+            self.table.setColumnWidth(column, width)
+
+    def _cell_metrics(self, column: int) -> QFontMetrics:
+        """The font a column's cells are drawn in (the Repair column may be bold)."""
+        font = QFont(self.table.font())
+        font.setBold(column == REPAIR)
+        return QFontMetrics(font)
 
     def _select_first(self) -> None:
         if self.model.rowCount():
@@ -232,6 +331,9 @@ class SearchPage(QWidget):
         return super().eventFilter(watched, event)
 
     def _move(self, key: int) -> None:
+        if self.results.currentWidget() is self.today:
+            self.today.step(key)
+            return
         rows = self.model.rowCount()
         if not rows:
             return
@@ -287,10 +389,19 @@ class SearchPage(QWidget):
         self._open_current()
 
     def _open_current(self) -> None:
-        row = self.table.currentIndex().row()
-        customer_id = self.model.id_at(row if row >= 0 else 0)
-        if customer_id is not None:
-            self.open_customer.emit(customer_id)
+        """Open what Enter means now: the highlighted suggestion, else the table's row
+        (or, on today's work, the chosen ticket)."""
+        if self.results.currentWidget() is self.today:
+            ticket_id = self.today.current_ticket()
+            if ticket_id is not None:
+                self.open_ticket.emit(ticket_id)
+            return
+        chosen = self.suggestions.highlighted()
+        if chosen is None:
+            row = self.table.currentIndex().row()
+            chosen = self.model.id_at(row if row >= 0 else 0)
+        if chosen is not None:
+            self.open_customer.emit(chosen)
 
     def _activated(self, index: QModelIndex) -> None:
         customer_id = self.model.id_at(index.row())
@@ -340,6 +451,12 @@ class SearchPage(QWidget):
 
     # -- refresh -----------------------------------------------------------------
     def _on_changes(self, changes: Changes) -> None:
+        if self.start_mode:
+            if changes.tickets or changes.customers or changes.settings:
+                self.run_search()  # a ticket moved, a name changed, the promise changed
+            return
+        if changes.tickets:
+            self.model.refresh_loaded()  # a ticket moved: the Repair column may change
         if not changes.customers:
             return
         self.model.mark_stale(changes.customers)

@@ -6,11 +6,13 @@ from `shop.search(text, 5, filters)`, run by the search page on the read pool
 together with the table's query; `show_hits` is called with them on the GUI
 thread.
 
-Keyboard while the popup is open: Up/Down/PageUp/PageDown still move in the
-results table (the highlighted suggestion follows the table when that customer
-is among the suggestions), Enter goes to the page (which opens the highlighted
-suggestion, else its usual choice), Esc closes the popup until the text changes.
-A click opens that suggestion.
+What Enter opens is always on screen and highlighted: while the popup is open
+one suggestion is always highlighted (the table's current customer when it is
+among them, else the first, and the table then selects that customer too), and
+Enter opens it. Up/Down/PageUp/PageDown move in the results table and the
+highlight follows; moving to a customer who is not among the suggestions closes
+the popup, so the table row Enter now opens is no longer hidden under it. Esc
+closes the popup until the text changes. A click opens that suggestion.
 
 Thread rule: GUI thread only.
 """
@@ -100,17 +102,23 @@ class Suggestions(QObject):
     def lines(self) -> list[str]:
         return self.model.stringList()
 
-    def show_hits(self, hits: list[Hit]) -> None:
-        """Replace the suggestions; the popup opens only while the box has focus."""
+    def show_hits(self, hits: list[Hit], current: UUID | None = None) -> UUID | None:
+        """Replace the suggestions; the popup opens only while the box has focus.
+
+        Highlights `current` (the table's customer) when it is a suggestion,
+        else the first one; returns the highlighted customer (None: popup closed).
+        """
         hits = hits[:MAX_SUGGESTIONS]
         self.ids = [hit.id for hit in hits]
         self.model.setStringList([suggestion_text(hit, self.region) for hit in hits])
         if (not hits or not self.box.hasFocus() or not self.box.isVisible()
                 or self.box.text() == self._dismissed_for):
             self.hide()
-            return
+            return None
         self.completer.complete()
-        self.clear_highlight()
+        chosen = current if current in self.ids else self.ids[0]
+        self._highlight(chosen)
+        return chosen
 
     def hide(self) -> None:
         if self.visible:
@@ -136,16 +144,21 @@ class Suggestions(QObject):
         return self._id_of(index)
 
     def follow(self, customer_id: UUID | None) -> None:
-        """Highlight `customer_id` if it is a suggestion (else highlight nothing)."""
+        """Highlight `customer_id` if it is a suggestion; else close the popup, which
+        would hide the table row that Enter now opens."""
         if not self.visible:
             return
         if customer_id in self.ids:
-            source = self.model.index(self.ids.index(customer_id), 0)
-            proxy = self.completer.completionModel()
-            self.popup.setCurrentIndex(proxy.mapFromSource(source)
-                                       if isinstance(proxy, QAbstractProxyModel) else source)
+            self._highlight(customer_id)
         else:
-            self.clear_highlight()
+            self.hide()
+
+    def _highlight(self, customer_id: UUID) -> None:
+        source = self.model.index(self.ids.index(customer_id), 0)
+        proxy = self.completer.completionModel()
+        index = proxy.mapFromSource(source) if isinstance(proxy, QAbstractProxyModel) else source
+        self.popup.setCurrentIndex(index)
+        self.popup.scrollTo(index)
 
     def _id_of(self, index: QModelIndex) -> UUID | None:
         proxy = self.completer.completionModel()

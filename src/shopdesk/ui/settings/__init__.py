@@ -1,0 +1,1 @@
+"""The shop's settings in the window (managers and owners)."""

@@ -1,0 +1,1 @@
+"""The start screen: today's work at the counter."""
