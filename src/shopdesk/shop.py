@@ -20,7 +20,8 @@ from datetime import datetime
 from pathlib import Path
 
 from shopdesk import paths
-from shopdesk.db import migrate
+from shopdesk.db import dbkey, migrate
+from shopdesk.db.cipher import DbKey
 from shopdesk.db.engine import make_engine
 from shopdesk.domain.permissions import Role
 from shopdesk.models.base import utcnow
@@ -46,11 +47,13 @@ from shopdesk.sync.service import SyncService
 class Shop:
     """An open shop database and its services (Anki's ``Collection``)."""
 
-    def __init__(self, root: Path, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, root: Path, clock: Callable[[], datetime] = utcnow,
+                 key: DbKey | None = None) -> None:
         self.root = root
         self.db_path = paths.database_path(root)
-        self.engine = make_engine(self.db_path)
-        self.store = Store(root, self.engine, clock)
+        self.key = key or dbkey.existing(self.db_path)
+        self.engine = make_engine(self.db_path, self.key)
+        self.store = Store(root, self.engine, clock, self.key)
         self.audit = AuditTrail(self.store)
         self.settings = SettingsService(self.store, self.audit)
         self.staff = StaffService(self.store, self.audit, self.settings)
@@ -79,10 +82,15 @@ class Shop:
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None,
-             clock: Callable[[], datetime] = utcnow) -> Shop:
+             clock: Callable[[], datetime] = utcnow, passphrase: str | None = None) -> Shop:
+        """Open (creating, encrypting or upgrading as needed) the shop in `data_dir`.
+        `passphrase`: the database's, where its key is not in the OS keyring (else
+        `$SHOPDESK_DB_PASSPHRASE`); `dbkey.KeyUnavailable` says when one is needed."""
         root = paths.data_dir(data_dir)
-        migrate.upgrade(paths.database_path(root))
-        return cls(root, clock)
+        db_path = paths.database_path(root)
+        key = dbkey.for_database(db_path, passphrase)
+        migrate.upgrade(db_path, key)
+        return cls(root, clock, key)
 
     # -- who is acting ----------------------------------------------------------
     @property

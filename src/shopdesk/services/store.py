@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from shopdesk.changes import Changes
+from shopdesk.db.cipher import DbKey
 from shopdesk.db.engine import session_factories
 from shopdesk.domain import codes
 from shopdesk.domain.permissions import Permission, Role, allowed
@@ -45,9 +46,12 @@ class Store:
     """
 
     def __init__(self, root: Path, engine: Engine,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, db_key: DbKey | None = None) -> None:
         self.root = root
         self.engine = engine
+        # The database's key, for code that opens it on its own connection (sync,
+        # backups) and the keys derived from it (document files). None: found again.
+        self.db_key = db_key
         self._reader, self._writer = session_factories(engine)
         self._lock = threading.RLock()
         self.clock = clock

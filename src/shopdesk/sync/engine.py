@@ -97,7 +97,7 @@ class SyncEngine:
         self._store = store
         self._db_path = str(db_path)
         # Its own connection, foreign keys off: see make_engine.
-        base = make_engine(db_path, foreign_keys=False)
+        base = make_engine(db_path, store.db_key, foreign_keys=False)
         event.listen(base, "connect", _bulk_pragmas)
         self._engine = base.execution_options(sqlite_immediate=True)
         # A page is one local transaction. A first sync inserts rows with random ids
