@@ -29,6 +29,8 @@ from shopdesk.search.engine import Hit, SearchEngine
 from shopdesk.search.filters import SearchFilters
 from shopdesk.search.identify import Identified
 from shopdesk.services.audit import AuditTrail
+from shopdesk.services.backup.backups import BackupService
+from shopdesk.services.backup.restore import RestoreReport, RestoreService
 from shopdesk.services.customers.customers import CustomerService
 from shopdesk.services.customers.documents import DocumentService
 from shopdesk.services.customers.transfer import TransferService
@@ -41,6 +43,7 @@ from shopdesk.services.settings import SettingsService
 from shopdesk.services.staff import StaffInfo, StaffService
 from shopdesk.services.store import Actor, Store
 from shopdesk.services.support.support import SupportService
+from shopdesk.sync.backup_secrets import SyncSecrets
 from shopdesk.sync.service import SyncService
 
 
@@ -59,6 +62,8 @@ class Shop:
         self.staff = StaffService(self.store, self.audit, self.settings)
         self.customers = CustomerService(self.store, self.audit, self.settings)
         self.documents = DocumentService(self.store, self.audit)
+        self.documents.files.clear_viewing()
+        self.documents.encrypt_existing()
         self.transfer = TransferService(self.store, self.audit, self.settings, self.customers)
         self.devices = DeviceService(self.store, self.audit)
         self.service_records = ServiceRecordService(self.store, self.audit)
@@ -70,6 +75,10 @@ class Shop:
         self.search_engine = SearchEngine(self.store, self.settings)
         self.customers.attach_searcher(self.search_engine.ids)
         self.sync = SyncService(self.store, self.db_path, self.audit)
+        secrets = SyncSecrets(self.store)
+        self.backups = BackupService(self.store, self.audit, self.settings, secrets)
+        self.restores = RestoreService(self.store, self.audit, self.backups,
+                                       self.documents.files, secrets)
 
     def search(self, text: str, limit: int = 20,
                filters: SearchFilters | None = None) -> list[Hit]:
@@ -91,6 +100,12 @@ class Shop:
         key = dbkey.for_database(db_path, passphrase)
         migrate.upgrade(db_path, key)
         return cls(root, clock, key)
+
+    def restore_database(self, backup: str | Path,
+                         recovery_key: str | None = None) -> RestoreReport:
+        """Replace this shop's database with a backup (`services.backup.restore`).
+        This Shop is closed afterwards: open the data directory again."""
+        return self.restores.database(Path(backup), recovery_key, close=self.close)
 
     # -- who is acting ----------------------------------------------------------
     @property
@@ -120,6 +135,7 @@ class Shop:
 
     def close(self) -> None:
         self.sync.close()
+        self.documents.files.clear_viewing()
         self.engine.dispose()
 
     def __enter__(self) -> Shop:

@@ -8,6 +8,7 @@ from pathlib import Path
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+
 from shopdesk import paths
 from shopdesk.db import dbkey, migrate
 from shopdesk.db.engine import make_engine

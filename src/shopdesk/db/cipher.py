@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -33,8 +33,17 @@ from shopdesk.errors import ShopdeskError
 HEADER = b"SQLite format 3\x00"
 KEY_BYTES, SALT_BYTES = 32, 16
 Error = sqlcipher.Error
-Connection = sqlcipher.Connection
 FileState = Literal["missing", "empty", "plain", "encrypted"]
+
+
+class Connection(Protocol):
+    """What shopdesk uses of a sqlcipher3 connection (the module has no type hints)."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+
+    def backup(self, target: Any, /) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class DatabaseKeyError(ShopdeskError):
@@ -101,8 +110,8 @@ def connect(path: Path | str, key: DbKey | None, *, check_same_thread: bool = Fa
     The key is checked at once: a wrong key raises DatabaseKeyError with one line
     saying so, before anything reads or writes the file. Autocommit (explicit BEGIN).
     """
-    con = sqlcipher.connect(str(path), check_same_thread=check_same_thread,
-                            timeout=timeout, isolation_level=None)
+    con: Connection = sqlcipher.connect(str(path), check_same_thread=check_same_thread,
+                                        timeout=timeout, isolation_level=None)
     try:
         # SQLCipher logs a failed HMAC check to stderr; the caller says it in one line.
         con.execute("PRAGMA cipher_log_level = NONE")

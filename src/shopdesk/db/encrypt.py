@@ -38,10 +38,7 @@ log = logging.getLogger(__name__)
 
 def _remove(*files: Path) -> None:
     for file in files:
-        try:
-            file.unlink()
-        except FileNotFoundError:
-            pass
+        file.unlink(missing_ok=True)
 
 
 def _fsync(path: Path) -> None:

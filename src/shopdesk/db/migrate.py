@@ -86,9 +86,10 @@ def backup(db_path: Path, label: str, key: cipher.DbKey | None = None) -> Path:
 
 
 def upgrade(db_path: Path, key: cipher.DbKey | None = None,
-            passphrase: str | None = None) -> Path | None:
+            passphrase: str | None = None, copy_first: bool = True) -> Path | None:
     """Encrypt a plain database, then bring it to head; returns the copy made, if any.
-    `key`: the database's (None: found, or made for a new or plain file)."""
+    `key`: the database's (None: found, or made for a new or plain file).
+    `copy_first=False` for a file that is itself a copy (a restore's work file)."""
     state = cipher.file_state(db_path)
     key = key or dbkey.for_database(db_path, passphrase)
     copy = None
@@ -113,7 +114,7 @@ def upgrade(db_path: Path, key: cipher.DbKey | None = None,
         raise ShopdeskError(
             f"the database {db_path} was written by a newer shopdesk (schema {current}; "
             f"this version knows up to {head}); install the newer shopdesk to open it")
-    if cipher.file_state(db_path) == "encrypted":
+    if copy_first and cipher.file_state(db_path) == "encrypted":
         copy = backup(db_path, f"upgrade-to-{head}", key)
         log.info("database backed up to %s before upgrading %s -> %s", copy, current, head)
     command.upgrade(cfg, "head")

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -81,6 +82,16 @@ def _percent(value: str) -> str:
     return format(number.normalize(), "f")
 
 
+def _folder(value: str) -> str:
+    value = value.strip()
+    if len(value) > 500:
+        raise ValueError("must be at most 500 characters")
+    if value and not Path(value).expanduser().is_absolute():
+        raise ValueError(f"'{value}' is not a full path (e.g. E:\\shop-backups or "
+                         "/media/usb/shop-backups)")
+    return value
+
+
 def _choice(*choices: str) -> Callable[[str], str]:
     def check(value: str) -> str:
         value = value.strip().lower()
@@ -130,6 +141,11 @@ CATALOGUE: dict[str, SettingSpec] = {s.key: s for s in [
                 "failed sign-ins before an account is locked"),
     SettingSpec("security.lockout_minutes", "15", _int_range(1, 1440),
                 "how long a locked account stays locked"),
+    SettingSpec("backup.folder", "", _folder,
+                "where backups go (a USB disk, a NAS share, a cloud-synced folder); "
+                "empty: the data directory's backups folder"),
+    SettingSpec("backup.auto", "true", _boolean,
+                "back up once a day while the window is open"),
 ]}
 
 

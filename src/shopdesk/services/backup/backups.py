@@ -1,0 +1,448 @@
+"""Backups of one data directory (spec 12.1): taken, verified, listed, pruned.
+
+A backup (`archive`) holds what a rebuilt counter needs that is not on the central
+server, and what is: the whole database as it was at one instant (customers,
+devices, tickets, staff accounts and their PIN hashes, settings, the audit trail,
+this counter's sync position and queued changes), every document file, and the
+keys kept outside the database (the audit trail's HMAC key, the passcode key, the
+sync credential and CA certificate, through `SecretSource`). It does not hold the
+database key: a restore writes the database under the key of the data directory it
+is restored into.
+
+Each backup is made from a snapshot (`snapshot`), written under a temporary name
+(``.part``), verified (it opens, `integrity_check` passes and every table has the
+rows the source had at the moment of the copy; every document matches its hash),
+then renamed; the result is recorded (`local_meta`, the audit trail) whether it
+succeeded or not. A failure (a full disk, an unplugged USB disk) leaves the
+previous backups and the live database as they were. Backups are encrypted with
+the shop's backup key, kept in the (encrypted) database and shown to a manager as
+the recovery key: with it, a backup can be restored on a new computer.
+
+Thread rule: `run` and `verify` may take minutes; call them off the GUI thread
+(`runner`). Everything else is quick and safe from any thread.
+"""
+
+from __future__ import annotations
+
+import base64
+import errno
+import json
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from shopdesk import __version__, paths
+from shopdesk.db import cipher, dbkey, migrate, pages
+from shopdesk.domain.permissions import Permission, Role
+from shopdesk.errors import ShopdeskError
+from shopdesk.models import LocalMeta
+from shopdesk.services.audit import Anchor, AuditTrail
+from shopdesk.services.backup import archive, retention, snapshot
+from shopdesk.services.keys import LocalKey
+from shopdesk.services.settings import SettingsService
+from shopdesk.services.store import Actor, Store
+
+KEY_META, RESULTS_META, LAST_GOOD_META = "backup.key", "backup.results", "backup.last_good"
+DATABASE = "database.sqlite"
+MAX_AGE = timedelta(days=1)
+_PAGES_PER_CHUNK = archive.BLOCK // pages.PAGE_SIZE
+_KEPT_RESULTS = 60
+
+
+class BackupFailed(ShopdeskError):
+    """A backup was not made (the reason is the message); nothing else changed."""
+
+
+class SecretSource(Protocol):
+    """Secrets kept outside the database by a layer above this one (sync)."""
+
+    def collect(self) -> dict[str, bytes]: ...
+
+    def install(self, items: dict[str, bytes]) -> None: ...
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    ok: bool
+    name: str
+    path: Path | None
+    at: str
+    problem: str = ""
+    seconds: float = 0.0
+    size: int = 0
+    database_bytes: int = 0
+    documents: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "name": self.name, "at": self.at, "problem": self.problem,
+                "seconds": round(self.seconds, 2), "size": self.size}
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    name: str
+    path: Path
+    created_at: datetime
+    reason: str
+    node: str
+    schema: str
+    size: int
+    verified: bool | None  # None: not verified on this counter
+    problem: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BackupStatus:
+    folder: Path
+    last_good_at: datetime | None
+    last: dict[str, Any] | None  # the newest result, good or not
+    overdue: bool
+
+
+def recovery_code(key: bytes) -> str:
+    """The backup key as people can write it down: base32 in groups of four."""
+    text = base64.b32encode(key).decode("ascii").rstrip("=")
+    return "-".join(text[i:i + 4] for i in range(0, len(text), 4))
+
+
+def parse_recovery_code(code: str) -> bytes:
+    text = "".join(ch for ch in code.upper() if ch.isalnum())
+    try:
+        key = base64.b32decode(text + "=" * (-len(text) % 8))
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise ShopdeskError("recovery key: not a shopdesk recovery key (52 letters and "
+                            "digits, in groups of four)")
+    return key
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _chunked(items: Iterable[bytes], per: int) -> Iterator[bytes]:
+    batch: list[bytes] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == per:
+            yield b"".join(batch)
+            batch = []
+    if batch:
+        yield b"".join(batch)
+
+
+class BackupService:
+    """Takes, checks, lists and prunes this counter's backups (module docstring)."""
+
+    def __init__(self, store: Store, audit: AuditTrail, settings: SettingsService,
+                 secrets_source: SecretSource | None = None) -> None:
+        self._store, self._audit, self._settings = store, audit, settings
+        self._secrets = secrets_source
+        self.db_path = paths.database_path(store.root)
+
+    # -- where and with what -------------------------------------------------------
+    def folder(self) -> Path:
+        chosen = self._settings.get("backup.folder")
+        return Path(chosen).expanduser() if chosen else paths.backups_dir(self._store.root)
+
+    def backup_key(self) -> bytes:
+        """The shop's backup key (made once, kept in the encrypted database)."""
+        with self._store.read() as session:
+            row = session.get(LocalMeta, KEY_META)
+            if row is not None:
+                return bytes.fromhex(row.value)
+        with self._store.write() as session:
+            row = session.get(LocalMeta, KEY_META)
+            if row is None:
+                row = LocalMeta(key=KEY_META, value=secrets.token_bytes(32).hex())
+                session.add(row)
+            return bytes.fromhex(row.value)
+
+    def recovery_key(self) -> str:
+        """The recovery key to write down: it opens every backup of this shop."""
+        actor = self._store.require(Permission.RESTORE_BACKUPS)
+        key = self.backup_key()
+        with self._store.write() as session:
+            self._audit.append(session, actor, "show_recovery_key", "backup", "-", {})
+        return recovery_code(key)
+
+    # -- taking one --------------------------------------------------------------
+    def run(self, reason: str = "manual", clock: Callable[[], datetime] | None = None
+            ) -> BackupResult:
+        """Take, verify and keep one backup; prune the ones no longer kept. Raises
+        BackupFailed (after recording why) when no backup could be made."""
+        actor = (Actor(None, "automatic backup", Role.OWNER) if reason == "auto"
+                 else self._store.require(Permission.BACK_UP))
+        now = (clock or self._store.clock)()
+        folder = self.folder()
+        name = f"shopdesk-{self._store.node_tag}-{_stamp(now)}-{reason}{archive.SUFFIX}"
+        started = time.perf_counter()
+        result: BackupResult
+        try:
+            result = self._make(folder, name, reason, now, started)
+        except (ShopdeskError, OSError, cipher.Error) as exc:
+            problem = _describe(exc, folder)
+            result = BackupResult(False, name, None, now.isoformat(), problem,
+                                  time.perf_counter() - started)
+            self._record(actor, result)
+            raise BackupFailed(f"backup failed: {problem}") from None
+        self._record(actor, result)
+        self.prune(now)
+        return result
+
+    def _make(self, folder: Path, name: str, reason: str, now: datetime,
+              started: float) -> BackupResult:
+        key = self._store.db_key or dbkey.existing(self.db_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob(f"shopdesk-{self._store.node_tag}-*{archive.SUFFIX}.part"):
+            stale.unlink()  # left by a backup that was killed; never a finished one
+        snapshot.clear_leftovers(self._store.root)
+        backup_key = self.backup_key()
+        snap = snapshot.take(self.db_path, key, self._store.root)
+        part = folder / f"{name}.part"
+        writer: archive.ArchiveWriter | None = None
+        try:
+            facts = _facts(snap)
+            writer = archive.ArchiveWriter(part, backup_key, {
+                "created_at": now.isoformat(), "reason": reason, "node": self._store.node_tag,
+                "schema": facts["schema"], "app": __version__})
+            db_member = writer.add(DATABASE, _chunked(pages.plain_pages(snap.path, snap.key),
+                                                      _PAGES_PER_CHUNK))
+            documents, missing = self._add_documents(writer, facts["documents"])
+            kept_keys = self._add_keys(writer, facts)
+            writer.finish({"created_at": now.isoformat(), "reason": reason,
+                           "node": self._store.node_tag, "schema": facts["schema"],
+                           "counts": snap.counts, "documents": documents,
+                           "missing_documents": missing, "keys": kept_keys,
+                           "audit_anchor": facts["anchor"], "sync": facts["sync"]})
+            writer = None
+            problem = self.check(part, backup_key, snap.counts)
+            if problem:
+                raise BackupFailed(problem)
+            final = folder / name
+            os.replace(part, final)
+        except BaseException:
+            if writer is not None:
+                writer.abort()
+            elif part.exists():
+                part.unlink()
+            raise
+        finally:
+            snap.remove()
+        note = f"{len(missing)} document file(s) missing from the data directory" if missing \
+            else ""
+        return BackupResult(True, name, final, now.isoformat(), note,
+                            time.perf_counter() - started, final.stat().st_size,
+                            db_member.size, len(documents), dict(snap.counts))
+
+    def _add_documents(self, writer: archive.ArchiveWriter,
+                       hashes: list[str]) -> tuple[list[str], list[str]]:
+        from shopdesk.services.customers.document_files import DocumentFiles
+
+        files = DocumentFiles(self._store.root, (self._store.db_key or dbkey.existing(
+            self.db_path)).derive("documents"))
+        kept, missing = [], []
+        for digest in hashes:
+            try:
+                data = files.read(digest)
+            except ShopdeskError:
+                missing.append(digest)
+                continue
+            writer.add(f"documents/{digest}", [data])
+            kept.append(digest)
+        return kept, missing
+
+    def _add_keys(self, writer: archive.ArchiveWriter, facts: dict[str, Any]) -> list[str]:
+        found: dict[str, bytes] = {}
+        for name, local in key_stores(self._store.root, facts).items():
+            value = local.get()
+            if value:
+                found[name] = value
+        if self._secrets is not None:
+            found.update(self._secrets.collect())
+        for name, value in sorted(found.items()):
+            writer.add(f"keys/{name}", [value])
+        return sorted(found)
+
+    # -- checking one ---------------------------------------------------------------
+    def check(self, path: Path, backup_key: bytes,
+              expected: dict[str, int] | None = None) -> str:
+        """'' when the backup at `path` opens, passes integrity_check, has the rows
+        `expected` (else the manifest's) and every member matches its checksum."""
+        from shopdesk.services.backup.vfs import close_database, open_database
+
+        try:
+            with archive.ArchiveReader(path, backup_key) as reader:
+                con = open_database(reader)
+                try:
+                    problem = str(con.execute("PRAGMA integrity_check(1)").fetchall()[0][0])
+                    counts = cipher.counts(con)
+                finally:
+                    close_database(con)
+                if problem != "ok":
+                    return f"the database in the backup fails integrity_check: {problem}"
+                want = expected if expected is not None else reader.manifest.get("counts", {})
+                if counts != want:
+                    differ = sorted(t for t in set(counts) | set(want)
+                                    if counts.get(t) != want.get(t))
+                    return f"the backup's row counts differ from the source in {differ}"
+                for name in reader.members:
+                    if name != DATABASE:
+                        for _chunk in reader.chunks(name):
+                            pass
+        except archive.BackupError as exc:
+            return str(exc)
+        return ""
+
+    def verify(self, path: Path, recovery: str | None = None) -> BackupResult:
+        """Check a backup as `run` does after writing one; records the result."""
+        key = parse_recovery_code(recovery) if recovery else self.backup_key()
+        started = time.perf_counter()
+        header = archive.read_header(path)
+        problem = self.check(path, key)
+        result = BackupResult(not problem, path.name, path, str(header.get("created_at", "")),
+                              problem, time.perf_counter() - started, path.stat().st_size)
+        self._record(None, result, verified_only=True)
+        return result
+
+    # -- what is there ---------------------------------------------------------------
+    def available(self, folder: Path | None = None) -> list[BackupInfo]:
+        """The backups in the folder, newest first (every counter's, if it is shared)."""
+        folder = folder or self.folder()
+        results = self._results()
+        found: list[tuple[Path, dict[str, Any], datetime]] = []
+        for path in folder.glob(f"*{archive.SUFFIX}") if folder.is_dir() else []:
+            try:
+                header = archive.read_header(path)
+                when = datetime.fromisoformat(header["created_at"])
+            except (archive.BackupError, KeyError, ValueError):
+                continue
+            found.append((path, header, when))
+        mine = [(p.name, w) for p, h, w in found if h.get("node") == self._store.node_tag]
+        roles = retention.roles(mine, self._store.clock())
+        out = []
+        for path, header, when in sorted(found, key=lambda item: item[2], reverse=True):
+            record = results.get(path.name, {})
+            out.append(BackupInfo(path.name, path, when, str(header.get("reason", "")),
+                                  str(header.get("node", "")), str(header.get("schema", "")),
+                                  path.stat().st_size, record.get("ok"),
+                                  str(record.get("problem", "")),
+                                  tuple(sorted(roles.get(path.name, ())))))
+        return out
+
+    def newest_anchor(self) -> tuple[Anchor | None, str]:
+        """The audit anchor in this counter's newest backup, and which backup it was."""
+        for info in self.available():
+            if info.node != self._store.node_tag:
+                continue
+            try:
+                with archive.ArchiveReader(info.path, self.backup_key()) as reader:
+                    anchor = Anchor.from_json(reader.manifest.get("audit_anchor"))
+            except archive.BackupError:
+                continue
+            return anchor, f"the backup {info.name}"
+        return None, ""
+
+    def prune(self, now: datetime | None = None) -> list[str]:
+        """Delete this counter's backups no longer kept (`retention`)."""
+        mine = [(i.name, i.created_at) for i in self.available() if i.node == self._store.node_tag]
+        gone = retention.to_delete(mine, now or self._store.clock())
+        for name in gone:
+            (self.folder() / name).unlink(missing_ok=True)
+        return gone
+
+    def status(self) -> BackupStatus:
+        with self._store.read() as session:
+            row = session.get(LocalMeta, LAST_GOOD_META)
+            last_good = datetime.fromisoformat(row.value) if row else None
+        results = self._results()
+        last = max(results.values(), key=lambda r: r.get("at", ""), default=None)
+        overdue = last_good is None or self._store.clock() - last_good > MAX_AGE
+        return BackupStatus(self.folder(), last_good, last, overdue)
+
+    def due(self) -> bool:
+        """Whether an automatic backup should run now (none good within a day)."""
+        if self._settings.get("backup.auto") != "true":
+            return False
+        return self.status().overdue
+
+    # -- records ----------------------------------------------------------------------
+    def _results(self) -> dict[str, dict[str, Any]]:
+        with self._store.read() as session:
+            row = session.get(LocalMeta, RESULTS_META)
+            found: dict[str, dict[str, Any]] = json.loads(row.value) if row else {}
+        return found
+
+    def _record(self, actor: Actor | None, result: BackupResult,
+                verified_only: bool = False) -> None:
+        with self._store.write() as session:
+            row = session.get(LocalMeta, RESULTS_META)
+            results = json.loads(row.value) if row else {}
+            results[result.name] = result.as_json()
+            newest = sorted(results.items(), key=lambda kv: kv[1].get("at", ""))[-_KEPT_RESULTS:]
+            value = json.dumps(dict(newest))
+            if row is None:
+                session.add(LocalMeta(key=RESULTS_META, value=value))
+            else:
+                row.value = value
+            if result.ok and not verified_only:
+                good = session.get(LocalMeta, LAST_GOOD_META)
+                if good is None:
+                    session.add(LocalMeta(key=LAST_GOOD_META, value=result.at))
+                else:
+                    good.value = max(good.value, result.at)
+            if actor is not None:
+                self._audit.append(session, actor, "backup", "backup", result.name,
+                                   result.as_json())
+
+
+def key_stores(root: Path, facts: dict[str, Any]) -> dict[str, LocalKey]:
+    """The keys kept outside the database that a backup carries, by archive name."""
+    stores: dict[str, LocalKey] = {}
+    if facts.get("audit_key_id"):
+        stores["audit.key"] = LocalKey(root, "audit", keyring_name=(
+            f"audit-key-{facts['audit_key_id']}"), create=False)
+    if facts.get("node"):
+        stores["passcode.key"] = LocalKey(root, "passcode", keyring_name=(
+            f"passcode-key-{facts['node']}"), create=False)
+    return stores
+
+
+def _facts(snap: snapshot.Snapshot) -> dict[str, Any]:
+    """What the backup says about itself, read from the snapshot."""
+    con = cipher.connect(snap.path, snap.key)
+    try:
+        meta = dict(con.execute("SELECT key, value FROM local_meta").fetchall())
+        schema = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        anchor = con.execute("SELECT node, seq, hash FROM audit_log ORDER BY seq DESC "
+                             "LIMIT 1").fetchone()
+        documents = [r[0] for r in con.execute(
+            "SELECT DISTINCT content_hash FROM customer_documents ORDER BY content_hash")]
+        sync = con.execute("SELECT device_id, next_seq, pull_cursor, device_last_seq "
+                           "FROM sync_state WHERE one = 1").fetchone()
+    finally:
+        con.close()
+    return {"schema": schema[0] if schema else migrate.SCHEMA_HEAD,
+            "node": meta.get("node_tag"), "audit_key_id": meta.get("audit.key_id"),
+            "anchor": {"node": anchor[0], "seq": anchor[1], "hash": anchor[2]} if anchor
+            else None, "documents": documents,
+            "sync": dict(zip(("device_id", "next_seq", "pull_cursor", "device_last_seq"),
+                             sync, strict=True)) if sync else None}
+
+
+def _describe(exc: BaseException, folder: Path) -> str:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return (f"the backup folder {folder} is full (no space left on the device); the "
+                "previous backups and the live database are untouched")
+    if isinstance(exc, OSError):
+        return (f"the backup folder {folder} cannot be written ({exc.strerror or exc}); the "
+                "previous backups and the live database are untouched")
+    return str(exc)

@@ -1,0 +1,399 @@
+"""Restores (spec 12.2): the whole database from a backup, or one customer.
+
+**Whole database** (`database`): the backup is verified first; the database as it is
+now is backed up ("before-restore", unless the directory holds no staff yet: a
+new computer); the backup's database is written under this data directory's key
+to ``<name>.restoring``, checked (`integrity_check`, the row counts the backup
+recorded) and upgraded if it is from an older schema; the documents and keys it
+carries are put back; then, with every connection closed, it replaces the live
+file in one rename. Until that rename nothing the app reads has changed. Numbers
+this counter already handed out (customer codes, ticket numbers, audit entries)
+are never handed out again: the restored file continues after the higher of the
+backup's and the replaced database's. A counter joined to a central database is
+marked restored (`local_meta` ``sync.restored``), so its next sync round resumes
+instead of pausing as for a copied file (`shopdesk.sync.engine`).
+
+**One customer** (`customer`): the customer and everything hanging off them
+(`models.sync` CUSTOMER_REFS and PARENT_REFS: preferences, loyalty, documents,
+devices, tickets and their devices and status history, service records and parts,
+support tickets and events) are read from the backup without unpacking it (`vfs`)
+and written into the live database in one transaction, as new changes: inserted
+where missing, updated where they differ, so capture sends them to the other
+counters. Rows made since the backup are kept.
+
+Thread rule: call off the GUI thread (they read the whole backup, or part of it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from shopdesk import paths
+from shopdesk.changes import Changes
+from shopdesk.db import cipher, dbkey, migrate, pages
+from shopdesk.db.engine import make_engine
+from shopdesk.domain.permissions import Permission
+from shopdesk.errors import NotFound, ShopdeskError
+from shopdesk.models.sync import CUSTOMER_REFS, PARENT_REFS, SYNCED
+from shopdesk.services.audit import AuditTrail
+from shopdesk.services.backup import archive
+from shopdesk.services.backup.backups import (
+    DATABASE,
+    BackupService,
+    SecretSource,
+    key_stores,
+    parse_recovery_code,
+)
+from shopdesk.services.customers.document_files import DocumentFiles
+from shopdesk.services.store import Actor, Store
+
+RESTORED_META = "sync.restored"
+# Where this counter's numbers show: (table, column, local sequence).
+SEQUENCES = (("customers", "code", "customer"), ("repair_tickets", "number", "repair_ticket"),
+              ("support_tickets", "number", "support_ticket"))
+_PARENTS_FIRST = [t.name for t in SYNCED if t.name in CUSTOMER_REFS or t.name == "customers"
+                  or any(t.name in (c, p) for c, _, p in PARENT_REFS)]
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    backup: str
+    created_at: str
+    schema: str
+    upgraded: bool
+    counts: dict[str, int]
+    documents: int
+    keys: tuple[str, ...]
+    safety_backup: str | None
+    resumes_sync: bool
+    seconds: float
+
+
+@dataclass(frozen=True)
+class CustomerRestoreReport:
+    customer_id: str
+    code: str
+    name: str
+    inserted: dict[str, int]
+    updated: dict[str, int]
+    documents: int
+    seconds: float
+    changes: Changes
+
+
+def _remove(*files: Path) -> None:
+    for file in files:
+        file.unlink(missing_ok=True)
+
+
+def _image(reader: archive.ArchiveReader) -> Iterator[bytes]:
+    for chunk in reader.chunks(DATABASE):
+        for start in range(0, len(chunk), pages.PAGE_SIZE):
+            yield chunk[start:start + pages.PAGE_SIZE]
+
+
+class RestoreService:
+    """Restores into this data directory (see the module docstring). Any thread but
+    the GUI's."""
+
+    def __init__(self, store: Store, audit: AuditTrail, backups: BackupService,
+                 files: DocumentFiles, secrets_source: SecretSource | None = None) -> None:
+        self._store, self._audit, self._backups = store, audit, backups
+        self._files, self._secrets = files, secrets_source
+
+    def _key(self, recovery: str | None) -> bytes:
+        return parse_recovery_code(recovery) if recovery else self._backups.backup_key()
+
+    # -- the whole database ---------------------------------------------------------
+    def database(self, path: Path, recovery: str | None,
+                 close: Callable[[], None]) -> RestoreReport:
+        """Replace the database with the backup at `path`. `close` shuts every
+        connection of the caller (the Shop); the Shop must be opened again after."""
+        actor = self._store.require(Permission.RESTORE_BACKUPS)
+        started = time.perf_counter()
+        db_path = paths.database_path(self._store.root)
+        key = self._store.db_key or dbkey.existing(db_path)
+        work = db_path.with_name(db_path.name + ".restoring")
+        _remove(work)
+        backup_key = self._key(recovery)
+        with archive.ArchiveReader(path, backup_key) as reader:
+            problem = self._backups.check(path, backup_key)
+            if problem:
+                raise ShopdeskError(f"the backup {path.name} failed its check ({problem}); "
+                                    "nothing was restored")
+            manifest = reader.manifest
+            safety = None
+            if self._has_staff():
+                try:
+                    safety = self._backups.run("before-restore").name
+                except ShopdeskError as exc:
+                    raise ShopdeskError(f"the current database could not be backed up "
+                                        f"first ({exc}); nothing was restored") from None
+            live = self._live_numbers()
+            try:
+                pages.write_encrypted(work, _image(reader), key)
+                upgraded = self._check_restored(work, key, manifest)
+                resumes = self._mark(work, key, live, path.name, db_path)
+                documents = self._put_documents(reader)
+                kept = self._put_keys(reader, work, key)
+            except BaseException:
+                _remove(work)
+                raise
+        close()
+        self._replace(db_path, work, key)
+        report = RestoreReport(path.name, str(manifest.get("created_at", "")),
+                               str(manifest.get("schema", "")), upgraded,
+                               dict(manifest.get("counts", {})), documents, kept, safety,
+                               resumes, time.perf_counter() - started)
+        self._record(db_path, key, actor, report)
+        return report
+
+    def _has_staff(self) -> bool:
+        with self._store.read() as session:
+            return bool(session.connection().execute(text("SELECT count(*) FROM staff")
+                                                      ).scalar_one())
+
+    def _live_numbers(self) -> dict[str, int]:
+        """The highest numbers the current database handed out, never to be reused."""
+        with self._store.read() as session:
+            conn = session.connection()
+            found = {k: int(v) for k, v in conn.execute(text(
+                "SELECT key, value FROM local_meta WHERE key LIKE 'seq.%'")).all()}
+            found["audit"] = int(conn.execute(text(
+                "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'audit_log'")
+            ).scalar_one())
+        return found
+
+    def _check_restored(self, work: Path, key: cipher.DbKey, manifest: dict[str, Any]) -> bool:
+        con = cipher.connect(work, key)
+        try:
+            problem = cipher.integrity(con)
+            counts = cipher.counts(con)
+        finally:
+            con.close()
+        if problem != "ok" or counts != manifest.get("counts"):
+            raise ShopdeskError(f"the restored database failed its check ({problem}); "
+                                "nothing was restored")
+        if migrate.current_revision(work, key) != migrate.SCHEMA_HEAD:
+            migrate.upgrade(work, key, copy_first=False)
+            return True
+        return False
+
+    def _mark(self, work: Path, key: cipher.DbKey, live: dict[str, int], name: str,
+              db_path: Path) -> bool:
+        con = cipher.connect(work, key)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            for seq_key, value in live.items():
+                if seq_key.startswith("seq."):
+                    con.execute("INSERT INTO local_meta (key, value) VALUES (?, ?) ON CONFLICT "
+                                "(key) DO UPDATE SET value = max(CAST(value AS INTEGER), "
+                                "CAST(excluded.value AS INTEGER))", (seq_key, str(value)))
+            con.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'audit_log'",
+                        (live.get("audit", 0),))
+            state = con.execute("SELECT device_id, next_seq FROM sync_state WHERE one = 1"
+                                ).fetchone()
+            resumes = bool(state and state[0])
+            if resumes:
+                marker = json.dumps({"backup": name, "next_seq": int(state[1]),
+                                     "at": self._store.clock().isoformat()})
+                con.execute("INSERT OR REPLACE INTO local_meta (key, value) VALUES (?, ?)",
+                            (RESTORED_META, marker))
+                # An explicit restore, here: not a copy that must pause (its path).
+                con.execute("UPDATE sync_state SET db_path = ?, paused_reason = NULL",
+                            (str(db_path),))
+            con.execute("COMMIT")
+        finally:
+            con.close()
+        return resumes
+
+    def _put_documents(self, reader: archive.ArchiveReader) -> int:
+        done = 0
+        for name in reader.members:
+            if name.startswith("documents/"):
+                self._files.put(reader.read(name))
+                done += 1
+        return done
+
+    def _put_keys(self, reader: archive.ArchiveReader, work: Path, key: cipher.DbKey
+                  ) -> tuple[str, ...]:
+        con = cipher.connect(work, key)
+        try:
+            meta = dict(con.execute("SELECT key, value FROM local_meta").fetchall())
+        finally:
+            con.close()
+        stores = key_stores(self._store.root, {"audit_key_id": meta.get("audit.key_id"),
+                                               "node": meta.get("node_tag")})
+        extra: dict[str, bytes] = {}
+        for member in reader.members:
+            if not member.startswith("keys/"):
+                continue
+            name = member.removeprefix("keys/")
+            if name in stores:
+                stores[name].install(reader.read(member))
+            else:
+                extra[name] = reader.read(member)
+        if extra and self._secrets is not None:
+            self._secrets.install(extra)
+        return tuple(sorted(m.removeprefix("keys/") for m in reader.members
+                            if m.startswith("keys/")))
+
+    @staticmethod
+    def _replace(db_path: Path, work: Path, key: cipher.DbKey) -> None:
+        con = cipher.connect(db_path, key)
+        try:
+            # Everything in the old file's WAL goes into it, and no other connection
+            # may hold it (leaving WAL needs that): the rename cannot strand a writer.
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            mode = con.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+        finally:
+            con.close()
+        if str(mode).lower() != "delete":
+            _remove(work)
+            raise ShopdeskError(f"{db_path} is open in another shopdesk (a window or a "
+                                "command): close it and restore again; nothing was restored")
+        os.replace(work, db_path)
+        _remove(Path(f"{db_path}-wal"), Path(f"{db_path}-shm"))
+
+    def _record(self, db_path: Path, key: cipher.DbKey, actor: Actor,
+                report: RestoreReport) -> None:
+        engine = make_engine(db_path, key)
+        try:
+            store = Store(self._store.root, engine, self._store.clock, key)
+            store.actor = actor
+            with store.write() as session:
+                AuditTrail(store).append(session, actor, "restore", "backup", report.backup, {
+                    "created_at": report.created_at, "schema": report.schema,
+                    "upgraded": report.upgraded, "safety_backup": report.safety_backup})
+        finally:
+            engine.dispose()
+
+    # -- one customer ---------------------------------------------------------------
+    def customer(self, path: Path, code: str, recovery: str | None = None
+                 ) -> CustomerRestoreReport:
+        """Put one customer and their records back from the backup at `path`."""
+        actor = self._store.require(Permission.RESTORE_BACKUPS)
+        started = time.perf_counter()
+        from shopdesk.services.backup.vfs import close_database, open_database
+
+        with archive.ArchiveReader(path, self._key(recovery)) as reader:
+            con = open_database(reader)
+            try:
+                found = con.execute("SELECT id, code, first_name, last_name FROM customers "
+                                    "WHERE code = ?", (code.strip().upper(),)).fetchone()
+                if found is None:
+                    raise NotFound(f"no customer {code} in the backup {path.name}")
+                graph = _graph(con, found[0])
+            finally:
+                close_database(con)
+            hashes = [r["content_hash"] for r in graph.get("customer_documents", [])]
+            blobs = [reader.read(f"documents/{h}") for h in hashes
+                     if f"documents/{h}" in reader.members]
+        inserted: dict[str, int] = {}
+        updated: dict[str, int] = {}
+        try:
+            with self._store.write() as session:
+                conn = session.connection()
+                for table in _PARENTS_FIRST:
+                    for row in graph.get(table, []):
+                        outcome = _upsert(conn, table, row)
+                        if outcome == "inserted":
+                            inserted[table] = inserted.get(table, 0) + 1
+                        elif outcome == "updated":
+                            updated[table] = updated.get(table, 0) + 1
+                self._audit.append(session, actor, "restore_customer", "customer", found[0], {
+                    "backup": path.name, "inserted": inserted, "updated": updated})
+        except IntegrityError as exc:
+            raise ShopdeskError(f"customer {found[1]} cannot be restored beside the current "
+                                f"records ({str(exc.orig).splitlines()[0]}); nothing was "
+                                "restored") from None
+        for blob in blobs:
+            self._files.put(blob)
+        changes = Changes(customers=frozenset({_uuid(found[0])}),
+                          devices=frozenset(_uuid(r["id"]) for r in graph.get("devices", [])),
+                          tickets=frozenset(_uuid(r["id"])
+                                            for r in graph.get("repair_tickets", [])),
+                          support=frozenset(_uuid(r["id"])
+                                            for r in graph.get("support_tickets", [])),
+                          documents=frozenset({_uuid(found[0])}) if blobs else frozenset())
+        self._store.publish(changes)
+        return CustomerRestoreReport(found[0], found[1], f"{found[2]} {found[3]}", inserted,
+                                     updated, len(blobs), time.perf_counter() - started,
+                                     changes)
+
+
+def _uuid(value: Any) -> Any:
+    from uuid import UUID
+
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+def _rows(con: Any, table: str, column: str, values: list[Any]) -> list[dict[str, Any]]:
+    if not values:
+        return []
+    names = [r[1] for r in con.execute(f'PRAGMA table_info("{table}")')]
+    rows = con.execute(f'SELECT {", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)} FROM '
+                       f'"{table}" WHERE "{column}" IN ({",".join("?" * len(values))})',
+                       values).fetchall()
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def _graph(con: Any, customer_id: Any) -> dict[str, list[dict[str, Any]]]:
+    """The customer's rows in the backup, by table (every reference followed)."""
+    tables = set(cipher.tables(con))
+    graph: dict[str, dict[Any, dict[str, Any]]] = {}
+
+    def add(table: str, rows: list[dict[str, Any]]) -> bool:
+        pk = next(t.pk for t in SYNCED if t.name == table)
+        kept = graph.setdefault(table, {})
+        new = [r for r in rows if r[pk] not in kept]
+        kept.update({r[pk]: r for r in new})
+        return bool(new)
+
+    add("customers", _rows(con, "customers", "id", [customer_id]))
+    for table, column in CUSTOMER_REFS.items():
+        if table in tables:
+            add(table, _rows(con, table, column, [customer_id]))
+    grew = True
+    while grew:  # children of what was found, and the parents they point at
+        grew = False
+        for child, column, parent in PARENT_REFS:
+            if child not in tables or parent not in tables:
+                continue
+            parent_pk = next(t.pk for t in SYNCED if t.name == parent)
+            ids = list(graph.get(parent, {}))
+            grew |= add(child, _rows(con, child, column, ids))
+            wanted = [r[column] for r in graph.get(child, {}).values()
+                      if r[column] is not None and r[column] not in graph.get(parent, {})]
+            grew |= add(parent, _rows(con, parent, parent_pk, wanted))
+    return {t: list(rows.values()) for t, rows in graph.items()}
+
+
+def _upsert(conn: Any, table: str, row: dict[str, Any]) -> str:
+    """Insert `row`, or update the columns that differ; 'inserted', 'updated' or ''."""
+    pk = next(t.pk for t in SYNCED if t.name == table)
+    live_columns = {r[1] for r in conn.exec_driver_sql(f'PRAGMA table_info("{table}")')}
+    values = {c: v for c, v in row.items() if c in live_columns}
+    current = conn.execute(text(f'SELECT * FROM "{table}" WHERE "{pk}" = :pk'),
+                           {"pk": values[pk]}).mappings().first()
+    if current is None:
+        columns = ", ".join(f'"{c}"' for c in values)
+        marks = ", ".join(f":{c}" for c in values)
+        conn.execute(text(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})'), values)
+        return "inserted"
+    differ = {c: v for c, v in values.items() if c != pk and current[c] != v}
+    if not differ:
+        return ""
+    sets = ", ".join(f'"{c}" = :{c}' for c in differ)
+    conn.execute(text(f'UPDATE "{table}" SET {sets} WHERE "{pk}" = :pk_value'),
+                 {**differ, "pk_value": values[pk]})
+    return "updated"
