@@ -29,7 +29,7 @@ import sys
 from collections.abc import Callable
 
 from shopdesk import __version__
-from shopdesk.cli import admin, central, customers, printing, repairs, sync
+from shopdesk.cli import admin, backup, central, customers, printing, repairs, sync
 from shopdesk.cli.common import (
     EXIT_FAILURE,
     EXIT_USAGE,
@@ -50,6 +50,7 @@ VERBS: tuple[Callable[[Subparsers], None], ...] = (
     central.register,  # central setup/join/revoke/terminals/set-api-key/set-ca
     sync.register,  # sync, conflicts
     admin.register,  # settings, audit, staff, demo
+    backup.register,  # backup now/list/verify/key, restore
 )
 
 

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import PurePath
 from typing import NoReturn, TypeAlias
 from uuid import UUID
 
@@ -77,7 +78,7 @@ def plain(value: object) -> object:
         return [plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, UUID | Decimal):
+    if isinstance(value, UUID | Decimal | PurePath):
         return str(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()

@@ -48,6 +48,7 @@ from shopdesk.services.settings import SettingsService
 from shopdesk.services.store import Actor, Store
 
 KEY_META, RESULTS_META, LAST_GOOD_META = "backup.key", "backup.results", "backup.last_good"
+RESTORED_FROM_META = "backup.restored_from"
 DATABASE = "database.sqlite"
 MAX_AGE = timedelta(days=1)
 _PAGES_PER_CHUNK = archive.BLOCK // pages.PAGE_SIZE
@@ -175,9 +176,10 @@ class BackupService:
         return recovery_code(key)
 
     # -- taking one --------------------------------------------------------------
-    def run(self, reason: str = "manual", clock: Callable[[], datetime] | None = None
-            ) -> BackupResult:
-        """Take, verify and keep one backup; prune the ones no longer kept. Raises
+    def run(self, reason: str = "manual", clock: Callable[[], datetime] | None = None,
+            prune: bool = True) -> BackupResult:
+        """Take, verify and keep one backup; prune the ones no longer kept (unless
+        `prune` is False: a restore keeps the backup it restores). Raises
         BackupFailed (after recording why) when no backup could be made."""
         actor = (Actor(None, "automatic backup", Role.OWNER) if reason == "auto"
                  else self._store.require(Permission.BACK_UP))
@@ -195,7 +197,8 @@ class BackupService:
             self._record(actor, result)
             raise BackupFailed(f"backup failed: {problem}") from None
         self._record(actor, result)
-        self.prune(now)
+        if prune:
+            self.prune(now)
         return result
 
     def _make(self, folder: Path, name: str, reason: str, now: datetime,
@@ -339,9 +342,17 @@ class BackupService:
         return out
 
     def newest_anchor(self) -> tuple[Anchor | None, str]:
-        """The audit anchor in this counter's newest backup, and which backup it was."""
+        """The audit anchor in this counter's newest backup, and which backup it was.
+        After a restore, only the backup restored and those taken since count: the
+        ones in between hold entries the restored trail never had."""
+        with self._store.read() as session:
+            row = session.get(LocalMeta, RESTORED_FROM_META)
+            restored = json.loads(row.value) if row else None
         for info in self.available():
             if info.node != self._store.node_tag:
+                continue
+            if restored and info.name != restored["backup"] and \
+                    info.created_at < datetime.fromisoformat(restored["at"]):
                 continue
             try:
                 with archive.ArchiveReader(info.path, self.backup_key()) as reader:

@@ -48,6 +48,9 @@ from shopdesk.services.audit import AuditTrail
 from shopdesk.services.backup import archive
 from shopdesk.services.backup.backups import (
     DATABASE,
+    LAST_GOOD_META,
+    RESTORED_FROM_META,
+    RESULTS_META,
     BackupService,
     SecretSource,
     key_stores,
@@ -134,7 +137,7 @@ class RestoreService:
             safety = None
             if self._has_staff():
                 try:
-                    safety = self._backups.run("before-restore").name
+                    safety = self._backups.run("before-restore", prune=False).name
                 except ShopdeskError as exc:
                     raise ShopdeskError(f"the current database could not be backed up "
                                         f"first ({exc}); nothing was restored") from None
@@ -162,15 +165,19 @@ class RestoreService:
             return bool(session.connection().execute(text("SELECT count(*) FROM staff")
                                                       ).scalar_one())
 
-    def _live_numbers(self) -> dict[str, int]:
-        """The highest numbers the current database handed out, never to be reused."""
+    def _live_numbers(self) -> dict[str, Any]:
+        """The highest numbers the current database handed out, never to be reused, and
+        its record of backups (which are still in the folder, and were checked)."""
         with self._store.read() as session:
             conn = session.connection()
-            found = {k: int(v) for k, v in conn.execute(text(
+            found: dict[str, Any] = {k: int(v) for k, v in conn.execute(text(
                 "SELECT key, value FROM local_meta WHERE key LIKE 'seq.%'")).all()}
             found["audit"] = int(conn.execute(text(
                 "SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'audit_log'")
             ).scalar_one())
+            found.update(conn.execute(text(
+                "SELECT key, value FROM local_meta WHERE key IN (:r, :g)"),
+                {"r": RESULTS_META, "g": LAST_GOOD_META}).all())
         return found
 
     def _check_restored(self, work: Path, key: cipher.DbKey, manifest: dict[str, Any]) -> bool:
@@ -188,11 +195,15 @@ class RestoreService:
             return True
         return False
 
-    def _mark(self, work: Path, key: cipher.DbKey, live: dict[str, int], name: str,
+    def _mark(self, work: Path, key: cipher.DbKey, live: dict[str, Any], name: str,
               db_path: Path) -> bool:
         con = cipher.connect(work, key)
         try:
             con.execute("BEGIN IMMEDIATE")
+            for meta_key in (RESULTS_META, LAST_GOOD_META):
+                if meta_key in live:
+                    con.execute("INSERT OR REPLACE INTO local_meta (key, value) VALUES (?, ?)",
+                                (meta_key, live[meta_key]))
             for seq_key, value in live.items():
                 if seq_key.startswith("seq."):
                     con.execute("INSERT INTO local_meta (key, value) VALUES (?, ?) ON CONFLICT "
@@ -200,6 +211,11 @@ class RestoreService:
                                 "CAST(excluded.value AS INTEGER))", (seq_key, str(value)))
             con.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'audit_log'",
                         (live.get("audit", 0),))
+            # Backups taken after this one, before the restore, hold audit entries the
+            # restored trail never had: `newest_anchor` looks only at later backups.
+            con.execute("INSERT OR REPLACE INTO local_meta (key, value) VALUES (?, ?)",
+                        (RESTORED_FROM_META, json.dumps({
+                            "backup": name, "at": self._store.clock().isoformat()})))
             state = con.execute("SELECT device_id, next_seq FROM sync_state WHERE one = 1"
                                 ).fetchone()
             resumes = bool(state and state[0])
