@@ -185,7 +185,8 @@ class BackupService:
                  else self._store.require(Permission.BACK_UP))
         now = (clock or self._store.clock)()
         folder = self.folder()
-        name = f"shopdesk-{self._store.node_tag}-{_stamp(now)}-{reason}{archive.SUFFIX}"
+        name = self._free_name(folder, f"shopdesk-{self._store.node_tag}-{_stamp(now)}",
+                               reason)
         started = time.perf_counter()
         result: BackupResult
         try:
@@ -200,6 +201,16 @@ class BackupService:
         if prune:
             self.prune(now)
         return result
+
+    def _free_name(self, folder: Path, stem: str, reason: str) -> str:
+        """A name no backup in `folder` (or recorded here) has: two in one second
+        get -2, -3..."""
+        taken = set(self._results())
+        for n in range(1, 1000):
+            name = f"{stem}{'' if n == 1 else f'-{n}'}-{reason}{archive.SUFFIX}"
+            if name not in taken and not (folder / name).exists():
+                return name
+        raise BackupFailed(f"too many backups named {stem} in {folder}")
 
     def _make(self, folder: Path, name: str, reason: str, now: datetime,
               started: float) -> BackupResult:

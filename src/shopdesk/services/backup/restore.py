@@ -326,8 +326,9 @@ class RestoreService:
                             inserted[table] = inserted.get(table, 0) + 1
                         elif outcome == "updated":
                             updated[table] = updated.get(table, 0) + 1
-                self._audit.append(session, actor, "restore_customer", "customer", found[0], {
-                    "backup": path.name, "inserted": inserted, "updated": updated})
+                self._audit.append(session, actor, "restore_customer", "customer",
+                                   _uuid(found[0]), {"backup": path.name,
+                                                     "inserted": inserted, "updated": updated})
         except IntegrityError as exc:
             raise ShopdeskError(f"customer {found[1]} cannot be restored beside the current "
                                 f"records ({str(exc.orig).splitlines()[0]}); nothing was "
