@@ -91,13 +91,15 @@ class Shop:
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None,
-             clock: Callable[[], datetime] = utcnow, passphrase: str | None = None) -> Shop:
+             clock: Callable[[], datetime] = utcnow, passphrase: str | None = None,
+             key: DbKey | None = None) -> Shop:
         """Open (creating, encrypting or upgrading as needed) the shop in `data_dir`.
         `passphrase`: the database's, where its key is not in the OS keyring (else
-        `$SHOPDESK_DB_PASSPHRASE`); `dbkey.KeyUnavailable` says when one is needed."""
+        `$SHOPDESK_DB_PASSPHRASE`); `dbkey.KeyUnavailable` says when one is needed.
+        `key`: the key itself, handed over by a process that has it (the window)."""
         root = paths.data_dir(data_dir)
         db_path = paths.database_path(root)
-        key = dbkey.for_database(db_path, passphrase)
+        key = key or dbkey.for_database(db_path, passphrase)
         migrate.upgrade(db_path, key)
         return cls(root, clock, key)
 

@@ -38,6 +38,7 @@ from shopdesk.cli.common import (
     Subparsers,
     data_dir_option,
     error,
+    read_key,
 )
 from shopdesk.errors import ShopdeskError
 from shopdesk.shop import Shop
@@ -93,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        with Shop.open(getattr(args, "data_dir", None)) as shop:
+        key = read_key(sys.stdin) if getattr(args, "key_stdin", False) else None
+        with Shop.open(getattr(args, "data_dir", None), key=key) as shop:
             shop.act_as_system(f"command line: {args.command}")
             return handler(shop, args)
     except ShopdeskError as exc:

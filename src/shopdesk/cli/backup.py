@@ -43,6 +43,11 @@ def register(sub: Subparsers) -> None:
     backup.add_argument("file", nargs="?", type=Path, help="verify: the backup to check")
     _recovery_option(backup)
     json_option(backup)
+    # For the window, which runs `backup now` in a child process (services/backup/runner):
+    # why the backup is taken, and the database key on standard input (hex key + salt).
+    backup.add_argument("--reason", choices=["manual", "auto"], default="manual",
+                        help=argparse.SUPPRESS)
+    backup.add_argument("--key-stdin", action="store_true", help=argparse.SUPPRESS)
 
     restore = verb(sub, "restore", _restore, "restore the database, or one customer, from "
                    "a backup (BACKUP, or: customer CODE --from BACKUP)")
@@ -72,7 +77,7 @@ def _size(size: int) -> str:
 def _backup(shop: Shop, args: argparse.Namespace) -> int:
     backups = shop.backups
     if args.action == "now":
-        result = backups.run("manual")
+        result = backups.run(args.reason)
         if args.json:
             return print_json({**result.as_json(), "path": str(result.path)})
         note = f" ({result.problem})" if result.problem else ""

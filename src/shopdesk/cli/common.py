@@ -16,9 +16,11 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import PurePath
-from typing import NoReturn, TypeAlias
+from typing import NoReturn, TextIO, TypeAlias
 from uuid import UUID
 
+from shopdesk.db.cipher import DbKey
+from shopdesk.errors import ShopdeskError
 from shopdesk.shop import Shop
 
 # A string: argparse's _SubParsersAction is generic only to type checkers.
@@ -57,6 +59,18 @@ def verb(sub: Subparsers, name: str, handler: Handler, help: str) -> argparse.Ar
     parser.set_defaults(handler=handler)
     data_dir_option(parser)
     return parser
+
+
+def read_key(stream: TextIO) -> DbKey:
+    """A database key handed over on standard input (hex key and salt, one line), as
+    the window hands it to the `backup now` it runs in a child process."""
+    raw = stream.readline().strip()
+    try:
+        value = bytes.fromhex(raw)
+        return DbKey(value[:32], value[32:])
+    except ValueError:
+        raise ShopdeskError("--key-stdin: standard input does not hold a database key") \
+            from None
 
 
 def error(message: str) -> None:

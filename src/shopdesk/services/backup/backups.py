@@ -136,6 +136,7 @@ def _chunked(items: Iterable[bytes], per: int) -> Iterator[bytes]:
         if len(batch) == per:
             yield b"".join(batch)
             batch = []
+            time.sleep(0)  # hand the interpreter to the window's thread between blocks
     if batch:
         yield b"".join(batch)
 

@@ -18,7 +18,7 @@ from PySide6.QtGui import QAction, QMouseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
 
 from shopdesk.services.backup.backups import MAX_AGE, BackupResult, BackupStatus
-from shopdesk.services.backup.runner import BackupRunner
+from shopdesk.services.backup.runner import BackupRunner, child_command
 from shopdesk.shop import Shop
 from shopdesk.ui.backup.backups_dialog import BackupsDialog
 from shopdesk.ui.common.taskman import TaskManager
@@ -78,10 +78,14 @@ class BackupControls(QObject):
         self.label = _Note()
         self.label.setCursor(Qt.CursorShape.PointingHandCursor)
         self.label.clicked.connect(self.open_dialog)
-        window.statusBar().insertPermanentWidget(0, self.label)
+        window.statusBar().addPermanentWidget(self.label)
         self._relay = _Relay()
         self._relay.done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
-        self.runner = runner or BackupRunner(shop.backups, self._relay.done.emit)
+        # In a child process: the backup's work never competes with the window for
+        # the interpreter lock (the key goes to the child on its standard input).
+        self.runner = runner or BackupRunner(
+            shop.backups, self._relay.done.emit, command=child_command(shop.root),
+            key=shop.key.key + shop.key.salt)
         self.now_action = QAction("&Back up now", window)
         self.now_action.triggered.connect(self.back_up_now)
         self.dialog_action = QAction("Bac&kups…", window)
@@ -134,10 +138,10 @@ class BackupControls(QObject):
             self.dialog.reload()
 
     def _render(self, running: bool) -> None:
-        if self.status is None and not running:
-            return
-        status = self.status or BackupStatus(self.shop.backups.folder(), None, None, True)
-        text, tone = describe(status, running, datetime.now().astimezone())
+        status = self.status
+        if status is None:
+            return  # the first status is on its way (read off the GUI thread)
+        text, tone = describe(status, running, self.shop.store.clock())
         self.label.setToolTip(f"{text}\nBackups go to {status.folder}\nClick for the list")
         if len(text) > MAX_TEXT:
             text = text[:MAX_TEXT - 1].rstrip() + "…"

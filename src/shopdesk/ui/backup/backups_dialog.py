@@ -51,7 +51,7 @@ class BackupsDialog(QDialog):
         self.folder.setWordWrap(True)
         layout.addWidget(self.folder)
         self.rows = tree(["Taken", "Counter", "Why", "Size", "Check", "Kept as"],
-                         [140, 70, 110, 80, 120])
+                         [140, 80, 110, 80, 120])
         layout.addWidget(self.rows, 1)
         layout.addWidget(muted("A backup is taken once a day while the window is open; "
                                "daily ones are kept a week, weekly ones five weeks, monthly "
@@ -86,7 +86,7 @@ class BackupsDialog(QDialog):
     def _fill(self, found: list[BackupInfo]) -> None:
         self.rows.clear()
         for info in found:
-            kept = ", ".join(r for r in info.roles if r in ("daily", "weekly", "monthly"))
+            kept = ", ".join(r for r in ("daily", "weekly", "monthly") if r in info.roles)
             item = QTreeWidgetItem([f"{info.created_at.astimezone():%Y-%m-%d %H:%M}",
                                     info.node, info.reason, _size(info.size),
                                     STATE[info.verified], kept or "—"])
