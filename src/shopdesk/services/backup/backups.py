@@ -9,11 +9,15 @@ sync credential and CA certificate, through `SecretSource`). It does not hold th
 database key: a restore writes the database under the key of the data directory it
 is restored into.
 
-Each backup is made from a snapshot (`snapshot`), written under a temporary name
-(``.part``), verified (it opens, `integrity_check` passes and every table has the
-rows the source had at the moment of the copy; every document matches its hash),
-then renamed; the result is recorded (`local_meta`, the audit trail) whether it
-succeeded or not. A failure (a full disk, an unplugged USB disk) leaves the
+Each backup is made from a snapshot (`snapshot`: a copy that passed
+`integrity_check` with every table holding the rows the source had at the moment of
+the copy), written under a temporary name (``.part``), verified (the file opens with
+the key and is read back whole: every block decrypts, and the database's pages and
+every document match the SHA-256 taken while writing, so it holds exactly the checked
+copy), then renamed; the result is recorded (`local_meta`, the audit trail) whether
+it succeeded or not. `verify` (``shopdesk backup verify``) goes further on any
+backup: it rebuilds the database from the file and runs `integrity_check` and the
+row counts on that. A failure (a full disk, an unplugged USB disk) leaves the
 previous backups and the live database as they were. Backups are encrypted with
 the shop's backup key, kept in the (encrypted) database and shown to a manager as
 the recovery key: with it, a backup can be restored on a new computer.
@@ -239,7 +243,9 @@ class BackupService:
                            "missing_documents": missing, "keys": kept_keys,
                            "audit_anchor": facts["anchor"], "sync": facts["sync"]})
             writer = None
-            problem = self.check(part, backup_key, snap.counts)
+            # The snapshot passed integrity_check with the source's row counts; the
+            # file must hold exactly its pages (read back whole, every hash checked).
+            problem = self.check(part, backup_key, snap.counts, rebuild=False)
             if problem:
                 raise BackupFailed(problem)
             final = folder / name
@@ -288,33 +294,50 @@ class BackupService:
         return sorted(found)
 
     # -- checking one ---------------------------------------------------------------
-    def check(self, path: Path, backup_key: bytes,
-              expected: dict[str, int] | None = None) -> str:
-        """'' when the backup at `path` opens, passes integrity_check, has the rows
-        `expected` (else the manifest's) and every member matches its checksum."""
-        from shopdesk.services.backup.vfs import close_database, open_database
-
+    def check(self, path: Path, backup_key: bytes, expected: dict[str, int] | None = None,
+              rebuild: bool = True) -> str:
+        """'' when the backup at `path` is sound, else what is wrong. Every block must
+        decrypt and every member match its SHA-256 (the file holds exactly what was
+        written). With `rebuild`, the database is also rebuilt from the file (under a
+        throwaway key, in ``<data dir>/tmp``) and must pass `integrity_check` and hold
+        the rows `expected` (else those the backup recorded)."""
         try:
             with archive.ArchiveReader(path, backup_key) as reader:
-                con = open_database(reader)
-                try:
-                    problem = str(con.execute("PRAGMA integrity_check(1)").fetchall()[0][0])
-                    counts = cipher.counts(con)
-                finally:
-                    close_database(con)
-                if problem != "ok":
-                    return f"the database in the backup fails integrity_check: {problem}"
-                want = expected if expected is not None else reader.manifest.get("counts", {})
-                if counts != want:
-                    differ = sorted(t for t in set(counts) | set(want)
-                                    if counts.get(t) != want.get(t))
-                    return f"the backup's row counts differ from the source in {differ}"
                 for name in reader.members:
-                    if name != DATABASE:
+                    if name != DATABASE or not rebuild:
                         for _chunk in reader.chunks(name):
                             pass
+                if rebuild:
+                    want = expected if expected is not None else reader.manifest.get("counts")
+                    return self._rebuilt(reader, want or {})
         except archive.BackupError as exc:
             return str(exc)
+        return ""
+
+    def _rebuilt(self, reader: archive.ArchiveReader, want: dict[str, int]) -> str:
+        member = reader.member(DATABASE)
+        folder = snapshot.work_dir(self._store.root)
+        folder.mkdir(parents=True, exist_ok=True)
+        snapshot.ensure_space(folder, member.size)
+        throwaway = cipher.DbKey(secrets.token_bytes(32), secrets.token_bytes(16))
+        work = folder / f"snapshot-check-{secrets.token_hex(8)}.sqlite"
+        try:
+            pages.write_encrypted(work, page_image(reader), throwaway)
+            con = cipher.connect(work, throwaway)
+            try:
+                problem = cipher.integrity(con)
+                counts = cipher.counts(con)
+            finally:
+                con.close()
+        except pages.PageError as exc:
+            return f"the database in the backup cannot be rebuilt: {exc}"
+        finally:
+            work.unlink(missing_ok=True)
+        if problem != "ok":
+            return f"the database in the backup fails integrity_check: {problem}"
+        if counts != want:
+            differ = sorted(t for t in set(counts) | set(want) if counts.get(t) != want.get(t))
+            return f"the backup's row counts differ from the source in {differ}"
         return ""
 
     def verify(self, path: Path, recovery: str | None = None) -> BackupResult:
@@ -437,6 +460,13 @@ def key_stores(root: Path, facts: dict[str, Any]) -> dict[str, LocalKey]:
         stores["passcode.key"] = LocalKey(root, "passcode", keyring_name=(
             f"passcode-key-{facts['node']}"), create=False)
     return stores
+
+
+def page_image(reader: archive.ArchiveReader) -> Iterator[bytes]:
+    """The plain pages of the backup's database, in order (checked against its hash)."""
+    for chunk in reader.chunks(DATABASE):
+        for start in range(0, len(chunk), pages.PAGE_SIZE):
+            yield chunk[start:start + pages.PAGE_SIZE]
 
 
 def _facts(snap: snapshot.Snapshot) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,13 +47,13 @@ from shopdesk.models.sync import CUSTOMER_REFS, PARENT_REFS, SYNCED
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.backup import archive
 from shopdesk.services.backup.backups import (
-    DATABASE,
     LAST_GOOD_META,
     RESTORED_FROM_META,
     RESULTS_META,
     BackupService,
     SecretSource,
     key_stores,
+    page_image,
     parse_recovery_code,
 )
 from shopdesk.services.customers.document_files import DocumentFiles
@@ -98,12 +98,6 @@ def _remove(*files: Path) -> None:
         file.unlink(missing_ok=True)
 
 
-def _image(reader: archive.ArchiveReader) -> Iterator[bytes]:
-    for chunk in reader.chunks(DATABASE):
-        for start in range(0, len(chunk), pages.PAGE_SIZE):
-            yield chunk[start:start + pages.PAGE_SIZE]
-
-
 class RestoreService:
     """Restores into this data directory (see the module docstring). Any thread but
     the GUI's."""
@@ -127,12 +121,9 @@ class RestoreService:
         key = self._store.db_key or dbkey.existing(db_path)
         work = db_path.with_name(db_path.name + ".restoring")
         _remove(work)
-        backup_key = self._key(recovery)
-        with archive.ArchiveReader(path, backup_key) as reader:
-            problem = self._backups.check(path, backup_key)
-            if problem:
-                raise ShopdeskError(f"the backup {path.name} failed its check ({problem}); "
-                                    "nothing was restored")
+        with archive.ArchiveReader(path, self._key(recovery)) as reader:
+            # Checked as it is restored: every block and hash as it is read, then the
+            # rebuilt database (integrity_check, the rows the backup recorded).
             manifest = reader.manifest
             safety = None
             if self._has_staff():
@@ -143,7 +134,7 @@ class RestoreService:
                                         f"first ({exc}); nothing was restored") from None
             live = self._live_numbers()
             try:
-                pages.write_encrypted(work, _image(reader), key)
+                pages.write_encrypted(work, page_image(reader), key)
                 upgraded = self._check_restored(work, key, manifest)
                 resumes = self._mark(work, key, live, path.name, db_path)
                 documents = self._put_documents(reader)

@@ -51,16 +51,21 @@ def clear_leftovers(root: Path) -> None:
             path.unlink()
 
 
-def take(db_path: Path, key: cipher.DbKey, root: Path) -> Snapshot:
-    """Copy the live database at `db_path` into a new snapshot and check the copy."""
-    folder = work_dir(root)
-    folder.mkdir(parents=True, exist_ok=True)
-    size = db_path.stat().st_size + _wal_size(db_path)
+def ensure_space(folder: Path, size: int) -> None:
+    """Refuse before writing a working copy of `size` bytes that would fill the disk
+    the live database is on (its own writes would then fail)."""
     free = shutil.disk_usage(folder).free
     if free < size + SPARE:
         raise ShopdeskError(f"not enough free space for the backup's working copy in "
                             f"{folder}: {free // 2**20} MB free, {(size + SPARE) // 2**20} MB "
                             "needed (the live database was not touched)")
+
+
+def take(db_path: Path, key: cipher.DbKey, root: Path) -> Snapshot:
+    """Copy the live database at `db_path` into a new snapshot and check the copy."""
+    folder = work_dir(root)
+    folder.mkdir(parents=True, exist_ok=True)
+    ensure_space(folder, db_path.stat().st_size + _wal_size(db_path))
     throwaway = cipher.DbKey(secrets.token_bytes(32), secrets.token_bytes(16))
     target = folder / f"snapshot-{uuid.uuid4().hex}.sqlite"
     started = time.perf_counter()
