@@ -14,8 +14,9 @@ PACKAGE = ROOT / "src" / "shopdesk"
 # More modules than this in one folder: group them into one subpackage per area.
 MAX_MODULES_PER_FOLDER = 15
 # The app's areas, as subpackages of the window and of the use cases.
-UI_AREAS = {"common", "customers", "search", "repairs", "support", "sync", "printing", "staff"}
-SERVICE_AREAS = {"customers", "repairs", "support", "printing", "demo"}
+UI_AREAS = {"common", "customers", "search", "repairs", "support", "sync", "printing", "staff",
+            "backup"}
+SERVICE_AREAS = {"customers", "repairs", "support", "printing", "demo", "backup"}
 
 
 def test_import_contracts_hold() -> None:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from shopdesk.db import dbkey
 from shopdesk.db.dbkey import ENV_PASSPHRASE
-from shopdesk.services.backup.backups import BackupStatus
+from shopdesk.services.backup.parts import BackupStatus
 from shopdesk.services.demo.demo import generate
 from shopdesk.shop import Shop
 from shopdesk.ui.backup.backup_controls import describe

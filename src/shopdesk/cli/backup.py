@@ -31,7 +31,7 @@ from shopdesk.cli.common import (
     verb,
 )
 from shopdesk.errors import ShopdeskError
-from shopdesk.services.backup.backups import BackupResult
+from shopdesk.services.backup.parts import BackupResult
 from shopdesk.shop import Shop
 
 RECOVERY_ENV = "SHOPDESK_RECOVERY_KEY"

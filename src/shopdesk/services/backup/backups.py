@@ -28,32 +28,41 @@ Thread rule: `run` and `verify` may take minutes; call them off the GUI thread
 
 from __future__ import annotations
 
-import base64
-import errno
 import json
 import os
 import secrets
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 from shopdesk import __version__, paths
-from shopdesk.db import cipher, dbkey, migrate, pages
+from shopdesk.db import cipher, dbkey, pages
 from shopdesk.domain.permissions import Permission, Role
 from shopdesk.errors import ShopdeskError
 from shopdesk.models import LocalMeta
 from shopdesk.services.audit import Anchor, AuditTrail
 from shopdesk.services.backup import archive, retention, snapshot
-from shopdesk.services.keys import LocalKey
+from shopdesk.services.backup.parts import (
+    DATABASE,
+    BackupInfo,
+    BackupResult,
+    BackupStatus,
+    chunked,
+    describe_failure,
+    facts_of,
+    key_stores,
+    page_image,
+    parse_recovery_code,
+    recovery_code,
+    stamp,
+)
 from shopdesk.services.settings import SettingsService
 from shopdesk.services.store import Actor, Store
 
 KEY_META, RESULTS_META, LAST_GOOD_META = "backup.key", "backup.results", "backup.last_good"
 RESTORED_FROM_META = "backup.restored_from"
-DATABASE = "database.sqlite"
 MAX_AGE = timedelta(days=1)
 _PAGES_PER_CHUNK = archive.BLOCK // pages.PAGE_SIZE
 _KEPT_RESULTS = 60
@@ -69,80 +78,6 @@ class SecretSource(Protocol):
     def collect(self) -> dict[str, bytes]: ...
 
     def install(self, items: dict[str, bytes]) -> None: ...
-
-
-@dataclass(frozen=True)
-class BackupResult:
-    ok: bool
-    name: str
-    path: Path | None
-    at: str
-    problem: str = ""
-    seconds: float = 0.0
-    size: int = 0
-    database_bytes: int = 0
-    documents: int = 0
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "name": self.name, "at": self.at, "problem": self.problem,
-                "seconds": round(self.seconds, 2), "size": self.size}
-
-
-@dataclass(frozen=True)
-class BackupInfo:
-    name: str
-    path: Path
-    created_at: datetime
-    reason: str
-    node: str
-    schema: str
-    size: int
-    verified: bool | None  # None: not verified on this counter
-    problem: str
-    roles: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class BackupStatus:
-    folder: Path
-    last_good_at: datetime | None
-    last: dict[str, Any] | None  # the newest result, good or not
-    overdue: bool
-
-
-def recovery_code(key: bytes) -> str:
-    """The backup key as people can write it down: base32 in groups of four."""
-    text = base64.b32encode(key).decode("ascii").rstrip("=")
-    return "-".join(text[i:i + 4] for i in range(0, len(text), 4))
-
-
-def parse_recovery_code(code: str) -> bytes:
-    text = "".join(ch for ch in code.upper() if ch.isalnum())
-    try:
-        key = base64.b32decode(text + "=" * (-len(text) % 8))
-    except ValueError:
-        key = b""
-    if len(key) != 32:
-        raise ShopdeskError("recovery key: not a shopdesk recovery key (52 letters and "
-                            "digits, in groups of four)")
-    return key
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _chunked(items: Iterable[bytes], per: int) -> Iterator[bytes]:
-    batch: list[bytes] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == per:
-            yield b"".join(batch)
-            batch = []
-            time.sleep(0)  # hand the interpreter to the window's thread between blocks
-    if batch:
-        yield b"".join(batch)
 
 
 class BackupService:
@@ -190,14 +125,14 @@ class BackupService:
                  else self._store.require(Permission.BACK_UP))
         now = (clock or self._store.clock)()
         folder = self.folder()
-        name = self._free_name(folder, f"shopdesk-{self._store.node_tag}-{_stamp(now)}",
+        name = self._free_name(folder, f"shopdesk-{self._store.node_tag}-{stamp(now)}",
                                reason)
         started = time.perf_counter()
         result: BackupResult
         try:
             result = self._make(folder, name, reason, now, started)
         except (ShopdeskError, OSError, cipher.Error) as exc:
-            problem = _describe(exc, folder)
+            problem = describe_failure(exc, folder)
             result = BackupResult(False, name, None, now.isoformat(), problem,
                                   time.perf_counter() - started)
             self._record(actor, result)
@@ -229,11 +164,11 @@ class BackupService:
         part = folder / f"{name}.part"
         writer: archive.ArchiveWriter | None = None
         try:
-            facts = _facts(snap)
+            facts = facts_of(snap)
             writer = archive.ArchiveWriter(part, backup_key, {
                 "created_at": now.isoformat(), "reason": reason, "node": self._store.node_tag,
                 "schema": facts["schema"], "app": __version__})
-            db_member = writer.add(DATABASE, _chunked(pages.plain_pages(snap.path, snap.key),
+            db_member = writer.add(DATABASE, chunked(pages.plain_pages(snap.path, snap.key),
                                                       _PAGES_PER_CHUNK))
             documents, missing = self._add_documents(writer, facts["documents"])
             kept_keys = self._add_keys(writer, facts)
@@ -450,52 +385,3 @@ class BackupService:
                                    result.as_json())
 
 
-def key_stores(root: Path, facts: dict[str, Any]) -> dict[str, LocalKey]:
-    """The keys kept outside the database that a backup carries, by archive name."""
-    stores: dict[str, LocalKey] = {}
-    if facts.get("audit_key_id"):
-        stores["audit.key"] = LocalKey(root, "audit", keyring_name=(
-            f"audit-key-{facts['audit_key_id']}"), create=False)
-    if facts.get("node"):
-        stores["passcode.key"] = LocalKey(root, "passcode", keyring_name=(
-            f"passcode-key-{facts['node']}"), create=False)
-    return stores
-
-
-def page_image(reader: archive.ArchiveReader) -> Iterator[bytes]:
-    """The plain pages of the backup's database, in order (checked against its hash)."""
-    for chunk in reader.chunks(DATABASE):
-        for start in range(0, len(chunk), pages.PAGE_SIZE):
-            yield chunk[start:start + pages.PAGE_SIZE]
-
-
-def _facts(snap: snapshot.Snapshot) -> dict[str, Any]:
-    """What the backup says about itself, read from the snapshot."""
-    con = cipher.connect(snap.path, snap.key)
-    try:
-        meta = dict(con.execute("SELECT key, value FROM local_meta").fetchall())
-        schema = con.execute("SELECT version_num FROM alembic_version").fetchone()
-        anchor = con.execute("SELECT node, seq, hash FROM audit_log ORDER BY seq DESC "
-                             "LIMIT 1").fetchone()
-        documents = [r[0] for r in con.execute(
-            "SELECT DISTINCT content_hash FROM customer_documents ORDER BY content_hash")]
-        sync = con.execute("SELECT device_id, next_seq, pull_cursor, device_last_seq "
-                           "FROM sync_state WHERE one = 1").fetchone()
-    finally:
-        con.close()
-    return {"schema": schema[0] if schema else migrate.SCHEMA_HEAD,
-            "node": meta.get("node_tag"), "audit_key_id": meta.get("audit.key_id"),
-            "anchor": {"node": anchor[0], "seq": anchor[1], "hash": anchor[2]} if anchor
-            else None, "documents": documents,
-            "sync": dict(zip(("device_id", "next_seq", "pull_cursor", "device_last_seq"),
-                             sync, strict=True)) if sync else None}
-
-
-def _describe(exc: BaseException, folder: Path) -> str:
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return (f"the backup folder {folder} is full (no space left on the device); the "
-                "previous backups and the live database are untouched")
-    if isinstance(exc, OSError):
-        return (f"the backup folder {folder} cannot be written ({exc.strerror or exc}); the "
-                "previous backups and the live database are untouched")
-    return str(exc)

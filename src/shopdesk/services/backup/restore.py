@@ -43,7 +43,6 @@ from shopdesk.db import cipher, dbkey, migrate, pages
 from shopdesk.db.engine import make_engine
 from shopdesk.domain.permissions import Permission
 from shopdesk.errors import NotFound, ShopdeskError
-from shopdesk.models.sync import CUSTOMER_REFS, PARENT_REFS, SYNCED
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.backup import archive
 from shopdesk.services.backup.backups import (
@@ -52,10 +51,9 @@ from shopdesk.services.backup.backups import (
     RESULTS_META,
     BackupService,
     SecretSource,
-    key_stores,
-    page_image,
-    parse_recovery_code,
 )
+from shopdesk.services.backup.parts import key_stores, page_image, parse_recovery_code
+from shopdesk.services.backup.restore_one import PARENTS_FIRST, as_uuid, graph, upsert
 from shopdesk.services.customers.document_files import DocumentFiles
 from shopdesk.services.store import Actor, Store
 
@@ -63,8 +61,6 @@ RESTORED_META = "sync.restored"
 # Where this counter's numbers show: (table, column, local sequence).
 SEQUENCES = (("customers", "code", "customer"), ("repair_tickets", "number", "repair_ticket"),
               ("support_tickets", "number", "support_ticket"))
-_PARENTS_FIRST = [t.name for t in SYNCED if t.name in CUSTOMER_REFS or t.name == "customers"
-                  or any(t.name in (c, p) for c, _, p in PARENT_REFS)]
 
 
 @dataclass(frozen=True)
@@ -299,10 +295,10 @@ class RestoreService:
                                     "WHERE code = ?", (code.strip().upper(),)).fetchone()
                 if found is None:
                     raise NotFound(f"no customer {code} in the backup {path.name}")
-                graph = _graph(con, found[0])
+                rows = graph(con, found[0])
             finally:
                 close_database(con)
-            hashes = [r["content_hash"] for r in graph.get("customer_documents", [])]
+            hashes = [r["content_hash"] for r in rows.get("customer_documents", [])]
             blobs = [reader.read(f"documents/{h}") for h in hashes
                      if f"documents/{h}" in reader.members]
         inserted: dict[str, int] = {}
@@ -310,15 +306,15 @@ class RestoreService:
         try:
             with self._store.write() as session:
                 conn = session.connection()
-                for table in _PARENTS_FIRST:
-                    for row in graph.get(table, []):
-                        outcome = _upsert(conn, table, row)
+                for table in PARENTS_FIRST:
+                    for row in rows.get(table, []):
+                        outcome = upsert(conn, table, row)
                         if outcome == "inserted":
                             inserted[table] = inserted.get(table, 0) + 1
                         elif outcome == "updated":
                             updated[table] = updated.get(table, 0) + 1
                 self._audit.append(session, actor, "restore_customer", "customer",
-                                   _uuid(found[0]), {"backup": path.name,
+                                   as_uuid(found[0]), {"backup": path.name,
                                                      "inserted": inserted, "updated": updated})
         except IntegrityError as exc:
             raise ShopdeskError(f"customer {found[1]} cannot be restored beside the current "
@@ -326,82 +322,14 @@ class RestoreService:
                                 "restored") from None
         for blob in blobs:
             self._files.put(blob)
-        changes = Changes(customers=frozenset({_uuid(found[0])}),
-                          devices=frozenset(_uuid(r["id"]) for r in graph.get("devices", [])),
-                          tickets=frozenset(_uuid(r["id"])
-                                            for r in graph.get("repair_tickets", [])),
-                          support=frozenset(_uuid(r["id"])
-                                            for r in graph.get("support_tickets", [])),
-                          documents=frozenset({_uuid(found[0])}) if blobs else frozenset())
+        changes = Changes(customers=frozenset({as_uuid(found[0])}),
+                          devices=frozenset(as_uuid(r["id"]) for r in rows.get("devices", [])),
+                          tickets=frozenset(as_uuid(r["id"])
+                                            for r in rows.get("repair_tickets", [])),
+                          support=frozenset(as_uuid(r["id"])
+                                            for r in rows.get("support_tickets", [])),
+                          documents=frozenset({as_uuid(found[0])}) if blobs else frozenset())
         self._store.publish(changes)
         return CustomerRestoreReport(found[0], found[1], f"{found[2]} {found[3]}", inserted,
                                      updated, len(blobs), time.perf_counter() - started,
                                      changes)
-
-
-def _uuid(value: Any) -> Any:
-    from uuid import UUID
-
-    return value if isinstance(value, UUID) else UUID(str(value))
-
-
-def _rows(con: Any, table: str, column: str, values: list[Any]) -> list[dict[str, Any]]:
-    if not values:
-        return []
-    names = [r[1] for r in con.execute(f'PRAGMA table_info("{table}")')]
-    rows = con.execute(f'SELECT {", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)} FROM '
-                       f'"{table}" WHERE "{column}" IN ({",".join("?" * len(values))})',
-                       values).fetchall()
-    return [dict(zip(names, row, strict=True)) for row in rows]
-
-
-def _graph(con: Any, customer_id: Any) -> dict[str, list[dict[str, Any]]]:
-    """The customer's rows in the backup, by table (every reference followed)."""
-    tables = set(cipher.tables(con))
-    graph: dict[str, dict[Any, dict[str, Any]]] = {}
-
-    def add(table: str, rows: list[dict[str, Any]]) -> bool:
-        pk = next(t.pk for t in SYNCED if t.name == table)
-        kept = graph.setdefault(table, {})
-        new = [r for r in rows if r[pk] not in kept]
-        kept.update({r[pk]: r for r in new})
-        return bool(new)
-
-    add("customers", _rows(con, "customers", "id", [customer_id]))
-    for table, column in CUSTOMER_REFS.items():
-        if table in tables:
-            add(table, _rows(con, table, column, [customer_id]))
-    grew = True
-    while grew:  # children of what was found, and the parents they point at
-        grew = False
-        for child, column, parent in PARENT_REFS:
-            if child not in tables or parent not in tables:
-                continue
-            parent_pk = next(t.pk for t in SYNCED if t.name == parent)
-            ids = list(graph.get(parent, {}))
-            grew |= add(child, _rows(con, child, column, ids))
-            wanted = [r[column] for r in graph.get(child, {}).values()
-                      if r[column] is not None and r[column] not in graph.get(parent, {})]
-            grew |= add(parent, _rows(con, parent, parent_pk, wanted))
-    return {t: list(rows.values()) for t, rows in graph.items()}
-
-
-def _upsert(conn: Any, table: str, row: dict[str, Any]) -> str:
-    """Insert `row`, or update the columns that differ; 'inserted', 'updated' or ''."""
-    pk = next(t.pk for t in SYNCED if t.name == table)
-    live_columns = {r[1] for r in conn.exec_driver_sql(f'PRAGMA table_info("{table}")')}
-    values = {c: v for c, v in row.items() if c in live_columns}
-    current = conn.execute(text(f'SELECT * FROM "{table}" WHERE "{pk}" = :pk'),
-                           {"pk": values[pk]}).mappings().first()
-    if current is None:
-        columns = ", ".join(f'"{c}"' for c in values)
-        marks = ", ".join(f":{c}" for c in values)
-        conn.execute(text(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})'), values)
-        return "inserted"
-    differ = {c: v for c, v in values.items() if c != pk and current[c] != v}
-    if not differ:
-        return ""
-    sets = ", ".join(f'"{c}" = :{c}' for c in differ)
-    conn.execute(text(f'UPDATE "{table}" SET {sets} WHERE "{pk}" = :pk_value'),
-                 {**differ, "pk_value": values[pk]})
-    return "updated"

@@ -27,7 +27,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from shopdesk.errors import ShopdeskError
-from shopdesk.services.backup.backups import BackupResult, BackupService
+from shopdesk.services.backup.backups import BackupService
+from shopdesk.services.backup.parts import BackupResult
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,8 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QMouseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
 
-from shopdesk.services.backup.backups import MAX_AGE, BackupResult, BackupStatus
+from shopdesk.services.backup.backups import MAX_AGE
+from shopdesk.services.backup.parts import BackupResult, BackupStatus
 from shopdesk.services.backup.runner import BackupRunner, child_command
 from shopdesk.shop import Shop
 from shopdesk.ui.backup.backups_dialog import BackupsDialog

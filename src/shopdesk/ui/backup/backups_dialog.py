@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from shopdesk.domain.permissions import Permission, allowed
-from shopdesk.services.backup.backups import BackupInfo
+from shopdesk.services.backup.parts import BackupInfo
 from shopdesk.shop import Shop
 from shopdesk.ui.common.style import STYLE
 from shopdesk.ui.common.taskman import TaskManager
