@@ -1,10 +1,17 @@
-"""Alembic environment: SQLite in batch mode, metadata from shopdesk.models."""
+"""Alembic environment: SQLite in batch mode, metadata from shopdesk.models.
+
+The database is opened as the app opens it (`make_engine`: SQLCipher, with the key
+in `config.attributes["db_key"]`, else the database's own), unless the caller hands
+over a connection in `config.attributes["connection"]`.
+"""
 
 from __future__ import annotations
 
-from alembic import context
-from sqlalchemy import create_engine
+from pathlib import Path
 
+from alembic import context
+
+from shopdesk.db.engine import make_engine
 from shopdesk.models import Base
 
 config = context.config
@@ -25,7 +32,11 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connectable = config.attributes.get("connection")
     if connectable is None:
-        engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
+        url = config.get_main_option("sqlalchemy.url") or ""
+        # Foreign keys off, as SQLite's batch migrations need (a table rebuilt by
+        # copy must not cascade into, or be refused by, the tables pointing at it).
+        engine = make_engine(Path(url.removeprefix("sqlite:///")),
+                             config.attributes.get("db_key"), foreign_keys=False)
         with engine.connect() as connection:
             _run(connection)
         engine.dispose()

@@ -5,15 +5,17 @@
 
 The smoke test runs the frozen programs as a shop would, each step timed:
 `--version`; `demo --customers 50`; `search`; `print receipt` and `print labels`
-(with a PNG logo, so ReportLab's barcodes and Pillow are exercised); `backup now`
-once the command line has a `backup` verb (skipped, and said so, until then);
+(with a PNG logo, so ReportLab's barcodes and Pillow are exercised); `backup now`,
+`backup verify` and `restore customer` (SQLCipher, the backup format and APSW's
+reading inside a backup) once the command line has a `backup` verb;
 `central setup`, `central join`, `sync` and `sync status` against a real Postgres
 (`--pg-url`, else $SHOPDESK_TEST_PG_URL, else one started with `pgserver` from
 the test extras); and the window, offscreen, until the sign-in and the owner-setup
 dialogs are shown (`shopdesk --smoke-test`).
 
 Credentials never touch an OS keyring (with the keyring's "fail" backend, `join`
-keeps the token in a private file of the data directory, where `sync` finds it), and
+keeps the token in a private file of the data directory, where `sync` finds it; the
+encrypted database's key comes from $SHOPDESK_DB_PASSPHRASE), and
 PSYCOPG_IMPL=binary makes psycopg refuse any implementation but the bundled one.
 
 Exits 1 with `build_bundle: FAILED: <step>: <reason>` on a PyInstaller error, a
@@ -224,7 +226,9 @@ def smoke(bundle: Bundle, report: Report, pg_url: str | None, scratch: Path) -> 
     cli, window = bundle.cli, bundle.window
     shop, fresh = scratch / "shop", scratch / "new-shop"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "SHOPDESK_HOME": str(scratch / "home"),
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "PSYCOPG_IMPL": "binary"}
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "PSYCOPG_IMPL": "binary",
+           # No keyring here: the encrypted database's key comes from a passphrase.
+           "SHOPDESK_DB_PASSPHRASE": "bundle smoke test passphrase"}
     for variable in ("SHOPDESK_SYNC_TOKEN", "SHOPDESK_SUPABASE_KEY", "PYTHONPATH"):
         env.pop(variable, None)
     data = ["--data-dir", str(shop)]
@@ -257,7 +261,13 @@ def smoke(bundle: Bundle, report: Report, pg_url: str | None, scratch: Path) -> 
                 or pdf.stat().st_size < 2000:
             raise Failed(f"print {document}: {pdf} is not a PDF")
     if "backup" in available:
-        run(report, "backup now", [cli, "backup", "now", *data], env)
+        made = json.loads(run(report, "backup now", [cli, "backup", "now", "--json", *data],
+                              env, expect='"ok": true'))
+        run(report, "backup verify", [cli, "backup", "verify", made["path"], *data], env,
+            expect="backup verified")
+        run(report, "restore customer", [cli, "restore", "customer", ticket["customer_code"],
+                                         "--from", made["path"], *data], env,
+            expect=f"restored customer {re.escape(ticket['customer_code'])}")
     else:
         report.add("backup now", 0.0, "skipped: the command line has no `backup` verb yet")
     with postgres(pg_url, scratch) as url:

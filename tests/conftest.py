@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Test databases are encrypted like a shop's; this machine has no OS keyring, so the
+# key comes from a passphrase, as on a headless counter (subprocesses inherit it).
+os.environ.setdefault("SHOPDESK_DB_PASSPHRASE", "test passphrase, not a secret")
 
 import shutil
 from collections.abc import Iterator

@@ -20,7 +20,8 @@ from datetime import datetime
 from pathlib import Path
 
 from shopdesk import paths, private_files
-from shopdesk.db import migrate
+from shopdesk.db import dbkey, migrate
+from shopdesk.db.cipher import DbKey
 from shopdesk.db.engine import BUSY_TIMEOUT, busy_seconds, make_engine
 from shopdesk.domain.permissions import Role
 from shopdesk.models.base import utcnow
@@ -28,6 +29,8 @@ from shopdesk.search.engine import Hit, SearchEngine
 from shopdesk.search.filters import SearchFilters
 from shopdesk.search.identify import Identified
 from shopdesk.services.audit import AuditTrail
+from shopdesk.services.backup.backups import BackupService
+from shopdesk.services.backup.restore import RestoreReport, RestoreService
 from shopdesk.services.customers.customers import CustomerService
 from shopdesk.services.customers.documents import DocumentService
 from shopdesk.services.customers.transfer import TransferService
@@ -41,23 +44,29 @@ from shopdesk.services.staff import StaffInfo, StaffService
 from shopdesk.services.start.worklist import WorkList
 from shopdesk.services.store import Actor, Store
 from shopdesk.services.support.support import SupportService
+from shopdesk.sync.backup_secrets import SyncSecrets
 from shopdesk.sync.service import SyncService
 
 
 class Shop:
     """An open shop database and its services (Anki's ``Collection``)."""
 
-    def __init__(self, root: Path, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, root: Path, clock: Callable[[], datetime] = utcnow,
+                 key: DbKey | None = None) -> None:
         self.root = root
         self.db_path = paths.database_path(root)
+        self.key = key or dbkey.existing(self.db_path)
         wait = busy_seconds()
-        self.engine = make_engine(self.db_path, busy_timeout=min(BUSY_TIMEOUT, wait))
-        self.store = Store(root, self.engine, clock, busy_seconds=wait)
+        self.engine = make_engine(self.db_path, self.key,
+                                  busy_timeout=min(BUSY_TIMEOUT, wait))
+        self.store = Store(root, self.engine, clock, busy_seconds=wait, db_key=self.key)
         self.audit = AuditTrail(self.store)
         self.settings = SettingsService(self.store, self.audit)
         self.staff = StaffService(self.store, self.audit, self.settings)
         self.customers = CustomerService(self.store, self.audit, self.settings)
         self.documents = DocumentService(self.store, self.audit)
+        self.documents.files.clear_viewing()
+        self.documents.encrypt_existing()
         self.transfer = TransferService(self.store, self.audit, self.settings, self.customers)
         self.devices = DeviceService(self.store, self.audit)
         self.service_records = ServiceRecordService(self.store, self.audit)
@@ -70,6 +79,10 @@ class Shop:
         self.search_engine = SearchEngine(self.store, self.settings)
         self.customers.attach_searcher(self.search_engine.ids)
         self.sync = SyncService(self.store, self.db_path, self.audit)
+        secrets = SyncSecrets(self.store)
+        self.backups = BackupService(self.store, self.audit, self.settings, secrets)
+        self.restores = RestoreService(self.store, self.audit, self.backups,
+                                       self.documents.files, secrets)
 
     def search(self, text: str, limit: int = 20,
                filters: SearchFilters | None = None) -> list[Hit]:
@@ -82,13 +95,26 @@ class Shop:
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None,
-             clock: Callable[[], datetime] = utcnow) -> Shop:
+             clock: Callable[[], datetime] = utcnow, passphrase: str | None = None,
+             key: DbKey | None = None) -> Shop:
+        """Open (creating, encrypting or upgrading as needed) the shop in `data_dir`.
+        `passphrase`: the database's, where its key is not in the OS keyring (else
+        `$SHOPDESK_DB_PASSPHRASE`); `dbkey.KeyUnavailable` says when one is needed.
+        `key`: the key itself, handed over by a process that has it (the window)."""
         root = paths.data_dir(data_dir)
+        db_path = paths.database_path(root)
         # Created private before SQLite sees it: its -wal and -shm files take its mode.
-        private_files.create_private(paths.database_path(root))
-        migrate.upgrade(paths.database_path(root))
+        private_files.create_private(db_path)
+        key = key or dbkey.for_database(db_path, passphrase)
+        migrate.upgrade(db_path, key)
         paths.secure(root)  # also narrows what an older shopdesk or a copy left readable
-        return cls(root, clock)
+        return cls(root, clock, key)
+
+    def restore_database(self, backup: str | Path,
+                         recovery_key: str | None = None) -> RestoreReport:
+        """Replace this shop's database with a backup (`services.backup.restore`).
+        This Shop is closed afterwards: open the data directory again."""
+        return self.restores.database(Path(backup), recovery_key, close=self.close)
 
     # -- who is acting ----------------------------------------------------------
     @property
@@ -118,6 +144,7 @@ class Shop:
 
     def close(self) -> None:
         self.sync.close()
+        self.documents.files.clear_viewing()
         self.engine.dispose()
 
     def __enter__(self) -> Shop:

@@ -15,8 +15,8 @@ PACKAGE = ROOT / "src" / "shopdesk"
 MAX_MODULES_PER_FOLDER = 15
 # The app's areas, as subpackages of the window and of the use cases.
 UI_AREAS = {"common", "customers", "search", "repairs", "support", "sync", "printing", "staff",
-            "start", "settings"}
-SERVICE_AREAS = {"customers", "repairs", "support", "printing", "demo"}
+            "start", "settings", "backup"}
+SERVICE_AREAS = {"customers", "repairs", "support", "printing", "demo", "backup"}
 
 
 def test_import_contracts_hold() -> None:

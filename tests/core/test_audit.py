@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from shopdesk.cli import main as cli_main
+from shopdesk.db import cipher, dbkey
 from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.shop import Shop
 
@@ -29,16 +28,16 @@ def test_every_customer_change_and_view_is_logged(shop: Shop) -> None:
 
 def test_database_refuses_update_and_delete(shop: Shop) -> None:
     _fill(shop)
-    con = sqlite3.connect(shop.db_path)
+    con = dbkey.connect(shop.db_path)
     for sql in ("UPDATE audit_log SET actor='x'", "DELETE FROM audit_log WHERE seq=3"):
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        with pytest.raises(cipher.Error, match="append-only"):
             con.execute(sql)
     con.close()
 
 
 def _tamper(shop: Shop, sql: str) -> None:
     # Someone with file access drops the guard triggers and edits the trail.
-    con = sqlite3.connect(shop.db_path)
+    con = dbkey.connect(shop.db_path)
     con.execute("DROP TRIGGER audit_log_no_update")
     con.execute("DROP TRIGGER audit_log_no_delete")
     con.execute(sql)
@@ -106,7 +105,7 @@ def _rehash(shop: Shop, alg: str) -> None:
     with plain SHA-256: the audit key is in the keyring (or a key file), not the file."""
     import hashlib
 
-    con = sqlite3.connect(shop.db_path)
+    con = dbkey.connect(shop.db_path)
     con.execute("DROP TRIGGER audit_log_no_update")
     con.execute("UPDATE audit_log SET detail = replace(detail, 'Leeds', 'York')")
     prev: dict[str, str] = {}

@@ -27,13 +27,17 @@ def test_attach_keeps_file_under_its_hash_once(shop: Shop, customer_id, tmp_path
     assert changes.documents == {customer_id}
     assert (info.content_hash, info.size, info.title, info.filename) == (
         digest, scan.stat().st_size, "Passport", "passport scan.png")
-    stored = shop.documents.path_of(info.id)
+    stored = shop.documents.stored_path(info.id)
     assert stored == shop.root / "documents" / digest[:2] / digest
-    assert stored.read_bytes() == scan.read_bytes()
+    # Encrypted at rest (issue 15): the stored bytes are not the scan, nor contain it.
+    assert b"fake image" not in stored.read_bytes()
+    assert shop.documents.read(info.id) == scan.read_bytes()
+    viewing = shop.documents.path_of(info.id)  # a plain copy for the OS viewer
+    assert viewing.read_bytes() == scan.read_bytes() and viewing.name == "passport scan.png"
     copy = tmp_path / "again.png"
     copy.write_bytes(scan.read_bytes())
     second, _ = shop.documents.attach(customer_id, copy, "photo")
-    assert second.title == "again.png" and shop.documents.path_of(second.id) == stored
+    assert second.title == "again.png" and shop.documents.stored_path(second.id) == stored
     assert len(list((shop.root / "documents").rglob("*"))) == 2  # one folder, one file
     profile = shop.customers.profile(customer_id)
     assert [d.id for d in profile.documents] == [second.id, info.id]

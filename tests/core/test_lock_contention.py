@@ -9,7 +9,6 @@ leaves only whole batches behind.
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -21,11 +20,14 @@ import pytest
 
 from shopdesk import paths
 from shopdesk.cli import main
+from shopdesk.db import dbkey
 from shopdesk.shop import Shop
 
 HOLDER = """
-import sqlite3, sys
-con = sqlite3.connect(sys.argv[1], isolation_level=None)
+import sys
+from pathlib import Path
+from shopdesk.db import dbkey
+con = dbkey.connect(Path(sys.argv[1]))  # keyed as the app keys it; autocommit
 con.execute("BEGIN IMMEDIATE")
 print("held", flush=True)
 sys.stdin.readline()
@@ -121,7 +123,7 @@ def test_an_import_stopped_half_way_keeps_whole_batches(
     # Another process takes the write lock while the second batch is being read:
     # the first batch (2000 rows) stays, the second is not half-written.
     monkeypatch.setenv("SHOPDESK_BUSY_TIMEOUT", "0.5")
-    other = sqlite3.connect(paths.database_path(shop.root), isolation_level=None)
+    other = dbkey.connect(paths.database_path(shop.root))
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
         for n in range(5000):

@@ -3,16 +3,15 @@ and the models match the migrations exactly."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
 
 from shopdesk import paths
-from shopdesk.db import migrate
+from shopdesk.db import dbkey, migrate
+from shopdesk.db.engine import make_engine
 from shopdesk.models import Base
 from shopdesk.shop import Shop
 
@@ -33,7 +32,7 @@ def test_upgrade_backs_up_the_file_first(tmp_path: Path) -> None:
     db = paths.database_path(root)
     # Take the file back to before the current schema, with data of its own.
     command.downgrade(migrate.alembic_config(db), "base")
-    con = sqlite3.connect(db)
+    con = dbkey.connect(db)
     con.execute("CREATE TABLE old_data (x)")
     con.execute("INSERT INTO old_data VALUES (42)")
     con.commit()
@@ -41,7 +40,7 @@ def test_upgrade_backs_up_the_file_first(tmp_path: Path) -> None:
     copy = migrate.upgrade(db)
     assert copy is not None and copy.parent == paths.backups_dir(root)
     assert "before-upgrade-to-" in copy.name
-    saved = sqlite3.connect(copy)
+    saved = dbkey.connect(copy)  # encrypted with the database's own key
     assert saved.execute("SELECT x FROM old_data").fetchone() == (42,)
     assert saved.execute("SELECT count(*) FROM sqlite_master WHERE name='customers'"
                          ).fetchone() == (0,)
@@ -57,7 +56,7 @@ def test_schema_head_constant_matches_alembic(tmp_path: Path) -> None:
 def test_models_and_migrations_agree(tmp_path: Path) -> None:
     db = tmp_path / "check.sqlite"
     migrate.upgrade(db)
-    engine = create_engine(f"sqlite:///{db}")
+    engine = make_engine(db)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
@@ -70,7 +69,7 @@ def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:
     cfg = migrate.alembic_config(db)
     command.downgrade(cfg, "base")
     # sqlite_sequence (AUTOINCREMENT's bookkeeping) is SQLite's own and cannot be dropped.
-    tables = {r[0] for r in sqlite3.connect(db).execute(
+    tables = {r[0] for r in dbkey.connect(db).execute(
         "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite\\_%' "
         "ESCAPE '\\'")}
     assert tables == {"alembic_version"}
@@ -86,7 +85,7 @@ def test_a_newer_database_is_refused_untouched(tmp_path: Path) -> None:
     root = tmp_path / "future"
     Shop.open(root).close()
     db = paths.database_path(root)
-    con = sqlite3.connect(db)
+    con = dbkey.connect(db)
     con.execute("UPDATE alembic_version SET version_num = '9999'")
     con.commit()
     con.close()

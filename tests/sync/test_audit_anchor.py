@@ -5,11 +5,11 @@ its key markers included, as long as the counter synced before."""
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import psycopg
 
 from shopdesk.cli import main as cli_main
+from shopdesk.db import dbkey
 from tests.sync.conftest import Counters, sync_all
 from tests.sync.test_roundtrip import register
 
@@ -44,7 +44,7 @@ def test_a_trail_cut_and_rewritten_with_its_markers_is_caught_by_the_anchor(
     sync_all(a)
     newest = a.audit.anchor()
     assert newest is not None
-    con = sqlite3.connect(a.db_path)
+    con = dbkey.connect(a.db_path)
     con.execute("DROP TRIGGER audit_log_no_delete")
     con.execute(f"DELETE FROM audit_log WHERE seq > {newest.seq - 2}")
     con.execute("UPDATE sqlite_sequence SET seq = (SELECT max(seq) FROM audit_log) "

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import uuid
@@ -22,6 +21,7 @@ import pytest
 
 from shopdesk import paths
 from shopdesk.cli import main
+from shopdesk.db import dbkey
 from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.models import Customer
 from shopdesk.shop import Shop
@@ -129,7 +129,7 @@ def test_two_counters_sync_surface_and_resolve_a_duplicate(
     admin = central_url
     joined = a.join(admin, "front desk")
     secret = urlsplit(admin).password or ""
-    with sqlite3.connect(paths.database_path(a.root)) as db:
+    with dbkey.connect(paths.database_path(a.root)) as db:
         (kept,) = db.execute("SELECT central_url FROM sync_state").fetchone()
     assert secret and secret not in joined + kept  # the admin's login is not kept locally
     found = re.search(r"queued (\d+) existing records", joined)

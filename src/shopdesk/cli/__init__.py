@@ -31,7 +31,7 @@ import sys
 from collections.abc import Callable
 
 from shopdesk import __version__
-from shopdesk.cli import admin, central, customers, printing, repairs, support, sync
+from shopdesk.cli import admin, backup, central, customers, printing, repairs, support, sync
 from shopdesk.cli.common import (
     EXIT_FAILURE,
     EXIT_USAGE,
@@ -41,6 +41,7 @@ from shopdesk.cli.common import (
     data_dir_option,
     error,
     printing_safely,
+    read_key,
 )
 from shopdesk.errors import ShopdeskError
 from shopdesk.shop import Shop
@@ -54,6 +55,7 @@ VERBS: tuple[Callable[[Subparsers], None], ...] = (
     central.register,  # central setup/join/revoke/terminals/set-api-key/set-ca
     sync.register,  # sync, conflicts
     admin.register,  # settings, audit, staff, demo
+    backup.register,  # backup now/list/verify/key, restore
 )
 
 
@@ -97,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     with printing_safely():
         try:
-            with Shop.open(getattr(args, "data_dir", None)) as shop:
+            key = read_key(sys.stdin) if getattr(args, "key_stdin", False) else None
+            with Shop.open(getattr(args, "data_dir", None), key=key) as shop:
                 shop.act_as_system(f"command line: {args.command}")
                 return handler(shop, args)
         except ShopdeskError as exc:

@@ -21,10 +21,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import PurePath
 from typing import Any, NoReturn, TextIO, TypeAlias
 from uuid import UUID
 
+from shopdesk.db.cipher import DbKey
 from shopdesk.domain.text import BIDI_CONTROLS
+from shopdesk.errors import ShopdeskError
 from shopdesk.shop import Shop
 
 # A string: argparse's _SubParsersAction is generic only to type checkers.
@@ -65,6 +68,18 @@ def verb(sub: Subparsers, name: str, handler: Handler, help: str) -> argparse.Ar
     return parser
 
 
+def read_key(stream: TextIO) -> DbKey:
+    """A database key handed over on standard input (hex key and salt, one line), as
+    the window hands it to the `backup now` it runs in a child process."""
+    raw = stream.readline().strip()
+    try:
+        value = bytes.fromhex(raw)
+        return DbKey(value[:32], value[32:])
+    except ValueError:
+        raise ShopdeskError("--key-stdin: standard input does not hold a database key") \
+            from None
+
+
 def error(message: str) -> None:
     """Print `message` as the one-line error every command failure ends with."""
     print(f"shopdesk: error: {message}", file=sys.stderr)
@@ -84,7 +99,7 @@ def plain(value: object) -> object:
         return [plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, UUID | Decimal):
+    if isinstance(value, UUID | Decimal | PurePath):
         return str(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()

@@ -4,6 +4,10 @@ pysqlite's own transaction handling is switched off (the SQLAlchemy-documented
 recipe) so that we emit BEGIN ourselves: write sessions begin IMMEDIATE and
 take the database write lock up front, so two processes (the app and a CLI
 import) queue on `busy_timeout` instead of failing half-way with SQLITE_BUSY.
+
+Connections are SQLCipher's (`db.cipher.connect`, keyed before SQLAlchemy sees
+them); the dialect is pysqlite driving the `sqlcipher3` module, so its errors map
+to SQLAlchemy's as the standard library's would.
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
+
+from shopdesk.db import cipher, dbkey
 
 _PRAGMAS = (
     "PRAGMA foreign_keys=ON",
@@ -44,16 +51,26 @@ def is_busy(error: BaseException) -> bool:
     if isinstance(error, DBAPIError):
         error = error.orig or error
     text = str(error).lower()
-    return isinstance(error, sqlite3.OperationalError) and (
+    # the standard library's and SQLCipher's OperationalError alike
+    return isinstance(error, sqlite3.OperationalError | cipher.sqlcipher.OperationalError) and (
         "database is locked" in text or "database is busy" in text)
 
 
-def make_engine(db_path: Path, foreign_keys: bool = True,
-                busy_timeout: float = BUSY_TIMEOUT) -> Engine:
-    """The engine on `db_path`. Sync applies pulled pages with `foreign_keys=False`:
+def make_engine(db_path: Path, key: cipher.DbKey | None = None,
+                foreign_keys: bool = True, busy_timeout: float = BUSY_TIMEOUT) -> Engine:
+    """The engine on `db_path`, keyed with `key` (None: this database's key, found
+    as `db.dbkey` finds it). Sync applies pulled pages with `foreign_keys=False`:
     pages arrive in server commit order, so a child may land a page before its
     parent; the server checked the reference when it accepted the row."""
-    engine = create_engine(f"sqlite:///{db_path}", future=True)
+    key = key or dbkey.for_database(db_path)
+
+    def connect() -> Any:
+        return cipher.connect(db_path, key, timeout=busy_timeout)
+
+    # QueuePool, as pysqlite uses for a file (the pysqlcipher dialect would pick a
+    # thread-bound pool); the creator keys each connection before anything reads.
+    engine = create_engine(f"sqlite:///{db_path}", module=cipher.sqlcipher, creator=connect,
+                           poolclass=QueuePool, future=True)
     pragmas = (*(_PRAGMAS if foreign_keys else ("PRAGMA foreign_keys=OFF", *_PRAGMAS[1:])),
                f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
 

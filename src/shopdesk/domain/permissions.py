@@ -43,6 +43,9 @@ class Permission(StrEnum):
     # Every role may hold it, but the repair service also requires the actor to
     # be the technician assigned to the ticket (checked per ticket, not per role).
     REVEAL_PASSCODE = "reveal_passcode"
+    BACK_UP = "back_up"
+    # Restoring replaces data (and shows the recovery key that opens every backup).
+    RESTORE_BACKUPS = "restore_backups"
 
 
 _ALL = frozenset(Role)
@@ -69,6 +72,8 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.HANDLE_SUPPORT: _ALL,
     Permission.REFUND: _MANAGER_UP,
     Permission.REVEAL_PASSCODE: _ALL,
+    Permission.BACK_UP: _ALL,
+    Permission.RESTORE_BACKUPS: _MANAGER_UP,
 }
 
 

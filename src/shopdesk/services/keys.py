@@ -14,55 +14,21 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import secrets
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from shopdesk import private_files
+from shopdesk import keychain
 
-KEYRING_SERVICE = "shopdesk"
+KEYRING_SERVICE = keychain.KEYRING_SERVICE
 log = logging.getLogger(__name__)
 
 
-def _keyring_get(name: str) -> str | None:
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-
-        try:
-            return keyring.get_password(KEYRING_SERVICE, name)
-        except (KeyringError, RuntimeError, OSError):
-            return None
-    except ImportError:  # pragma: no cover - keyring is a dependency
-        return None
-
-
-def _keyring_put(name: str, value: str) -> bool:
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-
-        try:
-            keyring.set_password(KEYRING_SERVICE, name, value)
-            return keyring.get_password(KEYRING_SERVICE, name) == value
-        except (KeyringError, RuntimeError, OSError):
-            return False
-    except ImportError:  # pragma: no cover
-        return False
-
-
-def write_private(path: Path, data: bytes) -> bool:
-    """Create `path` with `data`, readable by this user only; False if it already existed."""
-    private_files.private_dir(path.parent)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    return True
+# The keyring and private-file primitives moved to shopdesk.keychain, which the
+# database layer shares (db.dbkey); these names stay for the code that uses them.
+_keyring_get, _keyring_put = keychain.get, keychain.put
+write_private = keychain.write_private
 
 
 def new_urlsafe_key() -> bytes:
@@ -107,3 +73,16 @@ class LocalKey:
         if not write_private(self._file, key):  # another process made it first
             return self._file.read_bytes().strip()
         return key
+
+    def install(self, value: bytes) -> None:
+        """Keep `value` as this key (one brought back from a backup), where `get()`
+        would have made it: the keyring, else the private key file. A key already
+        here is left alone when it is the same, and replaced when not."""
+        with self._lock:
+            if self._file.is_file():
+                if self._file.read_bytes().strip() != value:
+                    self._file.unlink()
+                    write_private(self._file, value)
+            elif not _keyring_put(self._name, value.decode("ascii")):
+                write_private(self._file, value)
+            self._value = value

@@ -146,6 +146,16 @@ def _percent(value: str) -> str:
     return format(number.normalize(), "f")
 
 
+def _folder(value: str) -> str:
+    value = value.strip()
+    if len(value) > 500:
+        raise ValueError("must be at most 500 characters")
+    if value and not Path(value).expanduser().is_absolute():
+        raise ValueError(f"'{value}' is not a full path (e.g. E:\\shop-backups or "
+                         "/media/usb/shop-backups)")
+    return value
+
+
 def _choice(*choices: str) -> Callable[[str], str]:
     def check(value: str) -> str:
         value = value.strip().lower()
@@ -226,6 +236,11 @@ CATALOGUE: dict[str, SettingSpec] = {s.key: s for s in [
                 "how long a locked account stays locked"),
     SettingSpec("security.min_pin_length", "4", _int_range(4, 8),
                 "digits a PIN needs at least when it is set or reset (4 to 8)"),
+    SettingSpec("backup.folder", "", _folder,
+                "where backups go (a USB disk, a NAS share, a cloud-synced folder); "
+                "empty: the data directory's backups folder"),
+    SettingSpec("backup.auto", "true", _boolean,
+                "back up once a day while the window is open"),
 ]}
 
 

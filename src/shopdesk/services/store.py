@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from shopdesk.changes import Changes
+from shopdesk.db.cipher import DbKey
 from shopdesk.db.engine import DEFAULT_BUSY_SECONDS, is_busy, session_factories
 from shopdesk.domain import codes
 from shopdesk.domain.permissions import Permission, Role, allowed
@@ -58,9 +59,13 @@ class Store:
 
     def __init__(self, root: Path, engine: Engine,
                  clock: Callable[[], datetime] = utcnow,
-                 busy_seconds: float = DEFAULT_BUSY_SECONDS) -> None:
+                 busy_seconds: float = DEFAULT_BUSY_SECONDS,
+                 db_key: DbKey | None = None) -> None:
         self.root = root
         self.engine = engine
+        # The database's key, for code that opens it on its own connection (sync,
+        # backups) and the keys derived from it (document files). None: found again.
+        self.db_key = db_key
         self._reader, self._writer = session_factories(engine)
         self._lock = threading.RLock()
         self.clock = clock

@@ -18,6 +18,12 @@ Promises:
   sizes grow back after successes; the identical oversized call is never repeated.
 - The newest audit entry (an anchor) goes to the server with the pushes, so the
   trail can be checked against a copy this counter cannot rewrite.
+- A database restored from a backup with `shopdesk restore` (marked so by the
+  restore, unlike a copied file) resumes: the first round asks the server how far
+  it has this terminal's changes (`hello`), numbers the changes made since the
+  restore after that position (the backup's own changes keep their ids and
+  numbers, and the server answers them from its ledger), and pulls from the
+  backup's cursor, so everything pushed since the backup comes back (`restored`).
 
 Thread rule: a round runs on the calling thread (the sync thread, or the
 CLI); `run_once` holds a lock so two rounds never overlap in one process.
@@ -43,10 +49,12 @@ from shopdesk.changes import Changes
 from shopdesk.db import capture
 from shopdesk.db.engine import make_engine
 from shopdesk.models.sync import SYNCED_BY_NAME
+from shopdesk.services.audit import AuditTrail
 from shopdesk.services.store import Store
 from shopdesk.sync import credentials
 from shopdesk.sync.apply import PageApplier, orphans
 from shopdesk.sync.direct import DirectTransport
+from shopdesk.sync.restored import RESTORED_META, finish_restore, resume_after_restore
 from shopdesk.sync.transport import (
     PULL_REPLY,
     PUSH_REPLY,
@@ -93,11 +101,11 @@ class SyncEngine:
     def __init__(self, store: Store, db_path: Any,
                  transport_factory: Callable[[dict[str, Any]], Transport] | None = None,
                  *, page_size: int = 10000, push_batch: int = 200,
-                 protocol: int = PROTOCOL) -> None:
-        self._store = store
+                 protocol: int = PROTOCOL, audit: AuditTrail | None = None) -> None:
+        self._store, self._audit = store, audit
         self._db_path = str(db_path)
         # Its own connection, foreign keys off: see make_engine.
-        base = make_engine(db_path, foreign_keys=False)
+        base = make_engine(db_path, store.db_key, foreign_keys=False)
         event.listen(base, "connect", _bulk_pragmas)
         self._engine = base.execution_options(sqlite_immediate=True)
         self._reader = base  # plain BEGIN: reading the state never waits for a writer
@@ -131,6 +139,11 @@ class SyncEngine:
             self._set(paused_reason=reason)
             raise SyncPaused(reason)
 
+    def _restored(self) -> bool:
+        with self._engine.connect() as conn:
+            return conn.execute(text("SELECT 1 FROM local_meta WHERE key = :k"),
+                                {"k": RESTORED_META}).first() is not None
+
     def clear_error(self) -> None:
         """Staff fixed what failed (a replaced key): the last error no longer stands."""
         self._set(last_error=None)
@@ -159,8 +172,16 @@ class SyncEngine:
             transport = self._factory(state)
             result = RoundResult()
             try:
+                resumed = self._restored()
+                if resumed:
+                    resume_after_restore(self._engine, self._store, self._audit, transport,
+                                         state)
+                    state = self.state() or state
                 self._push_all(transport, state, result)
                 self._pull_all(transport, state, result, progress)
+                if resumed:  # the rows pushed before the restore are back: their numbers too
+                    with self._store.write_lock(), self._engine.begin() as conn:
+                        finish_restore(conn, self._store.node_tag)
             except TransportError as exc:
                 self._set(last_error=str(exc))
                 raise

@@ -62,7 +62,8 @@ class SyncService:
     @property
     def engine(self) -> SyncEngine:
         if self._engine is None:
-            self._engine = SyncEngine(self._store, self._db_path, self._transport)
+            self._engine = SyncEngine(self._store, self._db_path, self._transport,
+                                      audit=self._audit)
         return self._engine
 
     def _transport(self, state: dict[str, Any]) -> Transport:

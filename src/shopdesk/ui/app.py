@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from shopdesk import paths
 from shopdesk.shop import Shop
 from shopdesk.ui.common.gc import GarbageCollector
+from shopdesk.ui.common.passphrase import open_shop
 from shopdesk.ui.common.style import STYLE
 from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.main_window import MainWindow
@@ -82,12 +83,15 @@ def run_gui(data_dir: str | None) -> int:
     """Run the counter application until its window closes; returns the exit code."""
     app = application()
     try:
-        shop = Shop.open(data_dir)
+        opened = open_shop(data_dir)  # asks for the passphrase where there is no keyring
     except Exception as exc:
         QMessageBox.critical(None, "shopdesk",
                              f"The shop data could not be opened:\n\n{exc}\n\n"
                              f"Data directory: {data_dir or 'the default location'}")
         return 1
+    if opened is None:
+        return 0
+    shop = opened
     try:
         while True:
             if not sign_in(shop):

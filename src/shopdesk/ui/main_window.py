@@ -29,6 +29,7 @@ from shopdesk.search.identify import Identified
 from shopdesk.services.customers.customer_views import CustomerProfile
 from shopdesk.services.repairs.repair_views import TicketDetail
 from shopdesk.shop import Shop
+from shopdesk.ui.backup.backup_controls import BackupControls
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.style import STYLE
 from shopdesk.ui.common.taskman import TaskManager
@@ -127,6 +128,8 @@ class MainWindow(QMainWindow):
         self._build_status()
         self.sync_ui = SyncControls(shop, self.ops, self, self.shop_menu, region,
                                    before=self.sign_out_action)
+        self.backup_ui = BackupControls(shop, self.ops, self, self.shop_menu,
+                                        before=self.sign_out_action)
         self.sync_ui.bridge.conflicts_changed.connect(self.profile.reload)
         self.profile.open_customer.connect(self.open_customer)
         self.profile.review_duplicate.connect(
@@ -265,6 +268,7 @@ class MainWindow(QMainWindow):
             self.ready.emit()
             self.warm_search()
             self.sync_ui.start()
+            self.backup_ui.start()
 
     def warm_search(self) -> None:
         """Build the word index on the read pool; the GUI thread never waits for it."""
@@ -433,6 +437,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop the sync thread and the worker threads (idempotent)."""
         self.sync_ui.stop()
+        self.backup_ui.stop()
         self.ops.shutdown(wait=True)
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -1,41 +1,41 @@
-"""Files attached to customers, stored once under their SHA-256 (spec 2.2)."""
+"""Files attached to customers, stored once under their SHA-256, encrypted (spec 2.2, 2.4)."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from uuid import UUID
 
 from sqlalchemy import select
 
-from shopdesk import paths, private_files
+from shopdesk import paths
 from shopdesk.changes import Changes
+from shopdesk.db import dbkey
 from shopdesk.domain.choices import DocumentKind
 from shopdesk.domain.permissions import Permission
 from shopdesk.domain.text import control_errors
 from shopdesk.errors import FieldError, NotFound, ValidationError
-from shopdesk.models import Customer, CustomerDocument
+from shopdesk.models import Customer, CustomerDocument, LocalMeta
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.customers.customer_views import DocumentInfo, document_of
+from shopdesk.services.customers.document_files import DocumentFiles
 from shopdesk.services.store import Store
 
 MAX_BYTES = 25 * 1024 * 1024
 
 
 class DocumentService:
-    """Attach, list and locate customer documents. Any thread.
+    """Attach, list, read and open customer documents. Any thread.
 
-    The file is copied into ``<data dir>/documents/<h[:2]>/<hash>`` before the
-    row is written; the same content attached twice is stored once.
+    The file is stored encrypted as ``<data dir>/documents/<h[:2]>/<hash>``
+    (`document_files`) before the row is written; the same content attached twice
+    is stored once.
     """
 
     def __init__(self, store: Store, audit: AuditTrail) -> None:
         self._store = store
         self._audit = audit
-        self._root = paths.documents_dir(store.root)
+        key = store.db_key or dbkey.existing(paths.database_path(store.root))
+        self.files = DocumentFiles(store.root, key.derive("documents"))
 
     def attach(self, customer_id: UUID, source: Path | str, kind: str,
                title: str = "") -> tuple[DocumentInfo, Changes]:
@@ -74,18 +74,42 @@ class DocumentService:
         return info, Changes(customers=frozenset({customer_id}),
                              documents=frozenset({customer_id}))
 
-    def path_of(self, document_id: UUID) -> Path:
-        """Where the stored copy is; checked against its hash before it is handed out."""
+    def _row(self, document_id: UUID) -> tuple[str, str]:
         self._store.require(Permission.VIEW_CUSTOMERS)
         with self._store.read() as session:
             row = session.get(CustomerDocument, document_id)
-            if row is None:
-                raise NotFound(f"no document with id {document_id}")
-            digest = row.content_hash
-        path = self._blob(digest)
-        if not path.is_file():
-            raise NotFound(f"the stored file of this document is missing ({path})")
-        return path
+            found = (row.content_hash, row.filename) if row is not None else None
+        if found is None:
+            raise NotFound(f"no document with id {document_id}")
+        return found
+
+    def read(self, document_id: UUID) -> bytes:
+        """The document's content, decrypted and checked against its hash."""
+        digest, _name = self._row(document_id)
+        return self.files.read(digest)
+
+    def stored_path(self, document_id: UUID) -> Path:
+        """Where the encrypted file is (for tools and tests; it is not readable as is)."""
+        digest, _name = self._row(document_id)
+        return self.files.blob(digest)
+
+    def path_of(self, document_id: UUID) -> Path:
+        """A plain copy to hand to the OS viewer, under ``<data dir>/open/`` (checked
+        against its hash first; removed at the next start and when the shop closes)."""
+        digest, name = self._row(document_id)
+        return self.files.viewing_copy(digest, document_id.hex, name)
+
+    def encrypt_existing(self) -> int:
+        """Encrypt the document files stored before encryption (once per data
+        directory; later starts only read a marker). Returns how many were done."""
+        with self._store.read() as session:
+            if session.get(LocalMeta, "documents.encrypted") is not None:
+                return 0
+        done = self.files.encrypt_existing()
+        with self._store.write() as session:
+            if session.get(LocalMeta, "documents.encrypted") is None:
+                session.add(LocalMeta(key="documents.encrypted", value="1"))
+        return done
 
     def list(self, customer_id: UUID) -> list[DocumentInfo]:
         with self._store.read() as session:
@@ -93,31 +117,6 @@ class DocumentService:
                 select(CustomerDocument).where(CustomerDocument.customer_id == customer_id)
                 .order_by(CustomerDocument.added_at.desc()))]
 
-    def _blob(self, digest: str) -> Path:
-        return self._root / digest[:2] / digest
-
     def _store_file(self, source: Path) -> tuple[str, int]:
-        private_files.private_dir(self._root)
-        hasher = hashlib.sha256()
-        # Copy to a temporary file while hashing, then move into place: a crash
-        # never leaves a half-written file under a valid hash name.
-        fd, tmp_name = tempfile.mkstemp(dir=self._root, prefix=".incoming-")
-        size = 0
-        try:
-            with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-                for chunk in iter(lambda: src.read(1 << 20), b""):
-                    hasher.update(chunk)
-                    out.write(chunk)
-                    size += len(chunk)
-            digest = hasher.hexdigest()
-            target = self._blob(digest)
-            private_files.private_dir(target.parent)
-            if target.exists():
-                os.unlink(tmp_name)
-            else:
-                shutil.move(tmp_name, target)
-        except BaseException:
-            if os.path.exists(tmp_name):
-                os.unlink(tmp_name)
-            raise
-        return digest, size
+        data = source.read_bytes()  # at most MAX_BYTES, checked by the caller
+        return self.files.put(data), len(data)

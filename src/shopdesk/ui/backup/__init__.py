@@ -1,0 +1,1 @@
+"""Backups in the window: the status-bar note, Back up now, the list of backups."""
