@@ -235,8 +235,8 @@ def sync_screens(shop: Shop, ana: UUID, tmp: Path, out: Path) -> None:
     """Status bar offline and online, the sync panel, the merge screen, the profile banner."""
     from sqlalchemy import text
 
-    from shopdesk.sync.engine import default_transport
     from shopdesk.sync.direct import DirectTransport
+    from shopdesk.sync.engine import default_transport
 
     url = central_database(tmp)
     if url is None:
@@ -348,6 +348,7 @@ def main(target: str) -> int:
         shop.customers.record_id_check(ana.id, "passport", "4821")
         scan = Path(tmp) / "passport-scan.pdf"
         scan.write_bytes(b"%PDF-1.4 scanned passport (demo)")
+        shop.consent.record(ana.id, "id_scan", True, "signed_form")
         shop.documents.attach(ana.id, scan, "id_scan", "Passport scan")
         form_pdf = Path(tmp) / "repair-consent.pdf"
         form_pdf.write_bytes(b"%PDF-1.4 signed consent (demo)")

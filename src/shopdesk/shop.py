@@ -28,10 +28,17 @@ from shopdesk.search.engine import Hit, SearchEngine
 from shopdesk.search.filters import SearchFilters
 from shopdesk.search.identify import Identified
 from shopdesk.services.audit import AuditTrail
+from shopdesk.services.consent.consent import ConsentService
 from shopdesk.services.customers.customers import CustomerService
 from shopdesk.services.customers.documents import DocumentService
 from shopdesk.services.customers.transfer import TransferService
 from shopdesk.services.printing.print_data import PrintService
+from shopdesk.services.privacy.access import AccessLog
+from shopdesk.services.privacy.erasure import ErasureService
+from shopdesk.services.privacy.monitoring import Monitoring
+from shopdesk.services.privacy.portability import PortabilityService
+from shopdesk.services.privacy.pulled import PulledPrivacy
+from shopdesk.services.privacy.reports import PrivacyReports
 from shopdesk.services.repairs.devices import DeviceService
 from shopdesk.services.repairs.passcodes import PasscodeBox
 from shopdesk.services.repairs.service_records import ServiceRecordService
@@ -56,6 +63,13 @@ class Shop:
         self.staff = StaffService(self.store, self.audit, self.settings)
         self.customers = CustomerService(self.store, self.audit, self.settings)
         self.documents = DocumentService(self.store, self.audit)
+        self.consent = ConsentService(self.store, self.audit)
+        self.erasure = ErasureService(self.store, self.audit, self.documents)
+        self.portability = PortabilityService(self.store, self.audit, self.documents)
+        self.access = AccessLog(self.store, self.audit)
+        self.monitoring = Monitoring(self.store, self.audit, self.settings)
+        self.privacy_reports = PrivacyReports(self.store, self.audit, self.settings,
+                                              self.monitoring)
         self.transfer = TransferService(self.store, self.audit, self.settings, self.customers)
         self.devices = DeviceService(self.store, self.audit)
         self.service_records = ServiceRecordService(self.store, self.audit)
@@ -63,10 +77,11 @@ class Shop:
                                      self.service_records,
                                      PasscodeBox(root, self.store.node_tag))
         self.support = SupportService(self.store, self.audit)
-        self.printing = PrintService(self.store, self.settings, self.tickets)
+        self.printing = PrintService(self.store, self.settings, self.tickets, self.access)
         self.search_engine = SearchEngine(self.store, self.settings)
         self.customers.attach_searcher(self.search_engine.ids)
-        self.sync = SyncService(self.store, self.db_path, self.audit)
+        self.sync = SyncService(self.store, self.db_path, self.audit,
+                                PulledPrivacy(self.erasure))
 
     def search(self, text: str, limit: int = 20,
                filters: SearchFilters | None = None) -> list[Hit]:
@@ -111,8 +126,11 @@ class Shop:
         return self.staff.count() == 0
 
     def close(self) -> None:
-        self.sync.close()
-        self.engine.dispose()
+        try:
+            self.access.flush()  # reads queued for the audit trail are not lost
+        finally:
+            self.sync.close()
+            self.engine.dispose()
 
     def __enter__(self) -> Shop:
         return self

@@ -209,11 +209,11 @@ SQL = [
       END IF;
     END $$""",
 
-    f"""CREATE OR REPLACE FUNCTION sync.apply_row(dev sync.devices, m jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
+    """CREATE OR REPLACE FUNCTION sync.apply_row(dev sync.devices, m jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
     DECLARE
       t text := m->>'table'; rid text := m->>'row'; op text := m->>'op';
       tinfo sync.synced_tables; cur sync.rows; have boolean; nd jsonb; old jsonb;
-      newv jsonb := coalesce(m->'new', '{{}}'::jsonb); basev jsonb := coalesce(m->'base', '{{}}'::jsonb);
+      newv jsonb := coalesce(m->'new', '{}'::jsonb); basev jsonb := coalesce(m->'base', '{}'::jsonb);
       k text; v jsonb; b jsonb; c jsonb; pol text; target text; cid text;
       conflicts jsonb := '[]'::jsonb; notes jsonb := '[]'::jsonb;
     BEGIN
@@ -225,7 +225,7 @@ SQL = [
         RAISE EXCEPTION '%: "%" is not a change shopdesk makes (it never deletes % rows); refused',
           t, left(coalesce(op, '(none)'), 20), t;
       END IF;
-      IF coalesce(rid, '') !~ '^[0-9a-f]{{32}}$' THEN
+      IF coalesce(rid, '') !~ '^[0-9a-f]{32}$' THEN
         RAISE EXCEPTION '%: "%" is not a row id (32 hex digits)', t, left(coalesce(rid, ''), 40);
       END IF;
       IF jsonb_typeof(newv) <> 'object' OR jsonb_typeof(basev) <> 'object' THEN
@@ -278,7 +278,7 @@ SQL = [
           IF c = b OR c = v OR pol = 'quiet' THEN
             nd := jsonb_set(nd, ARRAY[k], v, true);
           ELSIF pol = 'delta' AND jsonb_typeof(v) = 'number' AND jsonb_typeof(b) = 'number' AND jsonb_typeof(c) = 'number' THEN
-            nd := jsonb_set(nd, ARRAY[k], to_jsonb((c#>>'{{}}')::numeric + (v#>>'{{}}')::numeric - (b#>>'{{}}')::numeric));
+            nd := jsonb_set(nd, ARRAY[k], to_jsonb((c#>>'{}')::numeric + (v#>>'{}')::numeric - (b#>>'{}')::numeric));
           ELSE
             -- Same field changed on two counters: the later arrival wins and the
             -- overwritten value is kept in a conflict record staff can see.

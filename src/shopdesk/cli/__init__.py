@@ -29,7 +29,7 @@ import sys
 from collections.abc import Callable
 
 from shopdesk import __version__
-from shopdesk.cli import admin, central, customers, printing, repairs, sync
+from shopdesk.cli import admin, central, customers, printing, privacy, repairs, sync
 from shopdesk.cli.common import (
     EXIT_FAILURE,
     EXIT_USAGE,
@@ -45,6 +45,7 @@ from shopdesk.shop import Shop
 # The registry: every verb group, in the order `shopdesk --help` lists them.
 VERBS: tuple[Callable[[Subparsers], None], ...] = (
     customers.register,  # import, export, search
+    privacy.register,  # customers forget/export-data/consent/marketing, alerts
     repairs.register,  # devices, tickets
     printing.register,  # print, report
     central.register,  # central setup/join/revoke/terminals/set-api-key/set-ca

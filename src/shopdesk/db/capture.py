@@ -12,6 +12,8 @@ the trigger column lists are read from the table as it is then.
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -100,3 +102,18 @@ def paused(connection: Any) -> Iterator[None]:
     connection.exec_driver_sql("UPDATE sync_state SET capture = 0 WHERE one = 1")
     yield
     connection.exec_driver_sql("UPDATE sync_state SET capture = 1 WHERE one = 1")
+
+
+def queue_command(connection: Any, kind: str, payload: dict[str, Any]) -> bool:
+    """Queue a staff decision the server must apply too (a merge, a conflict resolution,
+    an erasure) in the caller's transaction, at the next position of the outbox.
+    A counter standing alone has no one to tell: returns False and queues nothing."""
+    joined = connection.exec_driver_sql("SELECT capture FROM sync_state").first()
+    if joined is None:
+        return False
+    connection.exec_driver_sql("UPDATE sync_state SET next_seq = next_seq + 1")
+    connection.exec_driver_sql(
+        "INSERT INTO sync_outbox (device_seq, mutation_id, kind, new_values, status, attempts) "
+        "VALUES ((SELECT next_seq FROM sync_state), ?, ?, ?, 'pending', 0)",
+        (uuid.uuid4().hex, kind, json.dumps(payload)))
+    return True

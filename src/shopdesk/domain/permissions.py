@@ -43,6 +43,11 @@ class Permission(StrEnum):
     # Every role may hold it, but the repair service also requires the actor to
     # be the technician assigned to the ticket (checked per ticket, not per role).
     REVEAL_PASSCODE = "reveal_passcode"
+    # Privacy (spec 13.1): consents are recorded at the counter; erasing a person and
+    # handing over everything held about them are a manager's decision.
+    RECORD_CONSENT = "record_consent"
+    ERASE_CUSTOMERS = "erase_customers"
+    EXPORT_PERSONAL_DATA = "export_personal_data"
 
 
 _ALL = frozenset(Role)
@@ -69,6 +74,9 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.HANDLE_SUPPORT: _ALL,
     Permission.REFUND: _MANAGER_UP,
     Permission.REVEAL_PASSCODE: _ALL,
+    Permission.RECORD_CONSENT: _ALL,
+    Permission.ERASE_CUSTOMERS: _MANAGER_UP,
+    Permission.EXPORT_PERSONAL_DATA: _MANAGER_UP,
 }
 
 

@@ -27,6 +27,7 @@ from shopdesk.errors import FieldError, ShopdeskError, ValidationError
 from shopdesk.models import Customer, CustomerLoyalty, CustomerPreferences
 from shopdesk.models.base import table_of
 from shopdesk.services.audit import AuditTrail
+from shopdesk.services.consent import register as consents
 from shopdesk.services.customers.customer_views import CUSTOMER_COLUMNS, PREFERENCE_COLUMNS
 from shopdesk.services.customers.customers import CustomerService, created_fields, derived_columns
 from shopdesk.services.settings import SettingsService
@@ -186,6 +187,7 @@ class TransferService:
         with self._store.write() as session:
             first = self._store.next_sequence(session, "customer", len(batch))
             customers, prefs, loyalty, audit = [], [], [], []
+            consent_rows: list[dict[str, Any]] = []
             for offset, clean in enumerate(batch):
                 customer_id = uuid.uuid4()
                 code = codes.customer_code(self._store.node_tag, first + offset)
@@ -199,6 +201,8 @@ class TransferService:
                               **{c: clean[c] for c in PREFERENCE_COLUMNS}})
                 loyalty.append({"customer_id": customer_id, "points": 0, "tier": "bronze",
                                 "opened_at": now})
+                consent_rows += consents.form_rows(customer_id, clean, clean["channel"], now,
+                                                   actor.staff_id, imported=True)
                 audit.append(("create", "customer", customer_id,
                               {"code": code, "via": "import", "fields": created_fields(clean)}))
             # Core executemany: one prepared statement for the whole batch.
@@ -206,6 +210,7 @@ class TransferService:
             connection.execute(insert(table_of(Customer)), customers)
             connection.execute(insert(table_of(CustomerPreferences)), prefs)
             connection.execute(insert(table_of(CustomerLoyalty)), loyalty)
+            consents.insert_events(connection, consent_rows)
             self._audit.append_many(session, actor, audit)
         self._store.publish(Changes(customers=frozenset(row["id"] for row in customers)))
         return len(batch)
