@@ -36,6 +36,7 @@ from shopdesk.ui.common.widgets import Badge, Card, fill_with_scrolled
 from shopdesk.ui.customers.profile_dialogs import IdCheckDialog, ReasonDialog
 from shopdesk.ui.customers.profile_tabs import AuditTab, DocumentsTab
 from shopdesk.ui.customers.repair_tabs import DevicesTab, ServicesTab, SupportTab, TicketsTab
+from shopdesk.ui.privacy.consent_panel import ConsentPanel
 from shopdesk.ui.sync.merge_banner import SyncBanner
 
 DETAILS = ("phone", "whatsapp", "secondary_phone", "email", "address", "company",
@@ -192,6 +193,8 @@ class ProfilePage(QWidget):
         right.setSpacing(12)
         right.addWidget(verification)
         right.addWidget(prefs)
+        self.privacy = ConsentPanel(shop, ops)  # consents, export, forget (ui/privacy)
+        right.addWidget(self.privacy)
         right.addStretch(1)
         middle = QHBoxLayout()
         middle.setSpacing(12)
@@ -305,6 +308,7 @@ class ProfilePage(QWidget):
         self.documents.attach_button.setEnabled(self._allowed(Permission.ATTACH_DOCUMENTS))
         self._load_audit(customer_id)
         self.sync_banner.load(customer_id)
+        self.privacy.load(customer_id, s.code)
         self.loaded.emit(p)
 
     def _render_verification(self, p: CustomerProfile) -> None:
