@@ -14,6 +14,7 @@ real one.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -33,6 +34,7 @@ from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.domain.device_rules import DeviceInput
 from shopdesk.domain.imei import luhn_check_digit
 from shopdesk.domain.service_rules import PartInput, ServiceInput
+from shopdesk.errors import AuthenticationFailed
 from shopdesk.services.demo.demo import generate
 from shopdesk.services.repairs.tickets import PickupWork, TicketDeviceIntake, TicketIntake
 from shopdesk.shop import Shop
@@ -296,6 +298,49 @@ def sync_screens(shop: Shop, ana: UUID, tmp: Path, out: Path) -> None:
     other.close()
 
 
+def privacy_screens(shop: Shop, window: MainWindow, ana: UUID, out: Path) -> None:
+    """The consent card, forgetting, the audit browser, alerts, a report, the lock."""
+    shop.consent.record(ana, "marketing_email", False, "online", note="unsubscribe link")
+    for _ in range(3):  # someone trying PINs: an access alert
+        with contextlib.suppress(AuthenticationFailed):
+            shop.staff.sign_in("tomas", "0000")
+    window.open_customer(ana)
+    panel = window.profile.privacy
+    wait_until(lambda: panel.view is not None and bool(panel.view.history))
+    save(window, out, "customer-profile-privacy.png")
+    forget = panel.open_forget()
+    assert forget is not None
+    wait_until(lambda: forget.targets.topLevelItemCount() > 0)
+    forget.reason.setText("Written request of 20 Nov 2026")
+    code = shop.customers.profile(ana).summary.code
+    forget.confirm.setText(code)
+    save(forget, out, "forget-customer.png")
+    forget.close()
+    browser = window.privacy_ui.open_audit()
+    assert browser is not None
+    browser.resize(1100, 640)
+    wait_until(lambda: browser.page.total > 0)
+    save(browser, out, "audit-browser.png")
+    browser.close()
+    alerts = window.privacy_ui.open_alerts()
+    assert alerts is not None
+    wait_until(lambda: alerts.list.topLevelItemCount() > 0)
+    save(alerts, out, "access-alerts.png")
+    alerts.close()
+    reports = window.privacy_ui.open_reports("compliance")
+    assert reports is not None
+    wait_until(lambda: reports.report is not None)
+    save(reports, out, "privacy-report.png")
+    reports.close()
+    window.privacy_ui.idle.lock()
+    screen = window.privacy_ui.idle.screen
+    assert screen is not None
+    save(screen, out, "lock-screen.png")
+    screen.who.setCurrentIndex(screen.who.findData("amira"))
+    screen.secret.setText("4821")
+    screen.submit()
+
+
 def close(window: MainWindow) -> None:
     window.shutdown()
     window.close()
@@ -477,6 +522,7 @@ def main(target: str) -> int:
         admin.table.selectRow(1)
         save(admin, out, "staff-admin.png")
         admin.close()
+        privacy_screens(shop, window, ana.id, out)
         close(window)
         sync_screens(shop, ana.id, Path(tmp), out)
         shop.close()

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from shopdesk.cli import main
-from shopdesk.domain import opening_hours
 from shopdesk.domain.permissions import Role
+from shopdesk.domain.privacy import opening_hours
 from shopdesk.errors import AuthenticationFailed, PermissionDenied
 from shopdesk.services.store import Actor
 from shopdesk.shop import Shop

@@ -77,7 +77,8 @@ def test_compliance_review_of_a_quarter(shop: Shop, clock: Clock, tmp_path: Path
     assert report.period.startswith("2026 Q4")
     sections = {s.title: s for s in report.sections}
     (erasure,) = sections["Erasures (right to be forgotten)"].rows
-    assert erasure[3] == "Letter of 2026-10-01" and erasure[1] == "Olivia Owner"
+    assert erasure[4] == "Letter of 2026-10-01" and erasure[1] == "Olivia Owner"
+    assert erasure[3] == "asked"
     assert [r[2] for r in sections["Exports of personal data"].rows] == [
         "a person's data (portability)"]
     sms = next(r for r in sections["Consents recorded"].rows if r[0] == "Marketing by SMS")

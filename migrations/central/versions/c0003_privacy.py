@@ -16,7 +16,7 @@
   version. A counter offline for weeks that edits the customer cannot bring the data
   back; a merge that involves an erased customer erases the other record too.
 - Pushes dispatch through `sync.apply_mutation`, so a new kind replaces one small
-  function instead of `sync.push`.
+  function instead of `sync.push` (whose CASE is patched to call it).
 
 Revision ID: c0003
 Revises: c0002
@@ -24,6 +24,9 @@ Create Date: 2026-12-02
 """
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 from alembic import op
 
@@ -255,88 +258,6 @@ SQL = [
                                || 'send this change: ' || left(coalesce(m->>'reason', '?'), 300)) END;
     END $$""",
 
-    # c0002's push, dispatching through sync.apply_mutation.
-    """CREATE OR REPLACE FUNCTION sync.push(p_token text, p_batch jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
-    DECLARE dev sync.devices; m jsonb; r jsonb; prior sync.mutations; last bigint; n bigint;
-      results jsonb := '[]'::jsonb; minp int; anchor jsonb := p_batch->'audit_anchor'; changed boolean := false;
-    BEGIN
-      dev := sync.device_for(p_token);
-      IF jsonb_typeof(p_batch) IS DISTINCT FROM 'object'
-         OR p_batch->>'device_id' IS DISTINCT FROM replace(dev.id::text, '-', '') THEN
-        RAISE EXCEPTION 'forbidden: this credential belongs to another terminal' USING ERRCODE = '42501';
-      END IF;
-      IF jsonb_typeof(coalesce(p_batch->'mutations', '[]'::jsonb)) <> 'array'
-         OR jsonb_array_length(coalesce(p_batch->'mutations', '[]'::jsonb)) > 2000 THEN
-        RETURN jsonb_build_object('error', 'bad_batch', 'reason', 'mutations must be an array of at most 2000 changes');
-      END IF;
-      SELECT min_protocol INTO minp FROM sync.meta;
-      IF coalesce((p_batch->>'protocol')::int, 0) < minp THEN
-        RETURN jsonb_build_object('error', 'upgrade_required', 'min_protocol', minp);
-      END IF;
-      IF jsonb_array_length(coalesce(p_batch->'mutations', '[]'::jsonb)) > 0 THEN
-        PERFORM sync.take_turn();
-      END IF;
-      SELECT last_seq INTO last FROM sync.devices WHERE id = dev.id FOR UPDATE;
-      FOR m IN SELECT value FROM jsonb_array_elements(coalesce(p_batch->'mutations', '[]'::jsonb))
-                ORDER BY (value->>'seq')::bigint LOOP
-        n := (m->>'seq')::bigint;
-        SELECT * INTO prior FROM sync.mutations WHERE mutation_id = m->>'id';
-        IF FOUND THEN
-          IF prior.device_id = dev.id AND prior.device_seq = n THEN
-            results := results || jsonb_build_array(jsonb_build_array(n, prior.status, prior.result));
-            CONTINUE;
-          ELSIF prior.device_id <> dev.id AND n = last + 1 THEN
-            last := n;
-            results := results || jsonb_build_array(jsonb_build_array(n, prior.status, prior.result));
-            CONTINUE;
-          END IF;
-          RETURN jsonb_build_object('error', 'mutation_id_reuse', 'mutation_id', m->>'id',
-                                    'acked_through', last, 'results', results);
-        END IF;
-        IF n <= last THEN
-          UPDATE sync.devices SET forks = forks + 1, last_seq = last WHERE id = dev.id;
-          RETURN jsonb_build_object('error', 'device_fork', 'device_seq', n, 'acked_through', last, 'results', results);
-        END IF;
-        IF n > last + 1 THEN
-          UPDATE sync.devices SET last_seq = last WHERE id = dev.id;
-          RETURN jsonb_build_object('error', 'gap', 'expected', last + 1, 'acked_through', last, 'results', results);
-        END IF;
-        BEGIN
-          IF coalesce(m->>'id', '') !~ '^[0-9a-f]{32}$' THEN
-            RAISE EXCEPTION 'mutation: "%" is not a mutation id', left(coalesce(m->>'id', ''), 40);
-          END IF;
-          r := sync.apply_mutation(dev, m);
-          IF r IS NULL THEN RAISE EXCEPTION 'kind: "%" is not a change this server knows', left(m->>'kind', 40); END IF;
-        EXCEPTION WHEN raise_exception OR integrity_constraint_violation OR data_exception
-                       OR invalid_text_representation OR datatype_mismatch THEN
-          r := jsonb_build_object('status', 'rejected', 'reason', left(SQLERRM, 500), 'row', left(m->>'row', 64));
-        END;
-        IF r->>'status' = 'rejected' AND m->>'kind' IN ('row', 'void') THEN
-          UPDATE sync.rows SET updated_by = updated_by WHERE table_name = m->>'table' AND row_id = m->>'row';
-        END IF;
-        INSERT INTO sync.mutations VALUES (m->>'id', dev.id, n, left(coalesce(m->>'kind', '?'), 16), r->>'status', r, now());
-        changed := true;
-        last := n;
-        results := results || jsonb_build_array(jsonb_build_array(n, r->>'status', r));
-      END LOOP;
-      IF jsonb_typeof(anchor) = 'object' AND anchor->>'seq' ~ '^[0-9]{1,18}$'
-         AND anchor->>'hash' ~ '^[0-9a-f]{64}$' AND length(anchor->>'node') BETWEEN 1 AND 16 THEN
-        anchor := jsonb_build_object('node', anchor->>'node', 'seq', (anchor->>'seq')::bigint, 'hash', anchor->>'hash');
-        UPDATE sync.devices SET
-          audit_rewinds = audit_rewinds + CASE WHEN (audit_anchor->>'seq')::bigint > (anchor->>'seq')::bigint THEN 1 ELSE 0 END,
-          audit_anchor = CASE WHEN audit_anchor IS NULL OR (audit_anchor->>'seq')::bigint <= (anchor->>'seq')::bigint
-                              THEN anchor ELSE audit_anchor END,
-          audit_at = now()
-         WHERE id = dev.id;
-      END IF;
-      UPDATE sync.devices SET last_seq = last, last_push_at = now(),
-             protocol = (p_batch->>'protocol')::int, app_version = left(p_batch->>'app_version', 40)
-       WHERE id = dev.id;
-      IF changed THEN PERFORM sync.poke(); END IF;
-      RETURN jsonb_build_object('acked_through', last, 'results', results,
-                                'audit_anchor', (SELECT audit_anchor FROM sync.devices WHERE id = dev.id));
-    END $$""",
-
     """DO $$ DECLARE f regprocedure;
     BEGIN
       FOR f IN SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -352,12 +273,30 @@ SQL = [
     f"CREATE POLICY deny_all ON sync.{t} AS RESTRICTIVE FOR ALL TO PUBLIC USING (false) WITH CHECK (false)")]
 
 
+# c0002's `sync.push` chose the function per kind in one CASE; from here it calls
+# `sync.apply_mutation`. Its definition is patched in place (rather than restated
+# whole): only that expression changes, and the migration stops if it is not there.
+_DISPATCH = re.compile(r"r := CASE m->>'kind' WHEN 'row' THEN .*? END;", re.DOTALL)
+
+
+def _dispatch_through_apply_mutation(raw: Any) -> None:
+    source = raw.execute("SELECT pg_get_functiondef('sync.push(text, jsonb)'::regprocedure)"
+                         ).fetchone()[0]
+    patched, count = _DISPATCH.subn("r := sync.apply_mutation(dev, m);", source)
+    if count != 1:
+        raise RuntimeError("c0003: sync.push is not c0002's; cannot route it through "
+                           "sync.apply_mutation")
+    raw.execute(patched)
+
+
 def upgrade() -> None:
     # Straight to psycopg with no parameters: the plpgsql bodies are full of
     # '%' and ':' that a parameter-aware layer would try to interpret.
     raw = op.get_bind().connection.driver_connection
     for statement in SQL:
         raw.execute(statement)
+    # (pg_get_functiondef keeps the pinned search_path; CREATE OR REPLACE keeps grants.)
+    _dispatch_through_apply_mutation(raw)
 
 
 def downgrade() -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from uuid import UUID
 
 from shopdesk.cli.common import EXIT_OK, Subparsers, json_option, print_json, verb
-from shopdesk.domain.consent import MARKETING_CHANNELS, Purpose
+from shopdesk.domain.privacy.consent import MARKETING_CHANNELS, Purpose
 from shopdesk.errors import NotFound, ShopdeskError
 from shopdesk.shop import Shop
 

@@ -68,13 +68,19 @@ END""",
     ]
 
 
-def uninstall(connection: Any) -> None:
-    """Drop every capture trigger (a migration that rebuilds tables does this first)."""
+def drop_triggers(connection: Any, prefix: str) -> None:
+    """Drop every trigger whose name starts with `prefix` (a family of generated ones)."""
+    escaped = prefix.replace("_", "\\_")
     names = [r[0] for r in connection.exec_driver_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sync\\_%' "
+        f"SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '{escaped}%' "
         "ESCAPE '\\'")]
     for name in names:
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def uninstall(connection: Any) -> None:
+    """Drop every capture trigger (a migration that rebuilds tables does this first)."""
+    drop_triggers(connection, "sync_")
 
 
 def install(connection: Any) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shopdesk.db.capture import drop_triggers
 from shopdesk.models.personal import (
     CUSTOMER_PATH,
     ERASED_PHONE_PREFIX,
@@ -63,11 +64,7 @@ def trigger_sql(table: str, present_columns: set[str]) -> list[str]:
 
 
 def uninstall(connection: Any) -> None:
-    names = [r[0] for r in connection.exec_driver_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'erased\\_%' "
-        "ESCAPE '\\'")]
-    for name in names:
-        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+    drop_triggers(connection, "erased_")
 
 
 def install(connection: Any) -> None:

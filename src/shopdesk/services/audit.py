@@ -13,7 +13,7 @@ Tamper evidence, in layers (issue 10):
   sync and into each backup; `verify(anchor)` checks the chain still reaches it.
 
 Personal values in an entry about a customer are sealed with that customer's own key
-(`services.audit_seal`); the hash covers the ciphertext, so erasing the customer (which
+(`services.sealing.subject_keys`); the hash covers the ciphertext, so erasing the customer (which
 destroys the key) leaves the chain whole. Readers get the values back while the key
 exists, and "(erased)" after.
 """
@@ -36,8 +36,8 @@ from sqlalchemy.orm import Session
 from shopdesk.domain.permissions import Permission
 from shopdesk.models import AuditEntry, LocalMeta
 from shopdesk.models.base import table_of
-from shopdesk.services.audit_seal import SubjectKeys, split
 from shopdesk.services.keys import LocalKey
+from shopdesk.services.sealing.subject_keys import SubjectKeys, split
 from shopdesk.services.store import Actor, Store
 
 GENESIS = "0" * 64

@@ -10,10 +10,10 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 
 from shopdesk.changes import Changes
-from shopdesk.domain import opening_hours
 from shopdesk.domain.customer_rules import Policy
 from shopdesk.domain.permissions import Permission
 from shopdesk.domain.phones import is_valid_region
+from shopdesk.domain.privacy import opening_hours
 from shopdesk.errors import FieldError, ValidationError
 from shopdesk.models import Setting
 from shopdesk.services.audit import AuditTrail
@@ -145,7 +145,7 @@ CATALOGUE: dict[str, SettingSpec] = {s.key: s for s in [
     SettingSpec("security.alert_view_factor", "3", _int_range(2, 50),
                 "alert when someone opens this many times more profiles in a day than usual"),
     SettingSpec("security.alert_min_views", "40", _int_range(5, 100000),
-                "...and at least this many"),
+                "and only when they opened at least this many profiles that day"),
     SettingSpec("security.alert_failed_signins", "3", _int_range(2, 100),
                 "alert after this many failed sign-ins for one account within an hour"),
     SettingSpec("privacy.retention_months", "72", _int_range(6, 600),

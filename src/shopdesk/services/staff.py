@@ -232,32 +232,6 @@ class StaffService:
                     self._audit.append(session, actor, "sign_in_failed", "staff", row.id, {})
                     failure = AuthenticationFailed("wrong username or PIN/password")
         raise failure
-        with self._store.write() as session:
-            row = session.scalar(select(Staff).where(Staff.username == username))
-            now = self._store.clock()
-            assert row is not None
-            actor = Actor(row.id, row.display_name, Role(row.role))
-            if row.locked_until and row.locked_until > now:
-                minutes = int((row.locked_until - now).total_seconds() // 60) + 1
-                raise AccountLocked(f"account locked after too many failed sign-ins; "
-                                    f"try again in {minutes} min or ask a manager")
-            if _verify(row.secret_hash, secret):
-                row.failed_attempts, row.locked_until = 0, None
-                if _hasher.check_needs_rehash(row.secret_hash):
-                    row.secret_hash = _hasher.hash(secret)
-                self._audit.append(session, actor, "sign_in", "staff", row.id, {})
-                return _info(row)
-            row.failed_attempts += 1
-            if row.failed_attempts >= max_failures:
-                row.locked_until = now + timedelta(minutes=lock_minutes)
-                row.failed_attempts = 0
-                self._audit.append(session, actor, "locked", "staff", row.id, {})
-                failure = AccountLocked(
-                    f"too many failed sign-ins: account locked for {lock_minutes} min")
-            else:
-                self._audit.append(session, actor, "sign_in_failed", "staff", row.id, {})
-                failure = AuthenticationFailed("wrong username or PIN/password")
-        raise failure
 
     @staticmethod
     def _role(role: Role | str) -> Role:

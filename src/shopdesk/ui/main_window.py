@@ -34,12 +34,12 @@ from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.customers.customer_form import CustomerForm
 from shopdesk.ui.customers.profile_page import ProfilePage
 from shopdesk.ui.printing.print_actions import PrintQueueDialog, ReportDialog
-from shopdesk.ui.privacy.privacy_controls import PrivacyControls
 from shopdesk.ui.repairs.device_history import DeviceHistoryPage
 from shopdesk.ui.repairs.ticket_board import TicketBoard
 from shopdesk.ui.repairs.ticket_detail import TicketDetailPage
 from shopdesk.ui.repairs.ticket_intake import TicketIntakePage
 from shopdesk.ui.search.search_page import SearchPage
+from shopdesk.ui.staff.privacy_controls import PrivacyControls
 from shopdesk.ui.staff.staff_admin import StaffAdminDialog
 from shopdesk.ui.support.support_dialogs import NewSupportDialog
 from shopdesk.ui.support.support_list import SupportListPage

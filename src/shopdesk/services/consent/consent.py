@@ -21,7 +21,8 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from shopdesk.changes import Changes
-from shopdesk.domain.consent import (
+from shopdesk.domain.permissions import Permission
+from shopdesk.domain.privacy.consent import (
     ALLOWED_UNLESS_WITHDRAWN,
     MARKETING,
     MARKETING_CHANNELS,
@@ -32,7 +33,6 @@ from shopdesk.domain.consent import (
     current,
     method_for_channel,
 )
-from shopdesk.domain.permissions import Permission
 from shopdesk.errors import FieldError, NotFound, ValidationError
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.consent import register

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, insert, text
 
-from shopdesk.domain.consent import (
+from shopdesk.domain.privacy.consent import (
     MARKETING,
     ConsentEvent,
     ConsentMethod,

@@ -15,8 +15,8 @@ from sqlalchemy import Connection, select
 from shopdesk import paths
 from shopdesk.changes import Changes
 from shopdesk.domain.choices import DocumentKind
-from shopdesk.domain.consent import Purpose
 from shopdesk.domain.permissions import Permission
+from shopdesk.domain.privacy.consent import Purpose
 from shopdesk.errors import FieldError, NotFound, ValidationError
 from shopdesk.models import Customer, CustomerDocument
 from shopdesk.services.audit import AuditTrail

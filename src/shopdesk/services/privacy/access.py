@@ -43,6 +43,7 @@ class AccessLog:
     def __init__(self, store: Store, audit: AuditTrail) -> None:
         self._store, self._audit = store, audit
         self._queue: list[_Seen] = []
+        self._writing = 0  # taken from the queue, not yet committed
         self._lock = threading.Lock()
         self.dropped = 0
 
@@ -69,13 +70,15 @@ class AccessLog:
 
     @property
     def pending(self) -> int:
+        """Reads not yet in the audit trail (queued, or being written)."""
         with self._lock:
-            return len(self._queue)
+            return len(self._queue) + self._writing
 
     def flush(self) -> int:
         """Write every queued read to the audit trail (one transaction); returns how many."""
         with self._lock:
             queue, self._queue = self._queue, []
+            self._writing += len(queue)
         if not queue:
             return 0
         try:
@@ -94,6 +97,9 @@ class AccessLog:
             with self._lock:  # not lost: tried again with the next flush
                 self._queue[:0] = queue
             raise
+        finally:
+            with self._lock:
+                self._writing -= len(queue)
         return len(queue)
 
     @staticmethod

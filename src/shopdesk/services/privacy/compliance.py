@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import Connection, text
 
-from shopdesk.domain.consent import Purpose
+from shopdesk.domain.privacy.consent import Purpose
 from shopdesk.printing.privacy_data import Section, section
 
 SETTINGS = ("security.lock_minutes", "security.opening_hours", "security.max_failed_signins",
@@ -40,12 +40,14 @@ def _rows(conn: Connection, actions: tuple[str, ...], start: str, end: str
 
 
 def erasures(conn: Connection, start: str, end: str) -> Section:
-    rows = [(at[:16].replace("T", " "), actor, ", ".join(str(c) for c in _list(d.get("codes"))),
+    rows = [(at[:16].replace("T", " "), actor, str(d.get("code") or ", ".join(
+             str(c) for c in _list(d.get("codes")))), str(d.get("why") or ""),
              str(d.get("reason") or ""), "sync" if d.get("via") == "sync" else "here")
             for at, actor, _, d in _rows(conn, ("erase",), start, end)]
-    return section("Erasures (right to be forgotten)", "Each erasure reached every record "
-                   "of the person (merged copies, suspected duplicates).",
-                   ("When", "By", "Customers", "Reason", "Made"), rows)
+    return section("Erasures (right to be forgotten)", "One line per record erased: the "
+                   "one asked for, and every other record of the person (merged copies, "
+                   "suspected duplicates).",
+                   ("When", "By", "Customer", "Why", "Reason", "Made"), rows)
 
 
 def exports(conn: Connection, start: str, end: str) -> Section:

@@ -96,9 +96,12 @@ class ErasureService:
                 done = scrub.erase_rows(conn, ids, erased_at=now, erased_by=actor.staff_id,
                                         reason=reason)
             self._audit.subject_keys.forget_cached(ids)
-            self._audit.append(session, actor, "erase", "customer", customer_id, {
-                "codes": [t.code for t in targets], "reason": reason, "rows": done.rows,
-                "why": {t.code: t.why for t in targets}}, seal=False)
+            # One entry per record erased (each profile's history ends with it); never
+            # sealed: the record of the erasure must outlive the key it destroys.
+            self._audit.append_many(session, actor, [("erase", "customer", t.id, {
+                "code": t.code, "why": t.why, "asked": customer_id.hex, "reason": reason,
+                "codes": [x.code for x in targets], "rows": done.rows}) for t in targets],
+                seal=False)
         deleted = self._after(done)
         changes = self._store.publish(Changes(
             customers=frozenset(t.id for t in targets),
@@ -123,12 +126,12 @@ class ErasureService:
         self._audit.subject_keys.forget_cached(family)
         with Session(bind=conn) as session:
             marks = ", ".join(f":c{n}" for n in range(len(family)))
-            codes = [str(r[0]) for r in session.execute(text(
-                f"SELECT code FROM customers WHERE id IN ({marks}) ORDER BY code"),
-                {f"c{n}": c for n, c in enumerate(family)})]
-            self._audit.append(session, SYNC_ACTOR, "erase", "customer", family[0], {
-                "codes": codes, "rows": done.rows,
-                "reason": first.get("reason"), "via": "sync"}, seal=False)
+            codes = {str(r[0]): str(r[1]) for r in session.execute(text(
+                f"SELECT id, code FROM customers WHERE id IN ({marks})"),
+                {f"c{n}": c for n, c in enumerate(family)})}
+            self._audit.append_many(session, SYNC_ACTOR, [("erase", "customer", UUID(hex=c), {
+                "code": codes.get(c, ""), "codes": sorted(codes.values()), "rows": done.rows,
+                "reason": first.get("reason"), "via": "sync"}) for c in family], seal=False)
             session.flush()
         return done
 

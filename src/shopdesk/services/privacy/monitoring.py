@@ -24,8 +24,8 @@ from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import text
 
-from shopdesk.domain import opening_hours
 from shopdesk.domain.permissions import Permission
+from shopdesk.domain.privacy import opening_hours
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.settings import SettingsService
 from shopdesk.services.store import Store

@@ -27,8 +27,8 @@ from uuid import UUID
 
 from sqlalchemy import Boolean, Connection, text
 
-from shopdesk.domain.consent import current
 from shopdesk.domain.permissions import Permission
+from shopdesk.domain.privacy.consent import current
 from shopdesk.errors import FieldError, NotFound, ValidationError
 from shopdesk.models import AuditEntry, Base
 from shopdesk.models.base import Money

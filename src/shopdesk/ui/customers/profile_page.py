@@ -33,10 +33,10 @@ from shopdesk.sync.merge_views import redirect_of
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.common.widgets import Badge, Card, fill_with_scrolled
+from shopdesk.ui.customers.consent_panel import ConsentPanel
 from shopdesk.ui.customers.profile_dialogs import IdCheckDialog, ReasonDialog
 from shopdesk.ui.customers.profile_tabs import AuditTab, DocumentsTab
 from shopdesk.ui.customers.repair_tabs import DevicesTab, ServicesTab, SupportTab, TicketsTab
-from shopdesk.ui.privacy.consent_panel import ConsentPanel
 from shopdesk.ui.sync.merge_banner import SyncBanner
 
 DETAILS = ("phone", "whatsapp", "secondary_phone", "email", "address", "company",
@@ -193,7 +193,7 @@ class ProfilePage(QWidget):
         right.setSpacing(12)
         right.addWidget(verification)
         right.addWidget(prefs)
-        self.privacy = ConsentPanel(shop, ops)  # consents, export, forget (ui/privacy)
+        self.privacy = ConsentPanel(shop, ops)  # consents, export, forget (consent_panel.py)
         right.addWidget(self.privacy)
         right.addStretch(1)
         middle = QHBoxLayout()

@@ -2,8 +2,8 @@
 
 - Access log: ticket and device views (`viewed`), result lists that stayed on screen
   for a moment (not every keystroke's list) and prints are queued by the core and
-  written to the audit trail every few seconds on the worker thread, never on the GUI
-  thread's path.
+  written to the audit trail every few seconds on a housekeeping thread of its own,
+  never on the GUI thread's path (and without a broadcast: no screen shows them).
 - Shop menu: Audit trail… (Ctrl+Shift+A), Access alerts…, Privacy reports…, Lock now
   (Ctrl+L); the first three for staff who may read the audit trail.
 - Status bar: the access-alert count (managers), refreshed every few minutes.
@@ -16,6 +16,9 @@ Thread rule: GUI thread only.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from uuid import UUID
 
@@ -28,11 +31,12 @@ from shopdesk.domain.permissions import Permission, allowed
 from shopdesk.services.staff import StaffInfo
 from shopdesk.shop import Shop
 from shopdesk.ui.common.taskman import TaskManager
-from shopdesk.ui.privacy.alerts_view import AlertsCorner, AlertsDialog
-from shopdesk.ui.privacy.audit_browser import AuditBrowser
-from shopdesk.ui.privacy.idle_lock import IdleLock
-from shopdesk.ui.privacy.reports_view import ReportsDialog
+from shopdesk.ui.printing.privacy_reports_view import ReportsDialog
+from shopdesk.ui.staff.alerts_view import AlertsCorner, AlertsDialog
+from shopdesk.ui.staff.audit_browser import AuditBrowser
+from shopdesk.ui.staff.idle_lock import IdleLock
 
+log = logging.getLogger(__name__)
 FLUSH_MS = 5_000  # queued views reach the audit trail within seconds
 ALERTS_MS = 5 * 60_000
 LIST_SEEN_MS = 1_500  # a result list on screen this long counts as seen
@@ -48,6 +52,8 @@ class PrivacyControls(QObject):
         self.browser: AuditBrowser | None = None
         self.alerts_dialog: AlertsDialog | None = None
         self.reports_dialog: ReportsDialog | None = None
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="shopdesk-privacy")
+        self._stopped = False
         self.idle = IdleLock(shop, window, int(shop.settings.get("security.lock_minutes")))
         self.idle.unlocked.connect(self._unlocked)
         self.audit_action = QAction("&Audit trail…", window)
@@ -91,13 +97,26 @@ class PrivacyControls(QObject):
         self.alert_timer.start()
         self.refresh_alerts()
         if self._may(Permission.READ_AUDIT):
-            reports = self.shop.privacy_reports
-            self.ops.write(None, reports.run_due, None, lambda _error: None)
+            self._background(self.shop.privacy_reports.run_due)
 
     def stop(self) -> None:
+        """Stop the timers and join the housekeeping thread (what is still queued is
+        written when the shop closes)."""
         for timer in (self.flusher, self.alert_timer, self.list_timer):
             timer.stop()
         self.idle.stop()
+        self._stopped = True
+        self._worker.shutdown(wait=True, cancel_futures=True)
+
+    def _background(self, job: Callable[[], object]) -> None:
+        def run() -> None:
+            try:
+                job()
+            except Exception:  # housekeeping: logged, tried again next time
+                log.exception("privacy housekeeping failed")
+
+        if not self._stopped:
+            self._worker.submit(run)
 
     # -- access logging ------------------------------------------------------------------
     def viewed(self, entity: str, record_id: UUID) -> None:
@@ -114,9 +133,8 @@ class PrivacyControls(QObject):
             self.shop.access.viewed_list(self._list)
 
     def flush(self) -> None:
-        access = self.shop.access
-        if access.pending and not self.ops.closed:
-            self.ops.write(None, access.flush, None, lambda _error: None)
+        if self.shop.access.pending:
+            self._background(self.shop.access.flush)
 
     # -- the rest ------------------------------------------------------------------------
     def _may(self, permission: Permission) -> bool:

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shopdesk.domain.consent import ConsentMethod, Purpose
+from shopdesk.domain.privacy.consent import ConsentMethod, Purpose
 from shopdesk.errors import ValidationError
 from shopdesk.services.consent.consent import STAFF_METHODS, ConsentView
 from shopdesk.shop import Shop

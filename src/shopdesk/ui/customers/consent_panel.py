@@ -24,16 +24,16 @@ from PySide6.QtWidgets import (
 )
 
 from shopdesk.changes import Changes
-from shopdesk.domain.consent import ConsentMethod, ConsentState
 from shopdesk.domain.permissions import Permission, allowed
+from shopdesk.domain.privacy.consent import ConsentMethod, ConsentState
 from shopdesk.services.consent.consent import ConsentView
 from shopdesk.services.privacy.portability import ExportSummary
 from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.common.widgets import Badge, Card
-from shopdesk.ui.privacy.consent_dialog import ConsentDialog
-from shopdesk.ui.privacy.forget_dialog import ForgetDialog
+from shopdesk.ui.customers.consent_dialog import ConsentDialog
+from shopdesk.ui.customers.forget_dialog import ForgetDialog
 
 MARKETING_SHORT = {"marketing_whatsapp": "WhatsApp", "marketing_sms": "SMS",
                    "marketing_email": "E-mail", "marketing_phone": "Phone"}

@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from shopdesk.errors import AuthenticationFailed
 from shopdesk.services.staff import StaffInfo
 from shopdesk.shop import Shop
 from shopdesk.ui.common.widgets import ErrorLabel, Heading, muted
+from shopdesk.ui.staff.sign_in import sign_in_or_say_why
 
 ACTIVITY = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress,
                       QEvent.Type.MouseMove, QEvent.Type.Wheel, QEvent.Type.TouchBegin})
@@ -75,16 +75,10 @@ class LockScreen(QDialog):
         self.secret.setFocus()
 
     def submit(self) -> None:
-        username = self.who.currentData()
-        try:
-            self.staff = self.shop.sign_in(str(username), self.secret.text())
-        except AuthenticationFailed as exc:
-            message = str(exc)
-            self.error.show_message(message[:1].upper() + message[1:])
-            self.secret.clear()
-            self.secret.setFocus()
-            return
-        self.accept()
+        self.staff = sign_in_or_say_why(self.shop, str(self.who.currentData()), self.secret,
+                                        self.error)
+        if self.staff is not None:
+            self.accept()
 
 
 class IdleLock(QObject):
