@@ -17,6 +17,7 @@ shows the same shop, but not saved; the sync screens only if named).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -36,6 +37,7 @@ from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.domain.device_rules import DeviceInput
 from shopdesk.domain.imei import luhn_check_digit
 from shopdesk.domain.service_rules import PartInput, ServiceInput
+from shopdesk.errors import AuthenticationFailed
 from shopdesk.services.demo.demo import generate
 from shopdesk.services.demo.demo_history import shape_history
 from shopdesk.services.demo.demo_repairs import generate_repairs
@@ -357,6 +359,49 @@ def transfer_screens(window: MainWindow, tmp: Path, out: Path) -> None:
     export.close()
 
 
+def privacy_screens(shop: Shop, window: MainWindow, ana: UUID, out: Path) -> None:
+    """The consent card, forgetting, the audit browser, alerts, a report, the lock."""
+    shop.consent.record(ana, "marketing_email", False, "online", note="unsubscribe link")
+    for _ in range(3):  # someone trying PINs: an access alert
+        with contextlib.suppress(AuthenticationFailed):
+            shop.staff.sign_in("tomas", "0000")
+    window.open_customer(ana)
+    panel = window.profile.privacy
+    wait_until(lambda: panel.view is not None and bool(panel.view.history))
+    save(window, out, "customer-profile-privacy.png")
+    forget = panel.open_forget()
+    assert forget is not None
+    wait_until(lambda: forget.targets.topLevelItemCount() > 0)
+    forget.reason.setText("Written request of 20 Nov 2026")
+    code = shop.customers.profile(ana).summary.code
+    forget.confirm.setText(code)
+    save(forget, out, "forget-customer.png")
+    forget.close()
+    browser = window.privacy_ui.open_audit()
+    assert browser is not None
+    browser.resize(1100, 640)
+    wait_until(lambda: browser.page.total > 0)
+    save(browser, out, "audit-browser.png")
+    browser.close()
+    alerts = window.privacy_ui.open_alerts()
+    assert alerts is not None
+    wait_until(lambda: alerts.list.topLevelItemCount() > 0)
+    save(alerts, out, "access-alerts.png")
+    alerts.close()
+    reports = window.privacy_ui.open_reports("compliance")
+    assert reports is not None
+    wait_until(lambda: reports.report is not None)
+    save(reports, out, "privacy-report.png")
+    reports.close()
+    window.privacy_ui.idle.lock()
+    screen = window.privacy_ui.idle.screen
+    assert screen is not None
+    save(screen, out, "lock-screen.png")
+    screen.who.setCurrentIndex(screen.who.findData("amira"))
+    screen.secret.setText("4821")
+    screen.submit()
+
+
 def close(window: MainWindow) -> None:
     window.shutdown()
     window.close()
@@ -411,6 +456,7 @@ def main(target: str) -> int:
         shop.customers.record_id_check(ana.id, "passport", "4821")
         scan = Path(tmp) / "passport-scan.pdf"
         scan.write_bytes(b"%PDF-1.4 scanned passport (demo)")
+        shop.consent.record(ana.id, "id_scan", True, "signed_form")
         shop.documents.attach(ana.id, scan, "id_scan", "Passport scan")
         form_pdf = Path(tmp) / "repair-consent.pdf"
         form_pdf.write_bytes(b"%PDF-1.4 signed consent (demo)")
@@ -590,6 +636,7 @@ def main(target: str) -> int:
         wait_until(lambda: settings.ready)
         save(settings, out, "shop-settings.png")  # the address still blank: the hint shows
         settings.reject()
+        privacy_screens(shop, window, ana.id, out)
         close(window)
         if ONLY is None or ONLY & SYNC_SHOTS:
             sync_screens(shop, ana.id, Path(tmp), out)

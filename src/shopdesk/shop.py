@@ -31,10 +31,17 @@ from shopdesk.search.identify import Identified
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.backup.backups import BackupService
 from shopdesk.services.backup.restore import RestoreReport, RestoreService
+from shopdesk.services.consent.consent import ConsentService
 from shopdesk.services.customers.customers import CustomerService
 from shopdesk.services.customers.documents import DocumentService
 from shopdesk.services.customers.transfer import TransferService
 from shopdesk.services.printing.print_data import PrintService
+from shopdesk.services.privacy.access import AccessLog
+from shopdesk.services.privacy.erasure import ErasureService
+from shopdesk.services.privacy.monitoring import Monitoring
+from shopdesk.services.privacy.portability import PortabilityService
+from shopdesk.services.privacy.pulled import PulledPrivacy
+from shopdesk.services.privacy.reports import PrivacyReports
 from shopdesk.services.repairs.devices import DeviceService
 from shopdesk.services.repairs.passcodes import PasscodeBox
 from shopdesk.services.repairs.service_records import ServiceRecordService
@@ -67,6 +74,13 @@ class Shop:
         self.documents = DocumentService(self.store, self.audit)
         self.documents.files.clear_viewing()
         self.documents.encrypt_existing()
+        self.consent = ConsentService(self.store, self.audit)
+        self.erasure = ErasureService(self.store, self.audit, self.documents)
+        self.portability = PortabilityService(self.store, self.audit, self.documents)
+        self.access = AccessLog(self.store, self.audit)
+        self.monitoring = Monitoring(self.store, self.audit, self.settings)
+        self.privacy_reports = PrivacyReports(self.store, self.audit, self.settings,
+                                              self.monitoring)
         self.transfer = TransferService(self.store, self.audit, self.settings, self.customers)
         self.devices = DeviceService(self.store, self.audit)
         self.service_records = ServiceRecordService(self.store, self.audit)
@@ -74,11 +88,12 @@ class Shop:
                                      self.service_records,
                                      PasscodeBox(root, self.store.node_tag))
         self.support = SupportService(self.store, self.audit)
-        self.printing = PrintService(self.store, self.settings, self.tickets)
+        self.printing = PrintService(self.store, self.settings, self.tickets, self.access)
         self.work = WorkList(self.store, self.settings)
         self.search_engine = SearchEngine(self.store, self.settings)
         self.customers.attach_searcher(self.search_engine.ids)
-        self.sync = SyncService(self.store, self.db_path, self.audit)
+        self.sync = SyncService(self.store, self.db_path, self.audit,
+                                PulledPrivacy(self.erasure))
         secrets = SyncSecrets(self.store)
         self.backups = BackupService(self.store, self.audit, self.settings, secrets)
         self.restores = RestoreService(self.store, self.audit, self.backups,
@@ -143,9 +158,12 @@ class Shop:
         return self.staff.count() == 0
 
     def close(self) -> None:
-        self.sync.close()
-        self.documents.files.clear_viewing()
-        self.engine.dispose()
+        try:
+            self.access.flush()  # reads queued for the audit trail are not lost
+        finally:
+            self.sync.close()
+            self.documents.files.clear_viewing()
+            self.engine.dispose()
 
     def __enter__(self) -> Shop:
         return self

@@ -56,6 +56,7 @@ def test_attach_document_appears_in_list(qtbot, window: MainWindow, shop: Shop,
                                          customers: dict[str, UUID], tmp_path: Path) -> None:
     scan = tmp_path / "passport-scan.pdf"
     scan.write_bytes(b"%PDF-1.4 a scanned passport")
+    shop.consent.record(customers["Dubois"], "id_scan", True, "signed_form")  # issue 15
     open_profile(qtbot, window, customers["Dubois"])
     documents = window.profile.documents
     assert documents.tree.topLevelItemCount() == 0

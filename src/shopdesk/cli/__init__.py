@@ -31,7 +31,17 @@ import sys
 from collections.abc import Callable
 
 from shopdesk import __version__
-from shopdesk.cli import admin, backup, central, customers, printing, repairs, support, sync
+from shopdesk.cli import (
+    admin,
+    backup,
+    central,
+    customers,
+    printing,
+    privacy,
+    repairs,
+    support,
+    sync,
+)
 from shopdesk.cli.common import (
     EXIT_FAILURE,
     EXIT_USAGE,
@@ -49,6 +59,7 @@ from shopdesk.shop import Shop
 # The registry: every verb group, in the order `shopdesk --help` lists them.
 VERBS: tuple[Callable[[Subparsers], None], ...] = (
     customers.register,  # import, export, search
+    privacy.register,  # customers forget/export-data/consent/marketing, alerts
     repairs.register,  # devices, tickets
     support.register,  # support tickets and complaints
     printing.register,  # print, report

@@ -12,6 +12,8 @@ import os
 import sys
 import time
 from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 
 from shopdesk.cli.common import (
     EXIT_FAILURE,
@@ -24,6 +26,7 @@ from shopdesk.cli.common import (
     verb,
 )
 from shopdesk.errors import ShopdeskError
+from shopdesk.services.audit import AuditFilter
 from shopdesk.shop import Shop
 
 SECRET_ENV = "SHOPDESK_NEW_SECRET"  # a new account's PIN or password, for scripts
@@ -36,10 +39,17 @@ def register(sub: Subparsers) -> None:
     settings.add_argument("value", nargs="?")
     json_option(settings)
 
-    audit = verb(sub, "audit", _audit, "check the audit trail")
-    audit.add_argument("action", choices=["verify"])
+    audit = verb(sub, "audit", _audit, "check or read the audit trail")
+    audit.add_argument("action", choices=["verify", "list"])
     audit.add_argument("--offline", action="store_true", help="do not ask the central "
                        "server for its anchor (check the chain and local anchors only)")
+    audit.add_argument("--staff", help="list: entries made by this name")
+    audit.add_argument("--did", dest="did", metavar="ACTION", help="list: e.g. view, erase")
+    audit.add_argument("--entity", help="list: e.g. customer, repair_ticket")
+    audit.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
+    audit.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="list: last day")
+    audit.add_argument("--limit", type=int, default=50, metavar="N")
+    json_option(audit)
 
     staff = verb(sub, "staff", _staff, "list or add staff accounts")
     staff.add_argument("action", choices=["list", "add"])
@@ -80,6 +90,39 @@ def _settings(shop: Shop, args: argparse.Namespace) -> int:
 
 
 def _audit(shop: Shop, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        return _audit_list(shop, args)
+    return _audit_verify(shop, args)
+
+
+def _day(value: str | None, option: str, extra_days: int = 0) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        raise ShopdeskError(f"{option} {value!r} is not a date (YYYY-MM-DD)") from None
+    return datetime.combine(day + timedelta(days=extra_days), clock_time(), UTC)
+
+
+def _audit_list(shop: Shop, args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise ShopdeskError("--limit must be at least 1")
+    page = shop.audit.browse(AuditFilter(
+        actor=args.staff, action=args.did, entity=args.entity,
+        since=_day(args.date_from, "--from"), until=_day(args.date_to, "--to", 1)),
+        limit=args.limit)
+    if args.json:
+        return print_json(page)
+    for r in page.records:
+        detail = json.dumps(r.detail, ensure_ascii=False, default=str)
+        print(f"#{r.seq:<7} {r.at:%Y-%m-%d %H:%M:%S}  {r.actor[:24]:<24} {r.action:<16} "
+              f"{r.entity}:{r.entity_id[:36]}  {detail[:120]}")
+    print(f"{len(page.records)} of {page.total} entries", file=sys.stderr)
+    return EXIT_OK
+
+
+def _audit_verify(shop: Shop, args: argparse.Namespace) -> int:
     """Check the chain, and that it still holds the newest entry the central server was
     told of (or, offline, the one it last acknowledged): removed or rewritten entries
     are found even by someone who could rewrite this file."""

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from shopdesk.cli.common import EXIT_OK, Subparsers, verb
+from shopdesk.cli import privacy
+from shopdesk.cli.common import EXIT_OK, Subparsers, json_option, verb
 from shopdesk.errors import ShopdeskError
 from shopdesk.shop import Shop
 
@@ -25,10 +26,12 @@ def register(sub: Subparsers) -> None:
                          help="receipt paper (default: setting print.receipt_paper)")
 
     report = verb(sub, "report", _report, "write a manager report as PDF")
-    report.add_argument("kind", choices=["summary"])
-    report.add_argument("--from", dest="date_from", required=True, metavar="YYYY-MM-DD")
-    report.add_argument("--to", dest="date_to", required=True, metavar="YYYY-MM-DD")
-    report.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    report.add_argument("kind", choices=["summary", "data-quality", "compliance"])
+    report.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
+                        help="summary: first day")
+    report.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="summary: last day")
+    report.add_argument("--out", type=Path, metavar="FILE.pdf")
+    json_option(report)
 
 
 def _write_pdf(path: Path, pdf: bytes) -> None:
@@ -61,6 +64,12 @@ def _date(value: str, option: str) -> date:
 
 
 def _report(shop: Shop, args: argparse.Namespace) -> int:
+    if args.kind != "summary":  # the privacy reports (data quality, compliance review)
+        return privacy.report(shop, args.kind, args.out, args.json)
+    for option, value in (("--from", args.date_from), ("--to", args.date_to),
+                          ("--out", args.out)):
+        if value is None:
+            raise ShopdeskError(f"report summary needs {option}")
     start, end = _date(args.date_from, "--from"), _date(args.date_to, "--to")
     _write_pdf(args.out, shop.printing.summary_report(start, end))
     return EXIT_OK

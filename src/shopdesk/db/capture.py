@@ -12,6 +12,8 @@ the trigger column lists are read from the table as it is then.
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -66,13 +68,19 @@ END""",
     ]
 
 
-def uninstall(connection: Any) -> None:
-    """Drop every capture trigger (a migration that rebuilds tables does this first)."""
+def drop_triggers(connection: Any, prefix: str) -> None:
+    """Drop every trigger whose name starts with `prefix` (a family of generated ones)."""
+    escaped = prefix.replace("_", "\\_")
     names = [r[0] for r in connection.exec_driver_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sync\\_%' "
+        f"SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '{escaped}%' "
         "ESCAPE '\\'")]
     for name in names:
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def uninstall(connection: Any) -> None:
+    """Drop every capture trigger (a migration that rebuilds tables does this first)."""
+    drop_triggers(connection, "sync_")
 
 
 def install(connection: Any) -> None:
@@ -100,3 +108,18 @@ def paused(connection: Any) -> Iterator[None]:
     connection.exec_driver_sql("UPDATE sync_state SET capture = 0 WHERE one = 1")
     yield
     connection.exec_driver_sql("UPDATE sync_state SET capture = 1 WHERE one = 1")
+
+
+def queue_command(connection: Any, kind: str, payload: dict[str, Any]) -> bool:
+    """Queue a staff decision the server must apply too (a merge, a conflict resolution,
+    an erasure) in the caller's transaction, at the next position of the outbox.
+    A counter standing alone has no one to tell: returns False and queues nothing."""
+    joined = connection.exec_driver_sql("SELECT capture FROM sync_state").first()
+    if joined is None:
+        return False
+    connection.exec_driver_sql("UPDATE sync_state SET next_seq = next_seq + 1")
+    connection.exec_driver_sql(
+        "INSERT INTO sync_outbox (device_seq, mutation_id, kind, new_values, status, attempts) "
+        "VALUES ((SELECT next_seq FROM sync_state), ?, ?, ?, 'pending', 0)",
+        (uuid.uuid4().hex, kind, json.dumps(payload)))
+    return True

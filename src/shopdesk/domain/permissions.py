@@ -46,6 +46,11 @@ class Permission(StrEnum):
     BACK_UP = "back_up"
     # Restoring replaces data (and shows the recovery key that opens every backup).
     RESTORE_BACKUPS = "restore_backups"
+    # Privacy (spec 13.1): consents are recorded at the counter; erasing a person and
+    # handing over everything held about them are a manager's decision.
+    RECORD_CONSENT = "record_consent"
+    ERASE_CUSTOMERS = "erase_customers"
+    EXPORT_PERSONAL_DATA = "export_personal_data"
 
 
 _ALL = frozenset(Role)
@@ -74,6 +79,9 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.REVEAL_PASSCODE: _ALL,
     Permission.BACK_UP: _ALL,
     Permission.RESTORE_BACKUPS: _MANAGER_UP,
+    Permission.RECORD_CONSENT: _ALL,
+    Permission.ERASE_CUSTOMERS: _MANAGER_UP,
+    Permission.EXPORT_PERSONAL_DATA: _MANAGER_UP,
 }
 
 

@@ -12,6 +12,7 @@ from shopdesk.models.customers import (
 )
 from shopdesk.models.devices import Device, DeviceOwner
 from shopdesk.models.meta import LocalMeta, Setting
+from shopdesk.models.privacy import AuditKey, CustomerConsent, CustomerErasure
 from shopdesk.models.repairs import (
     RepairTicket,
     TicketDevice,
@@ -24,9 +25,12 @@ from shopdesk.models.sync import OutboxEntry, QuarantinedRow, SyncConflict, Sync
 
 __all__ = [
     "AuditEntry",
+    "AuditKey",
     "Base",
     "Customer",
+    "CustomerConsent",
     "CustomerDocument",
+    "CustomerErasure",
     "CustomerLoyalty",
     "CustomerPreferences",
     "Device",

@@ -191,6 +191,14 @@ SYNCED: tuple[SyncedTable, ...] = (
                 immutable=_MADE | {"number"}, scoped=True),
     SyncedTable("support_events", mode="append", owner=("ticket_id", "support_tickets"),
                 scoped=True),
+    # The consent register: rows never change once written. Shared, not append: a row
+    # migrated from an opt-in is the same row (same id, same values) on every counter
+    # that had the customer, and each may send it; identical copies are accepted.
+    SyncedTable("customer_consents",
+                immutable=frozenset({"customer_id", "purpose", "granted", "method", "at",
+                                     "recorded_at", "recorded_by", "note"})),
+    # Erasure tombstones: written once; the server makes them when it erases.
+    SyncedTable("customer_erasures", pk="customer_id", mode="append"),
 )
 SYNCED_BY_NAME = {t.name: t for t in SYNCED}
 
@@ -200,6 +208,7 @@ CUSTOMER_REFS: dict[str, str] = {
     "customer_documents": "customer_id", "devices": "customer_id",
     "device_owners": "customer_id", "repair_tickets": "customer_id",
     "customer_services": "customer_id", "support_tickets": "customer_id",
+    "customer_consents": "customer_id",
 }
 # Other parent references the server checks exist before accepting a row.
 PARENT_REFS: tuple[tuple[str, str, str], ...] = (

@@ -11,6 +11,11 @@ Tamper evidence, in layers (issue 10):
   the newest entries (or all of them) shows as a gap at the end;
 - the newest entry (an anchor: node, seq, hash) goes to the central server with each
   sync and into each backup; `verify(anchor)` checks the chain still reaches it.
+
+Personal values in an entry about a customer are sealed with that customer's own key
+(`services.sealing.subject_keys`); the hash covers the ciphertext, so erasing the customer (which
+destroys the key) leaves the chain whole. Readers get the values back while the key
+exists, and "(erased)" after.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from shopdesk.domain.permissions import Permission
 from shopdesk.models import AuditEntry, LocalMeta
 from shopdesk.models.base import table_of
 from shopdesk.services.keys import LocalKey
+from shopdesk.services.sealing.subject_keys import SubjectKeys, split
 from shopdesk.services.store import Actor, Store
 
 GENESIS = "0" * 64
@@ -47,6 +53,25 @@ class AuditRecord:
     entity: str
     entity_id: str
     detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the manager's audit browser asks for; every part optional."""
+
+    actor: str | None = None  # who (the name the entries carry)
+    action: str | None = None
+    entity: str | None = None
+    entity_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None  # exclusive
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    records: list[AuditRecord]
+    total: int
+    offset: int
 
 
 @dataclass(frozen=True)
@@ -102,6 +127,7 @@ class AuditTrail:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._key: LocalKey | None = None
+        self.subject_keys = SubjectKeys(store.root)
 
     def _local_key(self, session: Session | None, create: bool) -> LocalKey | None:
         """This data directory's audit key; its id (not the key) is in local_meta."""
@@ -127,11 +153,17 @@ class AuditTrail:
         return self._key
 
     def append(self, session: Session, actor: Actor, action: str, entity: str,
-               entity_id: UUID | str, detail: dict[str, Any]) -> None:
-        self.append_many(session, actor, [(action, entity, entity_id, detail)])
+               entity_id: UUID | str, detail: dict[str, Any], *, seal: bool = True) -> None:
+        self.append_many(session, actor, [(action, entity, entity_id, detail)], seal=seal)
 
     def append_many(self, session: Session, actor: Actor,
-                    entries: Sequence[tuple[str, str, UUID | str, dict[str, Any]]]) -> None:
+                    entries: Sequence[tuple[str, str, UUID | str, dict[str, Any]]], *,
+                    seal: bool = True) -> None:
+        """Append `entries` in the caller's write transaction. With `seal` (the default),
+        personal values of entries about a customer are sealed with the customer's key;
+        only an erasure's own record, which must outlive the key, is written unsealed."""
+        if seal:
+            entries = self._sealed(session, entries)
         node = self._store.node_tag
         prev = session.scalar(
             select(AuditEntry.hash).where(AuditEntry.node == node)
@@ -155,6 +187,34 @@ class AuditTrail:
             })
             prev = digest
         session.connection().execute(insert(table_of(AuditEntry)), rows)
+
+    def _sealed(self, session: Session,
+                entries: Sequence[tuple[str, str, UUID | str, dict[str, Any]]]
+                ) -> list[tuple[str, str, UUID | str, dict[str, Any]]]:
+        parts = []
+        for action, entity, entity_id, detail in entries:
+            clear, secret = split(entity, detail)
+            subject = (self.subject_keys.subject_of(session, entity, str(entity_id), detail)
+                       if secret else None)
+            parts.append((action, entity, entity_id, detail, clear, secret, subject))
+        keys = self.subject_keys.keys(session, {p[6] for p in parts if p[6]}, create=True)
+        return [(action, entity, entity_id,
+                 self.subject_keys.seal(keys[subject], subject, clear, secret) if subject
+                 else detail)
+                for action, entity, entity_id, detail, clear, secret, subject in parts]
+
+    def opened(self, session: Session, rows: Sequence[AuditEntry]) -> list[AuditRecord]:
+        """Records of `rows` with their sealed values opened (where the key still exists)."""
+        details = [json.loads(e.detail) for e in rows]
+        subjects = {SubjectKeys.subject_of_sealed(d) for d in details}
+        keys = self.subject_keys.keys(session, {s for s in subjects if s}, create=False)
+        out = []
+        for e, d in zip(rows, details, strict=True):
+            if "sealed" in d:
+                subject = SubjectKeys.subject_of_sealed(d)
+                d = self.subject_keys.open(keys.get(subject) if subject else None, d)
+            out.append(AuditRecord(e.seq, e.at, e.actor, e.action, e.entity, e.entity_id, d))
+        return out
 
     def anchor(self) -> Anchor | None:
         """The newest entry, to keep outside this file (server, backups)."""
@@ -228,6 +288,32 @@ class AuditTrail:
             return "its content was altered (hash mismatch)"
         return ""
 
+    def browse(self, wanted: AuditFilter, offset: int = 0, limit: int = 100) -> AuditPage:
+        """One page of the whole trail, newest first, filtered (a manager's right)."""
+        self._store.require(Permission.READ_AUDIT)
+        conditions = [getattr(AuditEntry, name) == value for name, value in (
+            ("actor", wanted.actor), ("action", wanted.action), ("entity", wanted.entity),
+            ("entity_id", wanted.entity_id)) if value]
+        if wanted.since is not None:
+            conditions.append(AuditEntry.at >= wanted.since)
+        if wanted.until is not None:
+            conditions.append(AuditEntry.at < wanted.until)
+        with self._store.read() as session:
+            total = session.scalar(select(func.count()).select_from(AuditEntry)
+                                   .where(*conditions)) or 0
+            rows = list(session.scalars(select(AuditEntry).where(*conditions)
+                                        .order_by(AuditEntry.seq.desc())
+                                        .offset(max(0, offset)).limit(max(1, limit))))
+            return AuditPage(self.opened(session, rows), int(total), max(0, offset))
+
+    def choices(self) -> dict[str, list[str]]:
+        """The actors, actions and entities the trail holds (for the browser's filters)."""
+        self._store.require(Permission.READ_AUDIT)
+        with self._store.read() as session:
+            return {name: sorted(str(v) for v in session.scalars(
+                        select(getattr(AuditEntry, name)).distinct()))
+                    for name in ("actor", "action", "entity")}
+
     def entries(self, entity: str | None = None, entity_id: UUID | str | None = None,
                 limit: int = 200) -> list[AuditRecord]:
         """Newest first. Reading the audit log is itself a manager's right."""
@@ -238,8 +324,4 @@ class AuditTrail:
         if entity_id is not None:
             query = query.where(AuditEntry.entity_id == str(entity_id))
         with self._store.read() as session:
-            return [
-                AuditRecord(e.seq, e.at, e.actor, e.action, e.entity, e.entity_id,
-                            json.loads(e.detail))
-                for e in session.scalars(query)
-            ]
+            return self.opened(session, list(session.scalars(query)))

@@ -23,6 +23,7 @@ from shopdesk.domain.customer_rules import Policy
 from shopdesk.domain.money import check_locale, default_locale
 from shopdesk.domain.permissions import Permission
 from shopdesk.domain.phones import is_valid_region, normalize_phone
+from shopdesk.domain.privacy import opening_hours
 from shopdesk.domain.text import control_errors
 from shopdesk.errors import FieldError, ValidationError
 from shopdesk.models import Setting
@@ -156,6 +157,12 @@ def _folder(value: str) -> str:
     return value
 
 
+def _opening_hours(value: str) -> str:
+    text = " ".join(value.lower().split())
+    opening_hours.parse(text)  # ValueError with the reason
+    return text
+
+
 def _choice(*choices: str) -> Callable[[str], str]:
     def check(value: str) -> str:
         value = value.strip().lower()
@@ -241,6 +248,20 @@ CATALOGUE: dict[str, SettingSpec] = {s.key: s for s in [
                 "empty: the data directory's backups folder"),
     SettingSpec("backup.auto", "true", _boolean,
                 "back up once a day while the window is open"),
+    SettingSpec("security.lock_minutes", "5", _int_range(0, 240),
+                "minutes without use before the window locks itself (0: never)"),
+    SettingSpec("security.opening_hours", "mon-sat 08:00-19:00", _opening_hours,
+                "opening hours, e.g. 'mon-fri 09:00-18:00, sat 10:00-16:00'; an export "
+                "outside them raises an alert"),
+    SettingSpec("security.alert_view_factor", "3", _int_range(2, 50),
+                "alert when someone opens this many times more profiles in a day than usual"),
+    SettingSpec("security.alert_min_views", "40", _int_range(5, 100000),
+                "and only when they opened at least this many profiles that day"),
+    SettingSpec("security.alert_failed_signins", "3", _int_range(2, 100),
+                "alert after this many failed sign-ins for one account within an hour"),
+    SettingSpec("privacy.retention_months", "72", _int_range(6, 600),
+                "months without activity after which the data-quality report lists a "
+                "customer for review"),
 ]}
 
 

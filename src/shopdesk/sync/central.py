@@ -20,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 from shopdesk import paths
 from shopdesk.domain.tickets import TRANSITIONS
 from shopdesk.errors import ShopdeskError
+from shopdesk.models.personal import CUSTOMER_PATH, scrubbed_columns
 from shopdesk.models.sync import CUSTOMER_REFS, PARENT_REFS, SYNCED
 from shopdesk.sync.rules import all_rules
 from shopdesk.sync.transport import first_line
@@ -37,7 +38,7 @@ TERMINAL_SETTINGS = {
 # Settings only a superuser (or a role granted SET on them) may give another role.
 TERMINAL_PRIVILEGED_SETTINGS = {"temp_file_limit": "16MB"}
 
-CENTRAL_HEAD = "c0002"
+CENTRAL_HEAD = "c0003"
 
 
 class CentralError(ShopdeskError):
@@ -112,7 +113,8 @@ def refresh_registries(url: str) -> None:
     """Tell the server which tables sync and how, and what each column may hold
     (from this version's own models, so server and counters keep the same rules)."""
     with connect(url) as conn:
-        for table in ("synced_tables", "policies", "refs", "ticket_transitions", "columns"):
+        for table in ("synced_tables", "policies", "refs", "ticket_transitions", "columns",
+                      "personal", "customer_paths"):
             conn.execute(f"DELETE FROM sync.{table}")
         with conn.cursor() as cur:
             cur.executemany(
@@ -134,6 +136,28 @@ def refresh_registries(url: str) -> None:
             cur.executemany("INSERT INTO sync.ticket_transitions VALUES (%s, %s)",
                             [(a.value, b.value) for a, targets in TRANSITIONS.items()
                              for b in targets])
+            cur.executemany("INSERT INTO sync.personal VALUES (%s, %s, %s, %s, %s)",
+                            personal_rows())
+            cur.executemany("INSERT INTO sync.customer_paths VALUES (%s, %s, %s)",
+                            [(t, column, parent) for t, (column, parent) in CUSTOMER_PATH.items()
+                             if t in {s.name for s in SYNCED}])
+
+
+def personal_rows() -> list[tuple[str, str, str, str | None, str | None]]:
+    """The registry of personal columns as the server keeps it (synced columns only;
+    placeholders as JSON, booleans as the 0/1 counters send)."""
+    import json
+
+    rows = []
+    for spec in SYNCED:
+        for column, rule in scrubbed_columns(spec.name).items():
+            if column in spec.local_only:
+                continue
+            value = int(rule.placeholder) if isinstance(rule.placeholder, bool) else \
+                rule.placeholder
+            rows.append((spec.name, column, rule.treatment,
+                         None if rule.derive else json.dumps(value), rule.derive))
+    return rows
 
 
 def set_store_scoped(url: str, scoped: bool) -> None:

@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from sqlalchemy import Connection, event, text
@@ -74,6 +74,15 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (rows pulled so far, rows to pull in all)
 
 
+class PageHook(Protocol):
+    """A step run on each pulled page inside its transaction (capture off), and once it
+    committed; `services.privacy.pulled.PulledPrivacy` applies erasures and consents."""
+
+    def after_page(self, conn: Connection, by_table: dict[str, list[Any]]) -> Any: ...
+
+    def after_commit(self, effects: Any) -> None: ...
+
+
 class SyncPaused(TransportError):
     """Sync is stopped until staff act (copied database, revoked terminal)."""
 
@@ -101,8 +110,10 @@ class SyncEngine:
     def __init__(self, store: Store, db_path: Any,
                  transport_factory: Callable[[dict[str, Any]], Transport] | None = None,
                  *, page_size: int = 10000, push_batch: int = 200,
-                 protocol: int = PROTOCOL, audit: AuditTrail | None = None) -> None:
+                 protocol: int = PROTOCOL, audit: AuditTrail | None = None,
+                 page_hook: PageHook | None = None) -> None:
         self._store, self._audit = store, audit
+        self._hook = page_hook
         self._db_path = str(db_path)
         # Its own connection, foreign keys off: see make_engine.
         base = make_engine(db_path, store.db_key, foreign_keys=False)
@@ -351,12 +362,17 @@ class SyncEngine:
                 self._applier.apply_table(conn, table, items, touched)
                 if table in SYNCED_BY_NAME:
                     stored[table].update(str(r) for r, _, d, _ in items if not d)
+            effects = self._hook.after_page(conn, by_table) if self._hook else None
+            if effects is not None:
+                touched["customers"].update(effects.customers)
             crash_point("mid_pull_before_commit")
             conn.execute(text(
                 "UPDATE sync_state SET pull_cursor = :c, device_last_seq = :d, "
                 "pull_target = :t, server_epoch = :e WHERE one = 1"),
                 {"c": int(page["next_cursor"]), "d": last, "t": int(page["server_seq"]),
                  "e": page.get("epoch")})
+        if self._hook is not None and effects is not None:
+            self._hook.after_commit(effects)
         return Changes(customers=frozenset(touched["customers"]),
                        devices=frozenset(touched["devices"]),
                        tickets=frozenset(touched["tickets"]),

@@ -32,6 +32,7 @@ from shopdesk.services.customers.customers import derived_columns
 from shopdesk.services.store import Store
 from shopdesk.sync import central, credentials
 from shopdesk.sync.engine import (
+    PageHook,
     Progress,
     RoundResult,
     SyncEngine,
@@ -53,8 +54,10 @@ from shopdesk.sync.views import (
 
 
 class SyncService:
-    def __init__(self, store: Store, db_path: Path, audit: AuditTrail) -> None:
+    def __init__(self, store: Store, db_path: Path, audit: AuditTrail,
+                 page_hook: PageHook | None = None) -> None:
         self._store, self._db_path, self._audit = store, db_path, audit
+        self._page_hook = page_hook
         self._engine: SyncEngine | None = None
         self.transport_factory = default_transport
         self._kept: tuple[tuple[Any, ...], Transport] | None = None
@@ -63,7 +66,7 @@ class SyncService:
     def engine(self) -> SyncEngine:
         if self._engine is None:
             self._engine = SyncEngine(self._store, self._db_path, self._transport,
-                                      audit=self._audit)
+                                      audit=self._audit, page_hook=self._page_hook)
         return self._engine
 
     def _transport(self, state: dict[str, Any]) -> Transport:
@@ -420,14 +423,7 @@ class SyncService:
 
     @staticmethod
     def _command(conn: Connection, kind: str, payload: dict[str, Any]) -> None:
-        joined = conn.execute(text("SELECT capture FROM sync_state")).first()
-        if joined is None:
-            return  # a counter standing alone: nothing to tell a server
-        conn.execute(text("UPDATE sync_state SET next_seq = next_seq + 1"))
-        conn.execute(text(
-            "INSERT INTO sync_outbox (device_seq, mutation_id, kind, new_values, status, attempts) "
-            "VALUES ((SELECT next_seq FROM sync_state), :m, :k, :v, 'pending', 0)"),
-            {"m": uuid.uuid4().hex, "k": kind, "v": json.dumps(payload)})
+        capture.queue_command(conn, kind, payload)
 
 
 class _KeptOpen:

@@ -43,6 +43,7 @@ from shopdesk.ui.repairs.ticket_detail import TicketDetailPage
 from shopdesk.ui.repairs.ticket_intake import TicketIntakePage
 from shopdesk.ui.search.search_page import SearchPage
 from shopdesk.ui.settings.shop_settings import ShopSettingsDialog
+from shopdesk.ui.staff.privacy_controls import PrivacyControls
 from shopdesk.ui.staff.staff_admin import StaffAdminDialog
 from shopdesk.ui.support.support_dialogs import NewSupportDialog
 from shopdesk.ui.support.support_list import SupportListPage
@@ -131,6 +132,10 @@ class MainWindow(QMainWindow):
         self.backup_ui = BackupControls(shop, self.ops, self, self.shop_menu,
                                         before=self.sign_out_action)
         self.sync_ui.bridge.conflicts_changed.connect(self.profile.reload)
+        self.privacy_ui = PrivacyControls(shop, self.ops, self, self.shop_menu, self.who,
+                                          before=self.sign_out_action)
+        self.search.results_shown.connect(
+            lambda _n: self.privacy_ui.list_shown(self.search.model.ids))
         self.profile.open_customer.connect(self.open_customer)
         self.profile.review_duplicate.connect(
             lambda here, other, conflict: self.sync_ui.open_merge(
@@ -269,6 +274,7 @@ class MainWindow(QMainWindow):
             self.warm_search()
             self.sync_ui.start()
             self.backup_ui.start()
+            self.privacy_ui.start()
 
     def warm_search(self) -> None:
         """Build the word index on the read pool; the GUI thread never waits for it."""
@@ -304,16 +310,19 @@ class MainWindow(QMainWindow):
         self.profile.setFocus()
 
     def open_ticket(self, ticket_id: UUID, remember: bool = True) -> None:
+        self.privacy_ui.viewed("repair_ticket", ticket_id)
         self._go_to(self.ticket, remember)
         self.ticket.show_ticket(ticket_id)
         self.ticket.setFocus()
 
     def open_device(self, device_id: UUID) -> None:
+        self.privacy_ui.viewed("device", device_id)
         self._go_to(self.device)
         self.device.show_device(device_id)
         self.device.setFocus()
 
     def open_support(self, support_id: UUID, remember: bool = True) -> None:
+        self.privacy_ui.viewed("support_ticket", support_id)
         self._go_to(self.support, remember)
         self.support.show_support(support_id)
         self.support.setFocus()
@@ -438,6 +447,7 @@ class MainWindow(QMainWindow):
         """Stop the sync thread and the worker threads (idempotent)."""
         self.sync_ui.stop()
         self.backup_ui.stop()
+        self.privacy_ui.stop()
         self.ops.shutdown(wait=True)
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -29,6 +29,8 @@ from shopdesk.models import (
     StaffDirectory,
 )
 from shopdesk.services.audit import AuditTrail
+from shopdesk.services.consent import register as consents
+from shopdesk.services.consent.consent import ConsentService
 from shopdesk.services.customers.customer_views import (
     CUSTOMER_COLUMNS,
     PREFERENCE_COLUMNS,
@@ -98,6 +100,7 @@ class CustomerService(CustomerLookup):
     def __init__(self, store: Store, audit: AuditTrail, settings: SettingsService) -> None:
         super().__init__(store, settings)
         self._audit = audit
+        self._consents = ConsentService(store, audit)
 
     # -- writes -----------------------------------------------------------------
     @_publishes
@@ -137,6 +140,9 @@ class CustomerService(CustomerLookup):
             session.flush()
         except IntegrityError as exc:  # another process won a race for the phone/e-mail
             raise self._integrity(exc) from None
+        # The consent register starts with the choices made on the form (spec 13.1).
+        consents.insert_events(session.connection(), consents.form_rows(
+            customer_id, clean, clean["channel"], now, actor.staff_id))
         return row
 
     @_publishes
@@ -147,7 +153,7 @@ class CustomerService(CustomerLookup):
         with self._store.write() as session:
             # Validated against the row as locked here, not a copy read earlier:
             # one read, and no other write can slip in between.
-            row = self._row(session, customer_id)
+            row = self._editable(session, customer_id)
             before = values_of(row)
             clean = clean_customer(input_of(before).merged(changes), policy,
                                    self._store.clock().date())
@@ -179,6 +185,8 @@ class CustomerService(CustomerLookup):
                 raise self._integrity(exc) from None
             self._audit.append(session, actor, "update", "customer", row.id,
                                {"code": row.code, "fields": diff})
+            # The register stays the one source of truth for the consent flags.
+            self._consents.follow_preferences(session, actor, row.id, diff, row.channel)
             return Saved(summary_of(row), Changes(customers=frozenset({row.id})))
 
     def deactivate(self, customer_id: UUID, reason: str = "") -> Saved:
@@ -191,7 +199,7 @@ class CustomerService(CustomerLookup):
     def _set_active(self, customer_id: UUID, active: bool, reason: str) -> Saved:
         actor = self._store.require(Permission.DEACTIVATE_CUSTOMERS)
         with self._store.write() as session:
-            row = self._row(session, customer_id)
+            row = self._editable(session, customer_id)
             if row.is_active == active:
                 return Saved(summary_of(row), Changes())
             row.is_active = active
@@ -210,7 +218,7 @@ class CustomerService(CustomerLookup):
             raise ValidationError(FieldError("item", "choice",
                                              f"must be one of: {', '.join(VERIFIABLE)}"))
         with self._store.write() as session:
-            row = self._row(session, customer_id)
+            row = self._editable(session, customer_id)
             if item == "email" and verified and not row.email:
                 raise ValidationError(FieldError("email", "required",
                                                  "the customer has no e-mail address to verify"))
@@ -238,7 +246,7 @@ class CustomerService(CustomerLookup):
         if errors:
             raise ValidationError(errors)
         with self._store.write() as session:
-            row = self._row(session, customer_id)
+            row = self._editable(session, customer_id)
             row.id_document_type, row.id_document_last_digits = kind, digits
             row.id_checked_at, row.id_checked_by = self._store.clock(), actor.staff_id
             row.updated_at = self._store.clock()
@@ -335,6 +343,16 @@ class CustomerService(CustomerLookup):
         row = session.get(Customer, customer_id)
         if row is None:
             raise NotFound(f"no customer with id {customer_id}")
+        return row
+
+    @classmethod
+    def _editable(cls, session: Session, customer_id: UUID) -> Customer:
+        """The row to change; an erased customer's data cannot be entered again."""
+        row = cls._row(session, customer_id)
+        if consents.is_erased(session.connection(), customer_id):
+            raise ValidationError(FieldError(
+                "customer", "erased", "this customer's personal data was erased (right to "
+                "be forgotten); register the person anew if they return"))
         return row
 
     @staticmethod

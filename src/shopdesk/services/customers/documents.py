@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from shopdesk import paths
 from shopdesk.changes import Changes
 from shopdesk.db import dbkey
 from shopdesk.domain.choices import DocumentKind
 from shopdesk.domain.permissions import Permission
+from shopdesk.domain.privacy.consent import Purpose
 from shopdesk.domain.text import control_errors
 from shopdesk.errors import FieldError, NotFound, ValidationError
 from shopdesk.models import Customer, CustomerDocument, LocalMeta
 from shopdesk.services.audit import AuditTrail
+from shopdesk.services.consent import register as consents
+from shopdesk.services.consent.consent import allows_in
 from shopdesk.services.customers.customer_views import DocumentInfo, document_of
 from shopdesk.services.customers.document_files import DocumentFiles
 from shopdesk.services.store import Store
@@ -57,10 +61,14 @@ class DocumentService:
             errors.append(FieldError("title", "too_long", "must be at most 200 characters"))
         if errors:
             raise ValidationError(errors)
+        with self._store.read() as session:  # refused before the file is copied in
+            self._check_consent(session.connection(), customer_id, kind)
         digest, size = self._store_file(source)
         with self._store.write() as session:
             if session.get(Customer, customer_id) is None:
                 raise NotFound(f"no customer with id {customer_id}")
+            # Again in the write: a withdrawal on this counter cannot slip in between.
+            self._check_consent(session.connection(), customer_id, kind)
             row = CustomerDocument(
                 customer_id=customer_id, kind=kind, title=title.strip() or source.name,
                 filename=source.name, content_hash=digest, size=size,
@@ -73,6 +81,34 @@ class DocumentService:
             info = document_of(row, actor.name)
         return info, Changes(customers=frozenset({customer_id}),
                              documents=frozenset({customer_id}))
+
+    @staticmethod
+    def _check_consent(conn: Connection, customer_id: UUID, kind: str) -> None:
+        if consents.is_erased(conn, customer_id):
+            raise ValidationError(FieldError("customer", "erased", "this customer's personal "
+                                             "data was erased; register the person anew"))
+        if kind == "id_scan" and not allows_in(conn, customer_id, Purpose.ID_SCAN):
+            raise ValidationError(FieldError(
+                "kind", "consent", "storing an ID scan needs the customer's consent "
+                "(record it under Consents first)"))
+
+    def discard_unused(self, digests: Iterable[str]) -> int:
+        """Delete stored files that no document row uses any more (after an erasure
+        pseudonymised the rows that did); returns how many files were deleted."""
+        gone = 0
+        with self._store.read() as session:
+            for digest in set(digests):
+                if len(digest) != 64 or set(digest) == {"0"}:
+                    continue
+                used = session.scalar(select(CustomerDocument.id).where(
+                    CustomerDocument.content_hash == digest).limit(1))
+                path = self.files.blob(digest)
+                if used is None and path.is_file():
+                    path.unlink()
+                    gone += 1
+                    if not any(path.parent.iterdir()):
+                        path.parent.rmdir()
+        return gone
 
     def _row(self, document_id: UUID) -> tuple[str, str]:
         self._store.require(Permission.VIEW_CUSTOMERS)

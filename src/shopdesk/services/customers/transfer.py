@@ -43,6 +43,7 @@ from shopdesk.services.audit import AuditTrail
 from shopdesk.services.customers import csv_read
 from shopdesk.services.customers.csv_read import CsvFormat, RecordReader
 from shopdesk.services.customers.csv_write import GuardedWriter
+from shopdesk.services.consent import register as consents
 from shopdesk.services.customers.customer_views import CUSTOMER_COLUMNS, PREFERENCE_COLUMNS
 from shopdesk.services.customers.customers import CustomerService, created_fields, derived_columns
 from shopdesk.services.customers.import_file import (
@@ -239,6 +240,7 @@ class TransferService:
             return []
         first = self._store.next_sequence(session, "customer", len(batch))
         customers, prefs, loyalty, audit = [], [], [], []
+        consent_rows: list[dict[str, Any]] = []
         for offset, clean in enumerate(batch):
             customer_id = uuid.uuid4()
             code = codes.customer_code(self._store.node_tag, first + offset)
@@ -252,6 +254,8 @@ class TransferService:
                           **{c: clean[c] for c in PREFERENCE_COLUMNS}})
             loyalty.append({"customer_id": customer_id, "points": 0, "tier": "bronze",
                             "opened_at": now})
+            consent_rows += consents.form_rows(customer_id, clean, clean["channel"], now,
+                                               actor.staff_id, imported=True)
             audit.append(("create", "customer", customer_id,
                           {"code": code, "via": "import", "fields": created_fields(clean)}))
         # Core executemany: one prepared statement for the whole batch.
@@ -259,6 +263,7 @@ class TransferService:
         connection.execute(insert(table_of(Customer)), customers)
         connection.execute(insert(table_of(CustomerPreferences)), prefs)
         connection.execute(insert(table_of(CustomerLoyalty)), loyalty)
+        consents.insert_events(connection, consent_rows)
         self._audit.append_many(session, actor, audit)
         return [row["id"] for row in customers]
 

@@ -33,6 +33,7 @@ from shopdesk.sync.merge_views import redirect_of
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.common.widgets import Badge, Card, fill_with_scrolled
+from shopdesk.ui.customers.consent_panel import ConsentPanel
 from shopdesk.ui.customers.profile_dialogs import IdCheckDialog, ReasonDialog
 from shopdesk.ui.customers.profile_parts import (
     DetailRows,
@@ -183,10 +184,16 @@ class ProfilePage(QWidget):
         self.support.new_support.connect(
             lambda: self.customer_id is not None and self.new_support.emit(self.customer_id))
 
+        right = QVBoxLayout()
+        right.setSpacing(12)
+        right.addWidget(side)
+        self.privacy = ConsentPanel(shop, ops)  # consents, export, forget (consent_panel.py)
+        right.addWidget(self.privacy)
+        right.addStretch(1)
         middle = QHBoxLayout()
         middle.setSpacing(12)
         middle.addWidget(details, 3)
-        middle.addWidget(side, 2)
+        middle.addLayout(right, 2)
         content = QWidget()
         column = QVBoxLayout(content)
         column.setContentsMargins(16, 10, 16, 10)
@@ -301,6 +308,7 @@ class ProfilePage(QWidget):
         self.documents.attach_button.setEnabled(self._allowed(Permission.ATTACH_DOCUMENTS))
         self._load_audit(customer_id)
         self.sync_banner.load(customer_id)
+        self.privacy.load(customer_id, s.code)
         self.loaded.emit(p)
 
     def _render_verification(self, p: CustomerProfile) -> None:

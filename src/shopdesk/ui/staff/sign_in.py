@@ -63,15 +63,24 @@ class SignInDialog(QDialog):
             self.error.show_message("Type your username.")
             self.username.setFocus()
             return
-        try:
-            self.staff = self.shop.sign_in(self.username.text(), self.secret.text())
-        except AuthenticationFailed as exc:
-            message = str(exc)
-            self.error.show_message(message[:1].upper() + message[1:])
-            self.secret.clear()
-            self.secret.setFocus()
-            return
-        self.accept()
+        self.staff = sign_in_or_say_why(self.shop, self.username.text(), self.secret,
+                                        self.error)
+        if self.staff is not None:
+            self.accept()
+
+
+def sign_in_or_say_why(shop: Shop, username: str, secret: QLineEdit,
+                       error: ErrorLabel) -> StaffInfo | None:
+    """Sign in with the PIN typed in `secret`; on failure say why in `error`, clear the
+    PIN and put the cursor back in it (the sign-in dialog and the lock screen)."""
+    try:
+        return shop.sign_in(username, secret.text())
+    except AuthenticationFailed as exc:
+        message = str(exc)
+        error.show_message(message[:1].upper() + message[1:])
+        secret.clear()
+        secret.setFocus()
+        return None
 
 
 class OwnerSetupDialog(QDialog):
