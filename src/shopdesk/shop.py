@@ -118,9 +118,9 @@ class Shop:
         `key`: the key itself, handed over by a process that has it (the window)."""
         root = paths.data_dir(data_dir)
         db_path = paths.database_path(root)
+        key = key or dbkey.for_database(db_path, passphrase)  # before anything is created
         # Created private before SQLite sees it: its -wal and -shm files take its mode.
         private_files.create_private(db_path)
-        key = key or dbkey.for_database(db_path, passphrase)
         migrate.upgrade(db_path, key)
         paths.secure(root)  # also narrows what an older shopdesk or a copy left readable
         return cls(root, clock, key)

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.domain.service_rules import PartInput, ServiceInput
+from shopdesk.services.repairs.ticket_edits import WorkLineInput
 from shopdesk.services.repairs.tickets import (
     PickupWork,
     TicketDeviceIntake,
@@ -60,8 +61,10 @@ def full_customer(shop: Shop, tmp_path: Path) -> Full:
         passcode="4821-zoltan-pin")])).ticket.summary
     shop.tickets.change_status(ticket.id, "diagnosing", note="Zoltan wants it by Friday")
     shop.tickets.change_status(ticket.id, "in_repair")
-    shop.tickets.change_status(ticket.id, "ready")
     device = shop.tickets.get(ticket.id).devices[0].device.id
+    shop.tickets.set_work(ticket.id, [WorkLineInput("Screen, OEM grade", "part",
+                                                    "20.00", device_id=device)])
+    shop.tickets.change_status(ticket.id, "ready")
     shop.tickets.pickup(ticket.id, "30.00", "cash", [PickupWork(
         device, "New screen", [PartInput("Screen", 1, "20.00")], "10.00")])
     shop.service_records.record(ServiceInput(zoltan, "consultation", "Advice on a case",

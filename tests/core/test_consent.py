@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 
-from shopdesk.db import dbkey
-from shopdesk.db import migrate
+from shopdesk.db import dbkey, migrate
 from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.errors import PermissionDenied, ValidationError
 from shopdesk.shop import Shop

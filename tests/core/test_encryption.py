@@ -162,7 +162,7 @@ def test_plain_document_files_are_encrypted_at_upgrade(shop: Shop, tmp_path: Pat
         first_name="Ann", last_name="Lee", phone="07400 123456")).customer.id
     scan = tmp_path / "id.png"
     scan.write_bytes(b"\x89PNG passport of Ann" * 40)
-    info, _ = shop.documents.attach(customer, scan, "id_scan")
+    info, _ = shop.documents.attach(customer, scan, "photo")
     stored = shop.documents.stored_path(info.id)
     assert stored.read_bytes().startswith(MAGIC) and b"passport" not in stored.read_bytes()
     # As it was before encryption: the plain file under its hash, no marker.

@@ -90,12 +90,12 @@ def test_a_shared_document_file_stays_for_the_other_customer(shop: Shop,
     zed_doc, _ = shop.documents.attach(zed, form, "signed_form")
     ann_doc, _ = shop.documents.attach(ann, form, "signed_form")
     mine, _ = shop.documents.attach(zed, own, "photo")
-    kept = shop.documents.path_of(ann_doc.id)
-    gone = shop.documents.path_of(mine.id)
+    kept = shop.documents.stored_path(ann_doc.id)  # the encrypted files
+    gone = shop.documents.stored_path(mine.id)
     result = shop.erasure.forget(zed, "Erasure request")
     assert result.documents_deleted == 1
-    assert kept.read_bytes() == form.read_bytes() and not gone.exists()
-    assert shop.documents.path_of(ann_doc.id) == kept
+    assert shop.documents.read(ann_doc.id) == form.read_bytes() and not gone.exists()
+    assert shop.documents.stored_path(ann_doc.id) == kept and kept.exists()
     shown = {d.id: d for d in shop.documents.list(zed)}
     assert shown[zed_doc.id].title == "erased document" and shown[zed_doc.id].filename == "erased"
 

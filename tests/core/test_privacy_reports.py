@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from shopdesk.db import dbkey
 from shopdesk.cli import main
+from shopdesk.db import dbkey
 from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.shop import Shop
 from tests.conftest import Clock

@@ -134,12 +134,17 @@ REGISTRY: dict[str, dict[str, Personal]] = {
         "technician_id": STAFF, "estimate": LAW, "estimate_approved": LAW,
         "approved_at": LAW, "deposit": LAW, "final_amount": LAW, "payment_method": LAW,
         "warranty_rework": LAW, "created_by": STAFF, "created_at": WHEN, "updated_at": WHEN,
-        "collected_at": LAW,
+        "collected_at": LAW, "promised_by": WHEN,
     },
     "ticket_devices": {
         "id": ID, "ticket_id": REF, "device_id": REF, "position": LAW, "fault": LAW,
         "checklist": LAW, "pre_existing_faults": LAW, "accessories": LAW,
         "passcode_encrypted": E,
+    },
+    "ticket_work_lines": {  # the invoice's lines: parts and labour, kept with the invoice
+        "id": ID, "ticket_id": REF, "device_id": REF, "position": LAW, "kind": LAW,
+        "description": LAW, "sku": LAW, "quantity": LAW, "unit_price": LAW,
+        "created_at": WHEN, "updated_at": WHEN, "removed_at": WHEN,
     },
     "ticket_status_changes": {
         "id": ID, "ticket_id": REF, "from_status": LAW, "to_status": LAW, "staff_id": STAFF,
@@ -182,6 +187,7 @@ CUSTOMER_PATH: dict[str, tuple[str, str | None]] = {
         "support_tickets", "customer_consents", "customer_erasures", "audit_keys")},
     "ticket_devices": ("ticket_id", "repair_tickets"),
     "ticket_status_changes": ("ticket_id", "repair_tickets"),
+    "ticket_work_lines": ("ticket_id", "repair_tickets"),
     "service_parts": ("service_id", "customer_services"),
     "support_events": ("ticket_id", "support_tickets"),
 }

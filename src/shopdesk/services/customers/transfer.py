@@ -40,10 +40,10 @@ from shopdesk.errors import FieldError, ShopdeskError, ValidationError
 from shopdesk.models import Customer, CustomerLoyalty, CustomerPreferences
 from shopdesk.models.base import table_of
 from shopdesk.services.audit import AuditTrail
+from shopdesk.services.consent import register as consents
 from shopdesk.services.customers import csv_read
 from shopdesk.services.customers.csv_read import CsvFormat, RecordReader
 from shopdesk.services.customers.csv_write import GuardedWriter
-from shopdesk.services.consent import register as consents
 from shopdesk.services.customers.customer_views import CUSTOMER_COLUMNS, PREFERENCE_COLUMNS
 from shopdesk.services.customers.customers import CustomerService, created_fields, derived_columns
 from shopdesk.services.customers.import_file import (

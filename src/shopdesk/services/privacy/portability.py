@@ -40,6 +40,7 @@ from shopdesk.models.personal import (
 )
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.consent import register
+from shopdesk.services.customers.document_files import DocumentUnreadable
 from shopdesk.services.customers.documents import DocumentService
 from shopdesk.services.privacy.scrub import linked_rows
 from shopdesk.services.store import Store
@@ -116,11 +117,11 @@ class PortabilityService:
             archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=1,
                                                      default=str))
             for doc, entry in zip(documents, data["documents"], strict=True):
-                try:
-                    path = self._documents.path_of(UUID(hex=str(doc["id"])))
-                except NotFound:
+                try:  # decrypted and checked against its hash
+                    content = self._documents.read(UUID(hex=str(doc["id"])))
+                except (NotFound, DocumentUnreadable):
                     continue  # erased, or never copied to this counter: listed, no file
-                archive.write(path, entry["file"])
+                archive.writestr(entry["file"], content)
                 files += 1
         os.replace(tmp, out)
         rows = {t: len(r) for t, r in tables.items() if r}
