@@ -5,8 +5,13 @@ argv: DATA_DIR. Prints "BOARD <ms> <rows>" per run (a fresh page each run).
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+
+# Without an OS keyring (a headless machine, a child process) the database key comes
+# from a passphrase, as on a headless shop computer.
+os.environ.setdefault("SHOPDESK_DB_PASSPHRASE", "bench passphrase, not a secret")
 
 from shopdesk.shop import Shop
 from shopdesk.ui.app import application

@@ -9,8 +9,13 @@ searches, and prints "RSS <MB>": the resident memory of the running app.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+
+# Without an OS keyring (a headless machine, a child process) the database key comes
+# from a passphrase, as on a headless shop computer.
+os.environ.setdefault("SHOPDESK_DB_PASSPHRASE", "bench passphrase, not a secret")
 
 from shopdesk.shop import Shop
 from shopdesk.ui.app import application, build_main_window

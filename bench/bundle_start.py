@@ -27,6 +27,11 @@ import sys
 import time
 from pathlib import Path
 
+# Without an OS keyring (a headless machine, a child process) the database key comes
+# from a passphrase, as on a headless shop computer.
+os.environ.setdefault("SHOPDESK_DB_PASSPHRASE", "bench passphrase, not a secret")
+
+
 ROOT = Path(__file__).resolve().parent.parent
 SHOWN = re.compile(r"smoke-test: (sign-in|owner setup) shown after (\d+\.\d+) s")
 

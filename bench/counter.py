@@ -46,6 +46,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QWidget
 from sqlalchemy import func, select
 
+# Without an OS keyring (a headless machine, a child process) the database key comes
+# from a passphrase, as on a headless shop computer.
+os.environ.setdefault("SHOPDESK_DB_PASSPHRASE", "bench passphrase, not a secret")
+
 from shopdesk import paths
 from shopdesk.cli import main as cli_main
 from shopdesk.domain.imei import luhn_check_digit

@@ -19,6 +19,10 @@ import sys
 import time
 from pathlib import Path
 
+# Without an OS keyring (a headless machine, a child process) the database key comes
+# from a passphrase, as on a headless shop computer.
+os.environ.setdefault("SHOPDESK_DB_PASSPHRASE", "bench passphrase, not a secret")
+
 from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.services.demo.demo import generate
 from shopdesk.shop import Shop

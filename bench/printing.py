@@ -8,10 +8,15 @@ the data is read.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from datetime import date, datetime
 from decimal import Decimal
+
+# Without an OS keyring (a headless machine, a child process) the database key comes
+# from a passphrase, as on a headless shop computer.
+os.environ.setdefault("SHOPDESK_DB_PASSPHRASE", "bench passphrase, not a secret")
 
 from shopdesk.printing import receipt, summary_report
 from shopdesk.printing.data import (

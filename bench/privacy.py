@@ -27,6 +27,10 @@ OWNER, SECRET = "owner", "bench-pass-1"
 CHILD = r"""
 import json, sys, time, uuid
 from pathlib import Path
+# Without an OS keyring (a headless machine, a child process) the database key comes
+# from a passphrase, as on a headless shop computer.
+os.environ.setdefault("SHOPDESK_DB_PASSPHRASE", "bench passphrase, not a secret")
+
 from shopdesk.shop import Shop
 from shopdesk.services.audit import AuditFilter
 root, task, ids, out = Path(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3]), Path(sys.argv[4])

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -22,6 +21,10 @@ import time
 from pathlib import Path
 
 from sqlalchemy import func, select, text
+
+# Without an OS keyring (a headless machine, a child process) the database key comes
+# from a passphrase, as on a headless shop computer.
+os.environ.setdefault("SHOPDESK_DB_PASSPHRASE", "bench passphrase, not a secret")
 
 from shopdesk.models import Device, RepairTicket
 from shopdesk.services.demo.demo_repairs import generate_repairs
@@ -32,8 +35,10 @@ HERE = Path(__file__).resolve().parent
 
 def copy_db(source: Path, target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(source / "shopdesk.sqlite")
-    dst = sqlite3.connect(target / "shopdesk.sqlite")
+    from shopdesk.db import cipher, dbkey
+    key = dbkey.existing(source / "shopdesk.sqlite")  # the copy keeps the same key
+    src = cipher.connect(source / "shopdesk.sqlite", key)
+    dst = cipher.connect(target / "shopdesk.sqlite", key, verify=False)
     src.backup(dst)
     dst.close()
     src.close()

@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import json
+import os
 import random
 import re
 import statistics
@@ -54,6 +55,10 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, JaroWinkler
 from skewed import cached_shop
 from sqlalchemy import text
+
+# Without an OS keyring (a headless machine, a child process) the database key comes
+# from a passphrase, as on a headless shop computer.
+os.environ.setdefault("SHOPDESK_DB_PASSPHRASE", "bench passphrase, not a secret")
 
 from shopdesk.domain.search_text import words as fold_words
 from shopdesk.domain.text import fold

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
 import random
 import sys
 import time
@@ -34,6 +35,10 @@ from typing import Any
 import phonenumbers
 from faker import Faker
 from phonenumbers import PhoneNumberType
+
+# Without an OS keyring (a headless machine, a child process) the database key comes
+# from a passphrase, as on a headless shop computer.
+os.environ.setdefault("SHOPDESK_DB_PASSPHRASE", "bench passphrase, not a secret")
 
 from shopdesk import paths
 from shopdesk.domain import codes, search_text

@@ -55,6 +55,9 @@ from typing import Any
 import keyring
 import psycopg
 
+# No OS keyring here (and child processes use a null one): the database key comes from
+# a passphrase, as on a headless shop computer.
+os.environ.setdefault("SHOPDESK_DB_PASSPHRASE", "bench passphrase, not a secret")
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))  # the Supabase-like cluster and REST stand-in live in tests/
@@ -74,6 +77,21 @@ TRANSPORTS = {"direct": " (psycopg straight to Postgres)",
 
 
 @contextlib.contextmanager
+
+def keyed(path: Path) -> Any:
+    """A raw connection to the encrypted database at `path`, keyed as the app keys it."""
+    from shopdesk.db import dbkey
+    return dbkey.connect(Path(path))
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """An online-backup copy of the encrypted database `source`, under the same key."""
+    from shopdesk.db import cipher, dbkey
+    key = dbkey.existing(Path(source))
+    with contextlib.closing(cipher.connect(source, key)) as src, \
+            contextlib.closing(cipher.connect(target, key, verify=False)) as dst:
+        src.backup(dst)
+
 def postgres() -> Iterator[Any]:
     from tests.sync.supabase_like import SupabaseLike
 
@@ -107,9 +125,7 @@ def source_db(customers: int, tickets: int) -> Path:
     if not db.exists() and (SHARED_SOURCE / "shopdesk.sqlite").exists():
         print(f"copying {SHARED_SOURCE} to {root} (once) ...", flush=True)
         root.mkdir(parents=True, exist_ok=True)
-        with contextlib.closing(sqlite3.connect(SHARED_SOURCE / "shopdesk.sqlite")) as src, \
-                contextlib.closing(sqlite3.connect(db)) as dst:
-            src.backup(dst)
+        copy_database(SHARED_SOURCE / "shopdesk.sqlite", db)
     if db.exists() and enough(db, customers, tickets):
         Shop.open(root).close()  # brings it to the current schema (cheap once done)
         return db
@@ -131,7 +147,7 @@ def source_db(customers: int, tickets: int) -> Path:
 
 
 def enough(db: Path, customers: int, tickets: int) -> bool:
-    with contextlib.closing(sqlite3.connect(db)) as conn:
+    with contextlib.closing(keyed(db)) as conn:
         have = conn.execute("SELECT count(*) FROM (SELECT 1 FROM customers LIMIT ?)",
                             (customers,)).fetchone()[0]
         held = conn.execute(
@@ -279,7 +295,7 @@ def new_counter(root: Path, url: str, name: str, via: dict[str, Any] | None = No
 
 def counts(root: Path) -> tuple[int, int]:
     """(rows of the seeded tables on this counter, its saved pull cursor)."""
-    with contextlib.closing(sqlite3.connect(root / "shopdesk.sqlite")) as conn:
+    with contextlib.closing(keyed(root / "shopdesk.sqlite")) as conn:
         held = sum(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in (
             "staff_directory", "customers", "customer_preferences", "customer_loyalty",
             "repair_tickets"))
@@ -362,7 +378,7 @@ def first_sync(url: str, rows: int, profile: bool,
     assert code == 0 and held == rows, f"first sync ended with {held} rows of {rows}"
     if prof:
         print_profile(prof)
-    with contextlib.closing(sqlite3.connect(root / "shopdesk.sqlite")) as conn:
+    with contextlib.closing(keyed(root / "shopdesk.sqlite")) as conn:
         page = conn.execute("SELECT pull_page FROM sync_state").fetchone()[0]
     return {"root": root, "token": token, "seconds": out["seconds"], "wall": wall, "page": page,
             "rows_s": rows / out["seconds"], "rss_mb": out["rss_mb"], "cpu": out["cpu"],
@@ -434,7 +450,7 @@ def push_hundred(root: Path, runs: int = 5) -> dict[str, Any]:
             "runs": rounds, "push_call": push_calls, "edits": statistics.median(edits)}
 
 
-def free_phone(conn: sqlite3.Connection, rng: random.Random) -> str:
+def free_phone(conn: Any, rng: random.Random) -> str:
     import phonenumbers
 
     while True:
@@ -452,7 +468,7 @@ def visibility(a_root: Path, b_root: Path, trials: int = 10) -> dict[str, Any]:
     rng = random.Random(5)
     times: list[float] = []
     with Shop.open(a_root) as a, Shop.open(b_root) as b, \
-            contextlib.closing(sqlite3.connect(b_root / "shopdesk.sqlite")) as look:
+            contextlib.closing(keyed(b_root / "shopdesk.sqlite")) as look:
         a.sign_in(OWNER, SECRET)
         b.sign_in(OWNER, SECRET)
         runners = [SyncRunner(a.sync), SyncRunner(b.sync)]  # interval 1 s: the default
