@@ -264,8 +264,8 @@ def sync_screens(shop: Shop, ana: UUID, tmp: Path, out: Path) -> None:
     """Status bar offline and online, the sync panel, the merge screen, the profile banner."""
     from sqlalchemy import text
 
-    from shopdesk.sync.direct import DirectTransport
     from shopdesk.sync.engine import default_transport
+    from shopdesk.sync.wire.direct import DirectTransport
 
     url = central_database(tmp)
     if url is None:

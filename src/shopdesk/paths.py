@@ -20,8 +20,10 @@ from shopdesk import private_files
 APP_NAME = "shopdesk"
 DB_FILENAME = "shopdesk.sqlite"
 # What shopdesk keeps in a data directory besides the database (and its -wal, -shm
-# and -journal files): made private on every open (see `shopdesk.private_files`).
-OWN_FOLDERS = ("backups", "documents", "logs", "print-queue", "keys", "certs")
+# and -journal files): made private on every open (see `shopdesk.private_files`);
+# other entries are left alone.
+OWN_FOLDERS = ("backups", "documents", "logs", "print-queue", "keys", "certs", "tmp", "open",
+               "reports")
 
 
 def data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -311,6 +311,7 @@ def test_restore_one_customer_puts_their_records_back_as_changes(filled: Shop,
     device = filled.devices.register(ann.id, phone_input(IPHONE)).device
     scan = tmp_path / "id.png"
     scan.write_bytes(b"\x89PNG Ann's passport" * 30)
+    filled.consent.record(ann.id, "id_scan", True, "signed_form")  # needed since issue 15
     doc = filled.documents.attach(ann.id, scan, "id_scan")[0]
     result = filled.backups.run("manual")
     assert result.path is not None

@@ -60,6 +60,7 @@ def test_a_new_data_directory_is_private(tmp_path: Path,
             first_name="Ana", last_name="Lima", phone="+447400123456")).customer.id
         scan = tmp_path / "scan.pdf"
         scan.write_bytes(b"%PDF-1.4 id")
+        shop.consent.record(customer, "id_scan", True, "signed_form")
         shop.documents.attach(customer, scan, "id_scan")
         logs.configure(root)
         PrintSpool(root).keep(b"%PDF-1.4", "receipt", "R-1", "no printer")

@@ -22,7 +22,7 @@ from shopdesk.shop import Shop
 from shopdesk.sync import credentials
 from shopdesk.sync.engine import default_transport
 from shopdesk.sync.runner import RunnerReport
-from shopdesk.sync.transport import Retryable, Transport
+from shopdesk.sync.wire.transport import Retryable, Transport
 from tests.core.repair_helpers import phone_input
 
 

@@ -22,7 +22,7 @@ from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.models.sync import SYNCED
 from shopdesk.services.repairs.tickets import TicketDeviceIntake, TicketIntake
 from shopdesk.shop import Shop
-from shopdesk.sync.transport import Retryable, Transport
+from shopdesk.sync.wire.transport import Retryable, Transport
 from tests.core.repair_helpers import imei, phone_input
 
 Dump = dict[str, dict[str, dict[str, Any]]]

@@ -19,8 +19,8 @@ from psycopg import errors
 
 from shopdesk.shop import Shop
 from shopdesk.sync import central
-from shopdesk.sync.direct import DirectTransport
-from shopdesk.sync.transport import Forbidden
+from shopdesk.sync.wire.direct import DirectTransport
+from shopdesk.sync.wire.transport import Forbidden
 from tests.sync.conftest import Counters, server_rows, sync_all
 from tests.sync.fault_kit import capture_batch, terminal_login
 from tests.sync.test_roundtrip import register

@@ -36,8 +36,8 @@ from shopdesk.models.sync import SYNCED
 from shopdesk.shop import Shop
 from shopdesk.sync.engine import default_transport
 from shopdesk.sync.rules import RULES, check_row
-from shopdesk.sync.transport import ProtocolError, Retryable, Transport
 from shopdesk.sync.views import Conflict
+from shopdesk.sync.wire.transport import ProtocolError, Retryable, Transport
 from tests.conftest import Clock
 from tests.sync.conftest import Counters
 from tests.sync.fault_kit import foreign_key_violations

@@ -15,7 +15,7 @@ import pytest
 from shopdesk.shop import Shop
 from shopdesk.sync import central
 from shopdesk.sync.engine import default_transport
-from shopdesk.sync.transport import Retryable
+from shopdesk.sync.wire.transport import Retryable
 from tests.sync.conftest import Counters, server_rows, sync_all
 from tests.sync.fault_tools import (
     FaultyTransport,

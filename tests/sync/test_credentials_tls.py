@@ -26,7 +26,7 @@ from keyring.backends.fail import Keyring as NoKeyring
 
 from shopdesk.errors import ValidationError
 from shopdesk.sync import central
-from shopdesk.sync.transport import Forbidden, ProtocolError
+from shopdesk.sync.wire.transport import Forbidden, ProtocolError
 from tests.conftest import fresh_root
 from tests.sync.conftest import Counters, server_rows, sync_all
 from tests.sync.fault_kit import terminal_login

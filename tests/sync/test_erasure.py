@@ -21,7 +21,7 @@ from shopdesk.errors import ValidationError
 from shopdesk.models.personal import ERASED_PHONE_PREFIX
 from shopdesk.shop import Shop
 from shopdesk.sync import central
-from shopdesk.sync.direct import DirectTransport
+from shopdesk.sync.wire.direct import DirectTransport
 from tests.conftest import Clock
 from tests.sync.conftest import Counters, server_rows, sync_all
 from tests.sync.fault_tools import local_rows, open_ticket, register

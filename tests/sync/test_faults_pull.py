@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from shopdesk.shop import Shop
 from shopdesk.sync.engine import default_transport
-from shopdesk.sync.transport import Retryable, Transport
+from shopdesk.sync.wire.transport import Retryable, Transport
 from tests.conftest import Clock
 from tests.sync.conftest import Counters, server_rows, sync_all
 from tests.sync.fault_kit import (

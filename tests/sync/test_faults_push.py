@@ -19,10 +19,10 @@ from sqlalchemy import text
 
 from shopdesk.domain import codes
 from shopdesk.sync import central
-from shopdesk.sync.direct import DirectTransport
 from shopdesk.sync.engine import default_transport
 from shopdesk.sync.runner import SyncRunner
-from shopdesk.sync.transport import ProtocolError, Retryable, Transport
+from shopdesk.sync.wire.direct import DirectTransport
+from shopdesk.sync.wire.transport import ProtocolError, Retryable, Transport
 from tests.sync.conftest import Counters, server_rows, sync_all
 from tests.sync.fault_kit import (
     Outage,

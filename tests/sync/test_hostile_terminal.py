@@ -22,7 +22,7 @@ from psycopg import errors, sql
 from shopdesk.domain import codes
 from shopdesk.shop import Shop
 from shopdesk.sync import central
-from shopdesk.sync.direct import DirectTransport
+from shopdesk.sync.wire.direct import DirectTransport
 from tests.sync.conftest import Counters, server_rows, sync_all
 from tests.sync.fault_kit import foreign_key_violations, terminal_login, ticket_for
 from tests.sync.test_roundtrip import register

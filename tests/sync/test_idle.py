@@ -11,8 +11,8 @@ import itertools
 import threading
 import time
 
-from shopdesk.sync.poke import ListenPoke
 from shopdesk.sync.runner import RunnerReport, SyncRunner
+from shopdesk.sync.wire.poke import ListenPoke
 from tests.sync.conftest import Counters, sync_all
 from tests.sync.fault_kit import terminal_login, wait_until
 from tests.sync.test_roundtrip import register

@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from shopdesk.sync.direct import connect_kwargs, pooler_user
+from shopdesk.sync.wire.direct import connect_kwargs, pooler_user
 from tests.sync.conftest import Counters, server_rows, sync_all, through
 from tests.sync.fault_kit import foreign_key_violations, terminal_login, ticket_for
 from tests.sync.fault_tools import local_dump

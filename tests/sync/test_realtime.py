@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from shopdesk.sync.realtime import RealtimePoke, websocket_url
 from shopdesk.sync.runner import SyncRunner
+from shopdesk.sync.wire.realtime import RealtimePoke, websocket_url
 from tests.sync.conftest import Counters, sync_all
 from tests.sync.fault_kit import wait_until
 from tests.sync.realtime_server import RealtimeServer, install_realtime_send, realtime_server

@@ -17,7 +17,7 @@ from shopdesk.errors import NotFound, ValidationError
 from shopdesk.services.repairs.tickets import TicketDeviceIntake, TicketIntake
 from shopdesk.shop import Shop
 from shopdesk.sync import central
-from shopdesk.sync.transport import Forbidden, RestTransport, Retryable
+from shopdesk.sync.wire.transport import Forbidden, RestTransport, Retryable
 from tests.core.repair_helpers import phone_input
 from tests.sync.conftest import Counters, server_rows, sync_all
 from tests.sync.rest_server import RestServer, rest_server

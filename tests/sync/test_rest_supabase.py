@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from shopdesk.shop import Shop
-from shopdesk.sync.transport import Forbidden, ProtocolError, RestTransport
+from shopdesk.sync.wire.transport import Forbidden, ProtocolError, RestTransport
 from tests.sync.conftest import Counters, server_rows, sync_all
 from tests.sync.rest_server import RestServer, rest_server
 from tests.sync.supabase_like import SupabaseLike

@@ -21,9 +21,9 @@ from sqlalchemy import text
 from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.services.demo.demo import generate
 from shopdesk.shop import Shop
-from shopdesk.sync.direct import DirectTransport
 from shopdesk.sync.engine import default_transport
 from shopdesk.sync.runner import RunnerReport
+from shopdesk.sync.wire.direct import DirectTransport
 from shopdesk.ui.app import build_main_window
 from shopdesk.ui.main_window import MainWindow
 from tests.sync.conftest import Counters, server_rows, sync_all

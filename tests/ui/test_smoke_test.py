@@ -72,7 +72,7 @@ def test_unreadable_database_fails_with_the_reason(tmp_path: Path) -> None:
     done = smoke(tmp_path / "shop")
     assert done.returncode == 1
     assert "smoke-test: failed: the shop data could not be opened:" in done.stderr
-    assert "not a database" in done.stderr
+    assert "a damaged file" in done.stderr  # encrypted databases: the key or the file
     assert SHOWN.search(done.stdout) is None
 
 

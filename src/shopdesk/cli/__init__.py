@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     with printing_safely():
         try:
-            key = read_key(sys.stdin) if getattr(args, "key_stdin", False) else None
+            key = read_key(sys.stdin) if getattr(args, "db_key_stdin", False) else None
             with Shop.open(getattr(args, "data_dir", None), key=key) as shop:
                 shop.act_as_system(f"command line: {args.command}")
                 return handler(shop, args)

@@ -47,7 +47,7 @@ def register(sub: Subparsers) -> None:
     # why the backup is taken, and the database key on standard input (hex key + salt).
     backup.add_argument("--reason", choices=["manual", "auto"], default="manual",
                         help=argparse.SUPPRESS)
-    backup.add_argument("--key-stdin", action="store_true", help=argparse.SUPPRESS)
+    backup.add_argument("--db-key-stdin", action="store_true", help=argparse.SUPPRESS)
 
     restore = verb(sub, "restore", _restore, "restore the database, or one customer, from "
                    "a backup (BACKUP, or: customer CODE --from BACKUP)")

@@ -29,7 +29,7 @@ from shopdesk.cli.common import (
 from shopdesk.errors import ShopdeskError
 from shopdesk.shop import Shop
 from shopdesk.sync import central, credentials
-from shopdesk.sync.transport import first_line
+from shopdesk.sync.wire.transport import first_line
 
 API_KEY_ENV = "SHOPDESK_SUPABASE_KEY"
 

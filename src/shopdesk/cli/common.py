@@ -76,7 +76,7 @@ def read_key(stream: TextIO) -> DbKey:
         value = bytes.fromhex(raw)
         return DbKey(value[:32], value[32:])
     except ValueError:
-        raise ShopdeskError("--key-stdin: standard input does not hold a database key") \
+        raise ShopdeskError("--db-key-stdin: standard input does not hold a database key") \
             from None
 
 

@@ -37,8 +37,8 @@ from shopdesk.cli.common import (
 from shopdesk.errors import NotFound
 from shopdesk.shop import Shop
 from shopdesk.sync.engine import Progress, SyncPaused
-from shopdesk.sync.transport import Forbidden, Retryable, TransportError
 from shopdesk.sync.views import Conflict
+from shopdesk.sync.wire.transport import Forbidden, Retryable, TransportError
 
 LARGE_PULL = 500  # rows; below this a pull takes a moment and a bar would only flicker
 

@@ -291,8 +291,6 @@ class SettingsService:
         entry per changed key), or none: the ValidationError names each bad field."""
         actor = self._store.require(Permission.CHANGE_SETTINGS)
         errors: list[FieldError] = []
-        for key, value in values.items():  # no control characters in any setting
-            errors += control_errors(value, key)
         specs = []
         for key in values:
             try:
@@ -305,6 +303,11 @@ class SettingsService:
                 clean[spec.key] = spec.check(values[spec.key])
             except ValueError as exc:
                 errors.append(FieldError(spec.key, "setting_value", str(exc)))
+        for key in list(clean):  # no control characters in any setting its rule let through
+            found = control_errors(values[key], key)
+            if found:
+                errors += found
+                del clean[key]
         after = {**self.all(), **clean}
         for spec in CATALOGUE.values():  # ...then those that need the others, as they
             if spec.check_with is None or not (  # will be (also when only those change)

@@ -23,7 +23,7 @@ from shopdesk.errors import ShopdeskError
 from shopdesk.models.personal import CUSTOMER_PATH, scrubbed_columns
 from shopdesk.models.sync import CUSTOMER_REFS, PARENT_REFS, SYNCED
 from shopdesk.sync.rules import all_rules
-from shopdesk.sync.transport import first_line
+from shopdesk.sync.wire.transport import first_line
 
 # What a terminal's login may use (issue 10): a few connections, calls that end, no
 # transaction left open. A terminal can loosen its own session settings, so the

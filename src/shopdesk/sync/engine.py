@@ -53,9 +53,9 @@ from shopdesk.services.audit import AuditTrail
 from shopdesk.services.store import Store
 from shopdesk.sync import credentials
 from shopdesk.sync.apply import PageApplier, orphans
-from shopdesk.sync.direct import DirectTransport
 from shopdesk.sync.restored import RESTORED_META, finish_restore, resume_after_restore
-from shopdesk.sync.transport import (
+from shopdesk.sync.wire.direct import DirectTransport
+from shopdesk.sync.wire.transport import (
     PULL_REPLY,
     PUSH_REPLY,
     Forbidden,

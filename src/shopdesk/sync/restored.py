@@ -33,7 +33,7 @@ from shopdesk.domain.permissions import Role
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.backup.restore import RESTORED_META, SEQUENCES
 from shopdesk.services.store import Actor, Store
-from shopdesk.sync.transport import Transport
+from shopdesk.sync.wire.transport import Transport
 
 _APART = 1_000_000_000_000  # numbers moved out of the way while renumbering
 

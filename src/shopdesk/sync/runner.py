@@ -6,7 +6,7 @@ Promises:
   pulled something) it pulls every `interval` seconds, so other counters'
   changes arrive within ~1 s; while nothing happens it backs off, doubling up to
   `idle_cap` (1 s -> 30 s), which saves most of a counter's idle egress; a poke
-  from the server (`sync.poke`: LISTEN/NOTIFY) wakes it at once.
+  from the server (`sync.wire.poke`: LISTEN/NOTIFY) wakes it at once.
 - A failed round is retried by itself, with exponential backoff and full
   jitter (1 s doubling to a 5 min cap), with no new local write needed.
 - A paused sync (copied database, revoked terminal, not joined) waits for
@@ -27,10 +27,10 @@ from dataclasses import dataclass
 
 from shopdesk.changes import Changes
 from shopdesk.sync.engine import RoundResult, SyncPaused
-from shopdesk.sync.poke import Poke
 from shopdesk.sync.service import SyncService
-from shopdesk.sync.transport import Forbidden, Retryable, TransportError
 from shopdesk.sync.views import SyncStatus
+from shopdesk.sync.wire.poke import Poke
+from shopdesk.sync.wire.transport import Forbidden, Retryable, TransportError
 
 log = logging.getLogger(__name__)
 

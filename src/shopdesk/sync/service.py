@@ -40,9 +40,6 @@ from shopdesk.sync.engine import (
     default_transport,
 )
 from shopdesk.sync.joining import queue_everything, recode, renumber
-from shopdesk.sync.poke import ListenPoke, Poke, can_listen
-from shopdesk.sync.realtime import RealtimePoke
-from shopdesk.sync.transport import Forbidden, RestTransport, Transport, TransportError
 from shopdesk.sync.views import (
     Conflict,
     JoinResult,
@@ -51,6 +48,9 @@ from shopdesk.sync.views import (
     SyncStatus,
     conflict_of,
 )
+from shopdesk.sync.wire.poke import ListenPoke, Poke, can_listen
+from shopdesk.sync.wire.realtime import RealtimePoke
+from shopdesk.sync.wire.transport import Forbidden, RestTransport, Transport, TransportError
 
 
 class SyncService:

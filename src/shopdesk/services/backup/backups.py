@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from shopdesk import __version__, paths
+from shopdesk import __version__, paths, private_files
 from shopdesk.db import cipher, dbkey, pages
 from shopdesk.domain.permissions import Permission, Role
 from shopdesk.errors import ShopdeskError
@@ -251,8 +251,7 @@ class BackupService:
 
     def _rebuilt(self, reader: archive.ArchiveReader, want: dict[str, int]) -> str:
         member = reader.member(DATABASE)
-        folder = snapshot.work_dir(self._store.root)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = private_files.private_dir(snapshot.work_dir(self._store.root))
         snapshot.ensure_space(folder, member.size)
         throwaway = cipher.DbKey(secrets.token_bytes(32), secrets.token_bytes(16))
         work = folder / f"snapshot-check-{secrets.token_hex(8)}.sqlite"

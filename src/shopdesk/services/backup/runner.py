@@ -115,7 +115,7 @@ class BackupRunner:
         assert self._command is not None
         flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # no console flashing on Windows
         self._child = subprocess.Popen(
-            [*self._command, "--reason", reason, *(["--key-stdin"] if self._key else [])],
+            [*self._command, "--reason", reason, *(["--db-key-stdin"] if self._key else [])],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             creationflags=flags)
         try:

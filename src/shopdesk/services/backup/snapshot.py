@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from shopdesk import private_files
 from shopdesk.db import cipher
 from shopdesk.errors import ShopdeskError
 
@@ -63,8 +64,7 @@ def ensure_space(folder: Path, size: int) -> None:
 
 def take(db_path: Path, key: cipher.DbKey, root: Path) -> Snapshot:
     """Copy the live database at `db_path` into a new snapshot and check the copy."""
-    folder = work_dir(root)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_files.private_dir(work_dir(root))
     ensure_space(folder, db_path.stat().st_size + _wal_size(db_path))
     throwaway = cipher.DbKey(secrets.token_bytes(32), secrets.token_bytes(16))
     target = folder / f"snapshot-{uuid.uuid4().hex}.sqlite"

@@ -70,6 +70,7 @@ class DocumentFiles:
         digest = hashlib.sha256(data).hexdigest()
         target = self.blob(digest)
         if not target.exists():
+            private_files.private_dir(self.root)  # (mkdir's parents ignore the mode)
             write_atomic(target, self._seal(digest, data))
         return digest
 
@@ -99,6 +100,7 @@ class DocumentFiles:
         """A plain copy for the OS viewer, under ``open/<folder>/<filename>``."""
         safe = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", filename).strip(" .") or digest
         target = self.viewing / folder / safe
+        private_files.private_dir(self.viewing)  # a plain copy: the user's alone
         write_atomic(target, self.read(digest))
         return target
 

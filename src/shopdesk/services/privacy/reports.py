@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from shopdesk import private_files
 from shopdesk.domain.permissions import Permission
 from shopdesk.models import LocalMeta
 from shopdesk.printing.data import ShopHeader
@@ -145,7 +146,7 @@ class PrivacyReports:
         """Make the reports that are due into `folder` (default `<data dir>/reports`)."""
         now = now or self._store.clock()
         folder = folder or self._store.root / "reports"
-        folder.mkdir(parents=True, exist_ok=True)
+        private_files.private_dir(folder)  # reports name customers
         made = []
         periods = self._periods(now)
         for kind, key in self.due(now):

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from shopdesk.sync.direct import connect_kwargs, login_refused
+from shopdesk.sync.wire.direct import connect_kwargs, login_refused
 
 log = logging.getLogger(__name__)
 CHANNEL = "shopdesk_sync"

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from shopdesk.sync.transport import (
+from shopdesk.sync.wire.transport import (
     Forbidden,
     ProtocolError,
     Retryable,
