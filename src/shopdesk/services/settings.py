@@ -299,15 +299,14 @@ class SettingsService:
                 errors += exc.errors
         clean: dict[str, str] = {}
         for spec in specs:  # first the rules that stand alone...
+            dirty = control_errors(values[spec.key], spec.key)
+            if dirty:  # no setting holds a control character (rule control_character)
+                errors += dirty
+                continue
             try:
                 clean[spec.key] = spec.check(values[spec.key])
             except ValueError as exc:
                 errors.append(FieldError(spec.key, "setting_value", str(exc)))
-        for key in list(clean):  # no control characters in any setting its rule let through
-            found = control_errors(values[key], key)
-            if found:
-                errors += found
-                del clean[key]
         after = {**self.all(), **clean}
         for spec in CATALOGUE.values():  # ...then those that need the others, as they
             if spec.check_with is None or not (  # will be (also when only those change)
