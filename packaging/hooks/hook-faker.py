@@ -44,7 +44,10 @@ def _demo_faker_modules() -> list[str]:
         # shopdesk from this checkout's src/, installed or not.
         src = str(Path(__file__).resolve().parents[2] / "src")
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            filter(None, [src, os.environ.get("PYTHONPATH")]))}
+            filter(None, [src, os.environ.get("PYTHONPATH")])),
+               # a throw-away database: its key from a passphrase (build machines and CI
+               # often have no OS keyring)
+               "SHOPDESK_DB_PASSPHRASE": "bundle build, throw-away database"}
         done = subprocess.run([sys.executable, "-c", _TRACE, str(Path(tmp) / "data"), str(found)],
                               capture_output=True, text=True, timeout=600, env=env)
         if done.returncode:
