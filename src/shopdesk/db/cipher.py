@@ -151,6 +151,16 @@ def counts(con: Any, schema: str = "main") -> dict[str, int]:
             for t in tables(con, schema)}
 
 
+def check(path: Path | str, key: DbKey | None) -> tuple[str, dict[str, int]]:
+    """(`integrity` answer, `counts`) of the database file at `path`, keyed with `key`:
+    how every copy (encryption, backup, restore) is checked against its source."""
+    con = connect(path, key)
+    try:
+        return integrity(con), counts(con)
+    finally:
+        con.close()
+
+
 def export(con: Any, target: Path, key: DbKey) -> None:
     """Copy `con`'s main database into a new encrypted file (SQLCipher's
     sqlcipher_export: schema, rows, user_version). `con` must not be in a

@@ -75,12 +75,7 @@ def _export_checked(plain: Path, key: cipher.DbKey, work: Path) -> None:
         cipher.export(con, work, key)
     finally:
         con.close()
-    check = cipher.connect(work, key)
-    try:
-        problem = cipher.integrity(check)
-        copied = cipher.counts(check)
-    finally:
-        check.close()
+    problem, copied = cipher.check(work, key)
     if problem != "ok" or copied != source:
         _remove(work)
         differ = sorted(t for t in set(source) | set(copied) if source.get(t) != copied.get(t))

@@ -257,12 +257,7 @@ class BackupService:
         work = folder / f"snapshot-check-{secrets.token_hex(8)}.sqlite"
         try:
             pages.write_encrypted(work, page_image(reader), throwaway)
-            con = cipher.connect(work, throwaway)
-            try:
-                problem = cipher.integrity(con)
-                counts = cipher.counts(con)
-            finally:
-                con.close()
+            problem, counts = cipher.check(work, throwaway)
         except pages.PageError as exc:
             return f"the database in the backup cannot be rebuilt: {exc}"
         finally:

@@ -168,12 +168,7 @@ class RestoreService:
         return found
 
     def _check_restored(self, work: Path, key: cipher.DbKey, manifest: dict[str, Any]) -> bool:
-        con = cipher.connect(work, key)
-        try:
-            problem = cipher.integrity(con)
-            counts = cipher.counts(con)
-        finally:
-            con.close()
+        problem, counts = cipher.check(work, key)
         if problem != "ok" or counts != manifest.get("counts"):
             raise ShopdeskError(f"the restored database failed its check ({problem}); "
                                 "nothing was restored")

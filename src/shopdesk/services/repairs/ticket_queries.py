@@ -232,15 +232,7 @@ class TicketQueries:
     @staticmethod
     def _summaries(session: Session, query: Any) -> list[TicketSummary]:
         rows = session.execute(query).all()
-        ids = [r[0].id for r in rows]
-        labels: dict[UUID, list[str]] = {i: [] for i in ids}
-        if ids:
-            for ticket_id, make, model in session.execute(
-                    select(TicketDevice.ticket_id, Device.make, Device.model)
-                    .join(Device, Device.id == TicketDevice.device_id)
-                    .where(TicketDevice.ticket_id.in_(ids))
-                    .order_by(TicketDevice.ticket_id, TicketDevice.position)):
-                labels[ticket_id].append(f"{make} {model}")
+        labels = device_labels(session, [r[0].id for r in rows])
         return [TicketSummary(
             t.id, t.number, t.status, t.customer_id, code, f"{first} {last}", t.technician_id,
             tech, ", ".join(labels[t.id]), len(labels[t.id]), t.estimate, t.warranty_rework,
@@ -281,3 +273,16 @@ class TicketQueries:
             tuple(s.value for s in workflow.next_statuses(ticket.status)
                   if s != TicketStatus.COLLECTED or ticket.status == TicketStatus.READY),
             history, services, work)
+
+
+def device_labels(session: Session, ids: list[UUID]) -> dict[UUID, list[str]]:
+    """"Make Model" of each ticket's devices, in their order on the ticket."""
+    labels: dict[UUID, list[str]] = {i: [] for i in ids}
+    if ids:
+        for ticket_id, make, model in session.execute(
+                select(TicketDevice.ticket_id, Device.make, Device.model)
+                .join(Device, Device.id == TicketDevice.device_id)
+                .where(TicketDevice.ticket_id.in_(ids))
+                .order_by(TicketDevice.ticket_id, TicketDevice.position)):
+            labels[ticket_id].append(f"{make} {model}")
+    return labels

@@ -19,17 +19,15 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
 
 from shopdesk.domain.tickets import OPEN_STATUSES, TicketStatus
 from shopdesk.models import (
     Customer,
-    Device,
     RepairTicket,
     Staff,
-    TicketDevice,
     TicketStatusChange,
 )
+from shopdesk.services.repairs.ticket_queries import device_labels
 from shopdesk.services.settings import SettingsService
 from shopdesk.services.store import Store
 
@@ -152,7 +150,7 @@ class WorkList:
                     .outerjoin(Staff, Staff.id == RepairTicket.technician_id)
                     .where(where).order_by(oldest_first, RepairTicket.number)
                     .limit(limit)).all()
-                labels = _device_labels(session, [r[0].id for r in rows])
+                labels = device_labels(session, [r[0].id for r in rows])
                 items = tuple(_item(row, labels, today, days) for row in rows)
                 groups.append(WorkGroup(key, title, count, items))
         return groups
@@ -176,18 +174,6 @@ class WorkList:
         return {customer_id: CustomerWork(tuple(sorted(
             tickets, key=lambda t: t.status != TicketStatus.READY)))
             for customer_id, tickets in found.items()}
-
-
-def _device_labels(session: Session, ids: list[UUID]) -> dict[UUID, list[str]]:
-    labels: dict[UUID, list[str]] = {i: [] for i in ids}
-    if ids:
-        for ticket_id, make, model in session.execute(
-                select(TicketDevice.ticket_id, Device.make, Device.model)
-                .join(Device, Device.id == TicketDevice.device_id)
-                .where(TicketDevice.ticket_id.in_(ids))
-                .order_by(TicketDevice.ticket_id, TicketDevice.position)):
-            labels[ticket_id].append(f"{make} {model}")
-    return labels
 
 
 def _item(row: Any, labels: dict[UUID, list[str]], today: date, days: int) -> WorkItem:
