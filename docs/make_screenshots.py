@@ -10,7 +10,8 @@ screen. The suggestions popup and the print menu are top-level windows of their
 own, so their grabs are painted onto the window's grab where they appear. The
 sync screens need a central Postgres: the one at $SHOPDESK_TEST_PG_URL, else a
 throw-away `pgserver` (a test extra); without either they are skipped. Sync
-credentials go to an in-memory keyring, never the real one.
+credentials go to an in-memory keyring, never the real one. Where the OS has no
+keyring for the database key, $SHOPDESK_DB_PASSPHRASE is set to a throw-away value.
 `--only` writes just the named files (the others are still made, so each screen
 shows the same shop, but not saved; the sync screens only if named).
 """
@@ -27,6 +28,8 @@ from pathlib import Path
 from uuid import UUID
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The throw-away shop's database key where no OS keyring can keep one (a headless box).
+os.environ.setdefault("SHOPDESK_DB_PASSPHRASE", "screenshots passphrase, not a secret")
 
 from PySide6.QtCore import QDeadlineTimer, QPoint, Qt
 from PySide6.QtGui import QPainter, QPixmap
@@ -367,7 +370,9 @@ def privacy_screens(shop: Shop, window: MainWindow, ana: UUID, out: Path) -> Non
             shop.staff.sign_in("tomas", "0000")
     window.open_customer(ana)
     panel = window.profile.privacy
-    wait_until(lambda: panel.view is not None and bool(panel.view.history))
+    # The panel still holds the view from before the withdrawal: wait for the new one.
+    wait_until(lambda: panel.view is not None and bool(panel.view.history)
+               and panel.view.states["marketing_email"].granted is False)
     save(window, out, "customer-profile-privacy.png")
     forget = panel.open_forget()
     assert forget is not None
@@ -379,7 +384,7 @@ def privacy_screens(shop: Shop, window: MainWindow, ana: UUID, out: Path) -> Non
     forget.close()
     browser = window.privacy_ui.open_audit()
     assert browser is not None
-    browser.resize(1100, 640)
+    browser.resize(SIZE[0], 640)  # the whole width: When, Action and Record unclipped
     wait_until(lambda: browser.page.total > 0)
     save(browser, out, "audit-browser.png")
     browser.close()
@@ -400,6 +405,16 @@ def privacy_screens(shop: Shop, window: MainWindow, ana: UUID, out: Path) -> Non
     screen.who.setCurrentIndex(screen.who.findData("amira"))
     screen.secret.setText("4821")
     screen.submit()
+
+
+def backups_screen(shop: Shop, window: MainWindow, out: Path) -> None:
+    """Shop → Backups… with one manual backup taken (and verified) in the list."""
+    shop.backups.run("manual")
+    window.backup_ui.refresh()  # taken behind the window's back: the status bar re-reads
+    dialog = window.backup_ui.open_dialog()
+    wait_until(lambda: dialog.rows.topLevelItemCount() > 0, 30000)
+    save(dialog, out, "backups.png")
+    dialog.close()
 
 
 def close(window: MainWindow) -> None:
@@ -636,6 +651,7 @@ def main(target: str) -> int:
         wait_until(lambda: settings.ready)
         save(settings, out, "shop-settings.png")  # the address still blank: the hint shows
         settings.reject()
+        backups_screen(shop, window, out)
         privacy_screens(shop, window, ana.id, out)
         close(window)
         if ONLY is None or ONLY & SYNC_SHOTS:

@@ -60,13 +60,13 @@ class AlertsDialog(QDialog):
         super().__init__(parent)
         self.shop, self.ops = shop, ops
         self.setWindowTitle("Access alerts")
-        self.resize(760, 380)
+        self.resize(860, 380)
         layout = QVBoxLayout(self)
         layout.addWidget(Heading("Access alerts", 15))
         layout.addWidget(muted("Unusual access in the last 7 days: far more profiles opened "
                                "than the person usually opens, exports outside opening "
                                "hours, repeated failed sign-ins."))
-        self.list = tree(["When", "Kind", "Who", "What happened"], [120, 130, 130, 360])
+        self.list = tree(["When", "Kind", "Who", "What happened"], [150, 120, 130, 400])
         layout.addWidget(self.list, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.review_button = buttons.addButton("&Mark reviewed",

@@ -94,7 +94,7 @@ class AuditBrowser(QDialog):
         filters.addWidget(self.apply_button, 1, 5)
         layout.addLayout(filters)
         self.table = tree(["#", "When", "Who", "Action", "Record", "Detail"],
-                          [60, 130, 150, 120, 170, 300])
+                          [60, 150, 150, 160, 230, 300])  # "withdraw_consent" unclipped
         self.detail = QPlainTextEdit()
         self.detail.setReadOnly(True)
         splitter = QSplitter(Qt.Orientation.Vertical)
