@@ -60,7 +60,8 @@ def spec(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
     Recorder.distpath = tmp_path / "dist"
     names = ("Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE")
     namespace: dict[str, Any] = {name: type(name, (Recorder,), {}) for name in names}
-    namespace.update(SPECPATH=str(ROOT), DISTPATH=str(Recorder.distpath), __name__="spec")
+    namespace.update(SPECPATH=str(ROOT), DISTPATH=str(Recorder.distpath),
+                     workpath=str(tmp_path / "build"), __name__="spec")
     source = (ROOT / "shopdesk.spec").read_text(encoding="utf-8")
     exec(compile(source, "shopdesk.spec", "exec"), namespace)
     found: dict[str, Any] = {}
