@@ -11,6 +11,13 @@ from shopdesk.models.customers import (
     ServiceRecord,
 )
 from shopdesk.models.devices import Device, DeviceOwner
+from shopdesk.models.messaging import (
+    Appointment,
+    Message,
+    MessageReceipt,
+    MessageTemplate,
+    VerificationCode,
+)
 from shopdesk.models.meta import LocalMeta, Setting
 from shopdesk.models.privacy import AuditKey, CustomerConsent, CustomerErasure
 from shopdesk.models.repairs import (
@@ -24,6 +31,11 @@ from shopdesk.models.support import SupportEvent, SupportTicket
 from shopdesk.models.sync import OutboxEntry, QuarantinedRow, SyncConflict, SyncState
 
 __all__ = [
+    "Appointment",
+    "Message",
+    "MessageReceipt",
+    "MessageTemplate",
+    "VerificationCode",
     "AuditEntry",
     "AuditKey",
     "Base",
