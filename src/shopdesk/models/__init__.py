@@ -32,10 +32,6 @@ from shopdesk.models.sync import OutboxEntry, QuarantinedRow, SyncConflict, Sync
 
 __all__ = [
     "Appointment",
-    "Message",
-    "MessageReceipt",
-    "MessageTemplate",
-    "VerificationCode",
     "AuditEntry",
     "AuditKey",
     "Base",
@@ -48,6 +44,9 @@ __all__ = [
     "Device",
     "DeviceOwner",
     "LocalMeta",
+    "Message",
+    "MessageReceipt",
+    "MessageTemplate",
     "OutboxEntry",
     "QuarantinedRow",
     "RepairTicket",
@@ -63,4 +62,5 @@ __all__ = [
     "TicketDevice",
     "TicketStatusChange",
     "TicketWorkLine",
+    "VerificationCode",
 ]

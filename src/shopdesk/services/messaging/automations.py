@@ -18,14 +18,14 @@ Thread rule: the hooks run on the writer's thread, inside its transaction.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shopdesk.domain.tickets import TicketStatus
 from shopdesk.models import Appointment, Customer, RepairTicket, TicketStatusChange
-from shopdesk.services.messaging.outbox import Composer, Skipped
+from shopdesk.services.messaging.outbox import Composer, Skipped, config_in
 from shopdesk.services.store import Actor, Store
 
 log = logging.getLogger(__name__)
@@ -88,11 +88,9 @@ class Automations:
         customer = session.get(Customer, appointment.customer_id)
         self._fire(session, actor, customer, "appointment_reminder",
                    f"appointment_reminder:{appointment.id}:{appointment.starts_at.isoformat()}",
-                   appointment_id=appointment.id, due_at=due, respect_window=False,
+                   appointment_id=appointment.id, due_at=due,
                    extra={"appointment_time": when, "appointment_reason": appointment.reason})
 
     @staticmethod
-    def _zone(session: Session) -> object:
-        from shopdesk.services.messaging.outbox import config_in
-
+    def _zone(session: Session) -> tzinfo:
         return config_in(session).zone

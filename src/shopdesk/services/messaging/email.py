@@ -9,7 +9,6 @@ Thread rule: one thread at a time (the sender's).
 from __future__ import annotations
 
 import smtplib
-import socket
 import ssl
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -72,7 +71,7 @@ class SmtpEmail:
                 exc.smtp_error, bytes) else str(exc.smtp_error)
             raise SendError(f"SMTP {exc.smtp_code}: {text}", permanent=exc.smtp_code in (
                 550, 551, 553), code=str(exc.smtp_code)) from None
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             raise SendError("SMTP server stopped answering", maybe_sent=True) from None
         except (OSError, smtplib.SMTPException) as exc:
             raise SendError(f"SMTP: {exc}", maybe_sent=True) from None

@@ -146,7 +146,7 @@ class Composer:
                                                  f"{customer.code} has no {channel} address"))
             return channel, address
         preferred = PREFERRED.get(customer.preferences.preferred_contact
-                                  if customer.preferences else "", None)
+                                  if customer.preferences else "")
         order = list(dict.fromkeys(([preferred] if preferred else []) + cfg.channel_order))
         candidates = [(c, a) for c in order if (a := address_for(customer, c))]
         if not candidates:

@@ -50,6 +50,18 @@ class SendError(Exception):
         return self.reason
 
 
+def timeout() -> tuple[float, float]:
+    """(connect, read) seconds for provider calls; SHOPDESK_MESSAGING_TIMEOUT (seconds)
+    shortens the read wait (tests, slow links)."""
+    import os
+
+    try:
+        read = float(os.environ.get("SHOPDESK_MESSAGING_TIMEOUT", "20"))
+    except ValueError:
+        read = 20.0
+    return (min(5.0, read), read)
+
+
 class LookupUnsupported(Exception):
     """The provider cannot say whether it has an attempt (WhatsApp, SMTP)."""
 
@@ -97,3 +109,15 @@ def http_error(status: int, reason: str, retry_after: str | None,
     if code in permanent_codes or 400 <= status < 500:
         return SendError(reason, permanent=True, code=code)
     return SendError(reason, code=code)
+
+
+def never_reached(exc: BaseException) -> bool:
+    """True when an HTTP request failed before the provider could have got it (refused
+    connection, DNS, connect timeout); any other failure may have been accepted."""
+    import requests
+
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    text = repr(exc)
+    return any(s in text for s in ("NewConnectionError", "Failed to establish",
+                                   "NameResolutionError", "ConnectTimeoutError"))

@@ -358,8 +358,9 @@ class Sender:
 
     def _outgoing(self, session: Session, cfg: MessagingConfig, m: Message) -> Outgoing:
         customer = session.get(Customer, m.customer_id) if m.customer_id else None
-        to = (address_for(customer, m.channel) if customer is not None and m.purpose != "verification"
-              else None) or m.to_address or ""
+        current = (address_for(customer, m.channel)
+                   if customer is not None and m.purpose != "verification" else None)
+        to = current or m.to_address or ""
         in_session = False
         if m.channel == "whatsapp" and m.customer_id is not None:
             since = self._store.clock() - timedelta(hours=24)

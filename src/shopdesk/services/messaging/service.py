@@ -349,7 +349,7 @@ class MessagingService:
 
 def _stats(views: list[MessageView]) -> tuple[ChannelStats, ...]:
     out = []
-    for channel in rules.SEND_CHANNELS + ("call",):
+    for channel in (*rules.SEND_CHANNELS, "call"):
         sent = [v for v in views if v.channel == channel and v.direction == "out"
                 and (v.sent_at is not None) and v.purpose != "test"]
         if not sent:

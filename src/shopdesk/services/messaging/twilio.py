@@ -19,7 +19,13 @@ from urllib.parse import urlencode
 
 import requests
 
-from shopdesk.services.messaging.providers import Outgoing, SendError, http_error
+from shopdesk.services.messaging.providers import (
+    Outgoing,
+    SendError,
+    http_error,
+    never_reached,
+    timeout,
+)
 
 # Twilio error codes that no retry can fix.
 PERMANENT = frozenset({
@@ -30,7 +36,6 @@ PERMANENT = frozenset({
     "21614",  # 'To' is not a valid mobile number
     "30003", "30005", "30006",  # unreachable, unknown, landline
 })
-TIMEOUT = (5.0, 20.0)
 
 
 class TwilioSms:
@@ -51,15 +56,12 @@ class TwilioSms:
             form["StatusCallback"] = (f"{self.status_callback}?"
                                       + urlencode({"m": out.message_id, "a": out.attempt_id}))
         try:
-            reply = self.http.post(f"{self.base}/Messages.json", data=form, timeout=TIMEOUT)
-        except requests.ConnectionError as exc:
-            if isinstance(exc, requests.ReadTimeout | requests.exceptions.ChunkedEncodingError):
-                raise SendError(f"Twilio did not answer: {exc}", maybe_sent=True) from None
-            raise SendError(f"Twilio cannot be reached: {type(exc).__name__}") from None
-        except requests.Timeout:
-            raise SendError("Twilio did not answer in time", maybe_sent=True) from None
+            reply = self.http.post(f"{self.base}/Messages.json", data=form, timeout=timeout())
         except requests.RequestException as exc:
-            raise SendError(f"Twilio: {exc}", maybe_sent=True) from None
+            if never_reached(exc):
+                raise SendError(f"Twilio cannot be reached: {type(exc).__name__}") from None
+            raise SendError(f"Twilio did not answer: {type(exc).__name__}",
+                            maybe_sent=True) from None
         body = _json(reply)
         if reply.status_code in (200, 201) and body.get("sid"):
             return str(body["sid"])
@@ -76,7 +78,7 @@ class TwilioSms:
         since = (out.attempt_at or datetime.now().astimezone()) - timedelta(minutes=5)
         params = {"To": out.to, "DateSent>": since.date().isoformat(), "PageSize": "100"}
         try:
-            reply = self.http.get(f"{self.base}/Messages.json", params=params, timeout=TIMEOUT)
+            reply = self.http.get(f"{self.base}/Messages.json", params=params, timeout=timeout())
         except requests.RequestException as exc:
             raise SendError(f"Twilio lookup failed: {type(exc).__name__}") from None
         if reply.status_code != 200:

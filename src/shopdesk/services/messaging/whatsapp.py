@@ -23,6 +23,8 @@ from shopdesk.services.messaging.providers import (
     Outgoing,
     SendError,
     http_error,
+    never_reached,
+    timeout,
 )
 
 # Cloud API error codes no retry fixes (the others are retried).
@@ -35,7 +37,6 @@ PERMANENT = frozenset({
     "132000", "132001", "132012",  # template parameters / missing template / format
 })
 RATE_LIMITED = frozenset({"4", "80007", "130429", "131048", "131056"})
-TIMEOUT = (5.0, 20.0)
 
 
 class WhatsAppCloud:
@@ -72,19 +73,18 @@ class WhatsAppCloud:
     def send(self, out: Outgoing) -> str:
         payload = self.payload(out)
         try:
-            reply = self.http.post(self.url, json=payload, timeout=TIMEOUT)
-        except (requests.ReadTimeout, requests.exceptions.ChunkedEncodingError) as exc:
+            reply = self.http.post(self.url, json=payload, timeout=timeout())
+        except requests.RequestException as exc:
+            if never_reached(exc):
+                raise SendError(f"WhatsApp cannot be reached: {type(exc).__name__}") from None
             raise SendError(f"WhatsApp did not answer: {type(exc).__name__}",
                             maybe_sent=True) from None
-        except requests.ConnectionError as exc:
-            raise SendError(f"WhatsApp cannot be reached: {type(exc).__name__}") from None
-        except requests.RequestException as exc:
-            raise SendError(f"WhatsApp: {exc}", maybe_sent=True) from None
         body = _json(reply)
         messages = body.get("messages")
         if reply.status_code == 200 and isinstance(messages, list) and messages:
             return str(messages[0].get("id"))
-        error = body.get("error") if isinstance(body.get("error"), dict) else {}
+        raw = body.get("error")
+        error: dict[str, Any] = raw if isinstance(raw, dict) else {}
         code = str(error.get("code")) if error.get("code") is not None else None
         details = (error.get("error_data") or {}).get("details") if isinstance(
             error.get("error_data"), dict) else None
