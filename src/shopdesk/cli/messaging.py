@@ -325,3 +325,21 @@ def _appointments_status(shop: Shop, args: argparse.Namespace) -> int:
         return print_json(view)
     print(f"appointment {view.id}: {view.status}")
     return EXIT_OK
+
+
+def webhook_deploy_notes() -> str:
+    """How to deploy the webhook receiver (printed by `shopdesk central setup`)."""
+    return """\
+messaging webhooks: delivery/read receipts, replies and e-mail confirmation links reach
+this database through the Edge Function in supabase/functions/shopdesk-webhooks/ (ships
+with shopdesk's source). To deploy it with the Supabase CLI:
+  1. shopdesk central webhook-key URL            (prints the key once)
+  2. supabase secrets set SHOPDESK_WEBHOOK_KEY=<key> SHOPDESK_API_KEY=<service_role key> \\
+       SHOPDESK_REST_URL=https://<project>.supabase.co WHATSAPP_APP_SECRET=<app secret> \\
+       WHATSAPP_VERIFY_TOKEN=<any phrase> TWILIO_AUTH_TOKEN=<auth token> \\
+       SHOPDESK_PUBLIC_URL=https://<project>.supabase.co/functions/v1/shopdesk-webhooks
+  3. supabase functions deploy shopdesk-webhooks --no-verify-jwt
+  4. WhatsApp (Meta app, Webhooks): callback <public url>/whatsapp, verify token as above,
+     subscribe to "messages"; Twilio: the number's incoming-message webhook
+     <public url>/twilio; then on a counter:
+     shopdesk settings set messaging.public_url <public url>"""

@@ -323,9 +323,15 @@ class MessagingService:
         read = min((r.at for r in receipts if r.status == "read"), default=None)
         answered = None
         if m.direction == "out" and m.sent_at and timeline is not None:
+            # A reply answers the latest message sent before it on that channel.
+            sent_at = m.sent_at
+            following = min((x.sent_at for x in timeline if x.direction == "out"
+                             and x.channel == m.channel and x.sent_at is not None
+                             and x.sent_at > sent_at), default=None)
             answered = min((x.created_at for x in timeline if x.direction == "in"
-                            and x.channel == m.channel and x.created_at > m.sent_at
-                            and x.created_at - m.sent_at <= ANSWER_WITHIN), default=None)
+                            and x.channel == m.channel and x.created_at > sent_at
+                            and (following is None or x.created_at < following)
+                            and x.created_at - sent_at <= ANSWER_WITHIN), default=None)
         status = m.status
         if status == "sent" and read:
             status = "read"
