@@ -14,6 +14,7 @@ Not a test module.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import ipaddress
 import json
@@ -133,10 +134,8 @@ def _handler(owner: Providers) -> type[BaseHTTPRequestHandler]:
 
         def _drop(self) -> None:
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
         def do_GET(self) -> None:
             owner.requests.append(("GET", self.path))

@@ -18,7 +18,6 @@ from tests.messaging.conftest import configure, customer
 from tests.messaging.fakes import PHONE_NUMBER_ID, SID, TWILIO_TOKEN, Mailbox, Providers
 from tests.messaging.test_delivery import ready_ticket
 
-
 pytestmark = pytest.mark.usefixtures("secrets_env")
 
 

@@ -53,7 +53,7 @@ SQL = [
       RAISE EXCEPTION 'at: "%" is not an instant', p USING ERRCODE = '22023';
     END $$""",
 
-    f"""CREATE FUNCTION sync.webhook(p_key text, p_events jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
+    """CREATE FUNCTION sync.webhook(p_key text, p_events jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
     DECLARE e jsonb; mid text; cid text; rid text; st text; ch text; who text; body text;
       pid text; lh text; code_row sync.rows; stored int := 0; skipped int := 0; at text;
     BEGIN
@@ -82,7 +82,7 @@ SQL = [
             RAISE EXCEPTION 'provider_id: is required' USING ERRCODE = '22023';
           END IF;
           mid := NULL;
-          IF e->>'message_id' ~ '^[0-9a-f]{{32}}$' THEN
+          IF e->>'message_id' ~ '^[0-9a-f]{32}$' THEN
             SELECT row_id INTO mid FROM sync.rows WHERE table_name = 'messages' AND row_id = e->>'message_id';
           END IF;
           IF mid IS NULL THEN
@@ -102,7 +102,7 @@ SQL = [
             IF ch IS NULL OR ch NOT IN ('sms', 'whatsapp') THEN
               RAISE EXCEPTION 'channel: "%" is not sms or whatsapp', ch USING ERRCODE = '22023';
             END IF;
-            IF who IS NULL OR who !~ '^\\+[1-9][0-9]{{6,14}}$' THEN
+            IF who IS NULL OR who !~ '^\\+[1-9][0-9]{6,14}$' THEN
               RAISE EXCEPTION 'from: must be an international (E.164) number, not "%"', left(who, 40) USING ERRCODE = '22023';
             END IF;
             IF length(body) > 4000 THEN
@@ -123,7 +123,7 @@ SQL = [
             ON CONFLICT (table_name, row_id) DO NOTHING;
           ELSE
             lh := e->>'link_hash';
-            IF lh IS NULL OR lh !~ '^[0-9a-f]{{64}}$' THEN
+            IF lh IS NULL OR lh !~ '^[0-9a-f]{64}$' THEN
               RAISE EXCEPTION 'link_hash: must be 64 hex digits' USING ERRCODE = '22023';
             END IF;
             SELECT * INTO code_row FROM sync.rows WHERE table_name = 'verification_codes'

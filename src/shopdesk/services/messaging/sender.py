@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 import uuid
@@ -379,6 +380,9 @@ class Sender:
 
                 params = tuple(values.get(f, "") for _, f, _, _ in
                                string.Formatter().parse(builtin.body["en"]) if f)
+        if m.purpose == "verification":
+            # WhatsApp authentication templates take the code as their one parameter.
+            params = tuple(re.findall(r"\b\d{6}\b", m.body)[:1])
         html = rules.html_of(m.subject or "", m.body, cfg.shop_name) \
             if m.channel == "email" else None
         return Outgoing(message_id=str(m.id), attempt_id=m.attempt_id or "", to=to,

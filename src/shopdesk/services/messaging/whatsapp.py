@@ -65,10 +65,14 @@ class WhatsAppCloud:
                                 "(setting messaging.whatsapp.templates)", permanent=True,
                                 code="no_template")
             return {**base, "type": "text", "text": {"preview_url": False, "body": out.body}}
+        components: list[dict[str, Any]] = [{"type": "body", "parameters": [
+            {"type": "text", "text": p or "-"} for p in out.params]}] if out.params else []
+        if out.template == "verification" and out.params:
+            # Authentication templates repeat the code in their copy-code button.
+            components.append({"type": "button", "sub_type": "url", "index": "0",
+                               "parameters": [{"type": "text", "text": out.params[0]}]})
         return {**base, "type": "template", "template": {
-            "name": approved, "language": {"code": self.language},
-            "components": [{"type": "body", "parameters": [
-                {"type": "text", "text": p or "-"} for p in out.params]}] if out.params else []}}
+            "name": approved, "language": {"code": self.language}, "components": components}}
 
     def send(self, out: Outgoing) -> str:
         payload = self.payload(out)
