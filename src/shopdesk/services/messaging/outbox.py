@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shopdesk.domain import messaging as rules
+from shopdesk.domain.privacy.consent import MARKETING_CHANNELS, Purpose
 from shopdesk.errors import FieldError, ValidationError
 from shopdesk.models import (
     Customer,
@@ -34,6 +35,7 @@ from shopdesk.models import (
     RepairTicket,
     Setting,
 )
+from shopdesk.services.consent.consent import allows_in
 from shopdesk.services.messaging.config import MessagingConfig
 from shopdesk.services.settings import CATALOGUE
 from shopdesk.services.store import Actor
@@ -54,13 +56,17 @@ def config_in(session: Session) -> MessagingConfig:
 def consent_allows(session: Session, customer: Customer, purpose: str, channel: str) -> str | None:
     """None when the customer's consent allows `purpose` on `channel`, else the reason.
 
-    The one place consent is decided: the privacy helper's consent register can
-    replace the body (the marketing opt-in is one flag per customer today).
+    Decided by the consent register (`shopdesk.services.consent`), inside the caller's
+    transaction: marketing needs the channel's marketing opt-in, a service
+    notification is allowed unless the customer turned them off. Verification codes,
+    test and hand-written messages are what the customer asked for at the counter.
     """
-    prefs = customer.preferences
-    if purpose == "marketing" and not (prefs and prefs.marketing_opt_in):
-        return "the customer has not opted in to marketing messages"
-    if purpose == "service" and prefs is not None and not prefs.service_notifications:
+    if purpose == "marketing":
+        wanted = MARKETING_CHANNELS.get(channel)
+        if wanted is None or not allows_in(session.connection(), customer.id, wanted):
+            return f"the customer has not opted in to marketing messages by {channel}"
+    elif purpose == "service" and not allows_in(session.connection(), customer.id,
+                                                Purpose.SERVICE_NOTIFICATIONS):
         return "the customer turned service notifications off"
     return None
 
