@@ -266,7 +266,7 @@ CATALOGUE: dict[str, SettingSpec] = {s.key: s for s in [
 
 
 
-def _url(value: str) -> str:
+def _base_url(value: str) -> str:
     value = value.strip().rstrip("/")
     if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", value):
         raise ValueError(f"'{value}' is not an http(s) address")
@@ -337,14 +337,14 @@ CATALOGUE.update({s.key: s for s in [
     SettingSpec("messaging.sms.account_sid", "", _text(64),
                 "Twilio account SID (auth token: keyring or SHOPDESK_TWILIO_AUTH_TOKEN)"),
     SettingSpec("messaging.sms.from_number", "", _e164_or_empty, "sending number (E.164)"),
-    SettingSpec("messaging.sms.base_url", "https://api.twilio.com", _url,
+    SettingSpec("messaging.sms.base_url", "https://api.twilio.com", _base_url,
                 "Twilio API address (a proxy or test server may stand in)"),
     SettingSpec("messaging.sms.rate_per_second", "1", _int_range(1, 1000),
                 "SMS sent per second at most (Twilio long code: 1)"),
     SettingSpec("messaging.whatsapp.phone_number_id", "", _text(64),
                 "WhatsApp Cloud API phone number id (token: keyring or "
                 "SHOPDESK_WHATSAPP_TOKEN)"),
-    SettingSpec("messaging.whatsapp.base_url", "https://graph.facebook.com", _url,
+    SettingSpec("messaging.whatsapp.base_url", "https://graph.facebook.com", _base_url,
                 "Graph API address (a proxy or test server may stand in)"),
     SettingSpec("messaging.whatsapp.api_version", "v21.0",
                 _choice(*(f"v{n}.0" for n in range(17, 30))), "Graph API version"),
@@ -360,7 +360,7 @@ CATALOGUE.update({s.key: s for s in [
     SettingSpec("messaging.quiet_hours", "21:00-08:00", _hours,
                 "no automated message goes out in these hours (shop's time; empty: none)"),
     SettingSpec("messaging.timezone", "Europe/London", _zone, "the shop's time zone"),
-    SettingSpec("messaging.public_url", "", _optional(_url),
+    SettingSpec("messaging.public_url", "", _optional(_base_url),
                 "address of the deployed shopdesk-webhooks Edge Function (e-mail links, "
                 "Twilio status callbacks)"),
 ]})
