@@ -26,7 +26,7 @@ from shopdesk.cli.common import (
     print_json,
     verb,
 )
-from shopdesk.domain.messaging import CALL_OUTCOMES, SEND_CHANNELS, TEMPLATE_NAMES
+from shopdesk.domain.messaging.rules import CALL_OUTCOMES, SEND_CHANNELS, TEMPLATE_NAMES
 from shopdesk.errors import ShopdeskError
 from shopdesk.services.messaging.config import SECRETS, set_secret
 from shopdesk.services.messaging.views import MessageView

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo
 
-from shopdesk.domain.messaging import parse_hhmm
+from shopdesk.domain.messaging.rules import parse_hhmm
 from shopdesk.errors import ShopdeskError
 
 # channel -> (keyring name, environment variable)

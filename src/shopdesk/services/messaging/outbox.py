@@ -25,7 +25,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shopdesk.domain import messaging as rules
+from shopdesk.domain.messaging import rules
 from shopdesk.domain.privacy.consent import MARKETING_CHANNELS, Purpose
 from shopdesk.errors import FieldError, ValidationError
 from shopdesk.models import (

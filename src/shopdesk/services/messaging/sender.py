@@ -40,7 +40,7 @@ from sqlalchemy import exists, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from shopdesk.changes import Changes
-from shopdesk.domain import messaging as rules
+from shopdesk.domain.messaging import rules
 from shopdesk.domain.tickets import TicketStatus
 from shopdesk.models import (
     Appointment,

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from shopdesk.changes import Changes
 from shopdesk.domain import codes
-from shopdesk.domain import messaging as rules
+from shopdesk.domain.messaging import rules
 from shopdesk.domain.permissions import Permission
 from shopdesk.domain.text import collapse_spaces
 from shopdesk.domain.tickets import normalize_number
