@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shopdesk.domain.tickets import TicketStatus
+from shopdesk.errors import ValidationError
 from shopdesk.models import Appointment, Customer, RepairTicket, TicketStatusChange
 from shopdesk.services.messaging.outbox import Composer, Skipped, config_in
 from shopdesk.services.store import Actor, Store
@@ -53,11 +54,11 @@ class Automations:
         if customer is None:
             return
         try:
-            with session.begin_nested():  # a refused row leaves the event's own writes
-                self._composer.enqueue(session, actor, customer, template,
-                                       now=self._store.clock(), dedupe_key=key,
-                                       automatic=True, **kwargs)  # type: ignore[arg-type]
-        except Skipped as why:
+            # Every refusal is raised before anything is added: no savepoint needed.
+            self._composer.enqueue(session, actor, customer, template,
+                                   now=self._store.clock(), dedupe_key=key,
+                                   automatic=True, **kwargs)  # type: ignore[arg-type]
+        except (Skipped, ValidationError) as why:
             log.info("no %s message for %s: %s", template, customer.code, why)
 
     def customer_registered(self, session: Session, actor: Actor, customer: Customer) -> None:
@@ -74,8 +75,10 @@ class Automations:
             TicketStatusChange.ticket_id == ticket.id,
             TicketStatusChange.to_status == status.value)) or 1
         customer = session.get(Customer, ticket.customer_id)
+        cfg = config_in(session)  # read once for the messages of this event
         for name in names:
-            self._fire(session, actor, customer, name, f"{name}:{ticket.id}:{n}", ticket=ticket)
+            self._fire(session, actor, customer, name, f"{name}:{ticket.id}:{n}",
+                       ticket=ticket, cfg=cfg)
 
     def appointment_booked(self, session: Session, actor: Actor,
                            appointment: Appointment) -> None:

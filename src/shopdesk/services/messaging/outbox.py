@@ -165,9 +165,11 @@ class Composer:
                 appointment_id: UUID | None = None, channel: str | None = None,
                 purpose: str | None = None, dedupe_key: str | None = None,
                 due_at: datetime | None = None, extra: Mapping[str, str] | None = None,
-                respect_window: bool = True, automatic: bool = False) -> Message:
-        """Add one queued message; raises Skipped when consent or settings forbid it."""
-        cfg = config_in(session)
+                respect_window: bool = True, automatic: bool = False,
+                cfg: MessagingConfig | None = None) -> Message:
+        """Add one queued message; raises Skipped when consent or settings forbid it.
+        `cfg`: the settings as this transaction read them (else read here)."""
+        cfg = cfg or config_in(session)
         builtin = rules.template(template)
         purpose = purpose or builtin.purpose
         message_id = uuid.uuid5(NAMESPACE, dedupe_key) if dedupe_key else uuid.uuid4()

@@ -39,6 +39,7 @@ from typing import Any
 from sqlalchemy import exists, literal_column, select, update
 from sqlalchemy.orm import Session
 
+from shopdesk import paths
 from shopdesk.changes import Changes
 from shopdesk.domain.messaging import rules
 from shopdesk.domain.tickets import TicketStatus
@@ -101,7 +102,8 @@ class Sender:
         self._monotonic = monotonic
         self._buckets: dict[str, TokenBucket] = {}
         self._paused: dict[str, datetime] = {}  # channel -> until (a 429's Retry-After)
-        self._lock = FileLock(store.root / "messaging.lock")
+        # Beside the database, named after it (the data folder's own entries).
+        self._lock = FileLock(store.root / f"{paths.DB_FILENAME}.messaging-lock")
         self.after_run: list[Callable[[Session], int]] = []  # verification reply checks
 
     # -- one run ---------------------------------------------------------------------------
