@@ -36,7 +36,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, literal_column, select, update
+from sqlalchemy import delete, exists, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from shopdesk import paths
@@ -119,6 +119,7 @@ class Sender:
         try:
             with self._store.read() as session:
                 cfg = config_in(session)
+            self._settle_lost_races()
             report = self._reconcile(cfg, providers, report)
             report = self._send_due(cfg, providers, report, pace, limit, stop)
             for check in self.after_run:
@@ -181,6 +182,18 @@ class Sender:
                 self._set(message_id, status="queued", next_attempt_at=now)
                 report = replace(report, reconciled=report.reconciled + 1)
         return report
+
+    def _settle_lost_races(self) -> None:
+        """The same automation written on two counters: the server kept the other's row
+        (its `node` is immutable) and refused this counter's copy; once the server's row
+        has been pulled here, the refusal is expected, not something staff must review."""
+        with self._store.write() as session:
+            lost = select(Message.id).where(
+                Message.node != self._store.node_tag, Message.dedupe_key.is_not(None),
+                literal_column("messages.id") == OutboxEntry.row_id).exists()
+            session.execute(delete(OutboxEntry).where(
+                OutboxEntry.status == "rejected", OutboxEntry.table_name == "messages",
+                lost))
 
     def _receipt_id(self, message_id: uuid.UUID) -> str | None:
         with self._store.read() as session:
