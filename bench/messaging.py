@@ -31,13 +31,14 @@ os.environ.setdefault("SHOPDESK_DB_PASSPHRASE", "bench passphrase, not a secret"
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["SHOPDESK_TWILIO_AUTH_TOKEN"] = "twilio-test-token"
 
+from tests.messaging.fakes import SID, Providers  # noqa: E402
+
 from shopdesk.domain.customer_rules import CustomerInput  # noqa: E402
 from shopdesk.domain.device_rules import DeviceInput  # noqa: E402
 from shopdesk.models import Message  # noqa: E402
 from shopdesk.models.base import table_of  # noqa: E402
 from shopdesk.services.repairs.tickets import TicketDeviceIntake, TicketIntake  # noqa: E402
 from shopdesk.shop import Shop  # noqa: E402
-from tests.messaging.fakes import SID, Providers  # noqa: E402
 
 OWNER, SECRET = "owner", "bench-pass-1"
 
