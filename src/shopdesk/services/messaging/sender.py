@@ -36,7 +36,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, literal_column, select, update
+from sqlalchemy import delete, exists, func, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from shopdesk import paths
@@ -201,10 +201,11 @@ class Sender:
                 MessageReceipt.message_id == message_id).limit(1))
 
     # -- sending ---------------------------------------------------------------------------
-    def _due(self, now: datetime, joined: bool) -> list[uuid.UUID]:
+    def _due(self, now: datetime, joined: bool, channels: list[str]) -> list[uuid.UUID]:
         with self._store.read() as session:
             query = select(Message.id).where(
-                self._mine(), Message.status == "queued", Message.next_attempt_at <= now)
+                self._mine(), Message.status == "queued", Message.next_attempt_at <= now,
+                Message.channel.in_(channels))
             if joined:
                 # Automations wait until the server accepted the row (see the docstring).
                 pending = exists().where(OutboxEntry.table_name == "messages",
@@ -217,9 +218,18 @@ class Sender:
                   stop: threading.Event | None) -> DeliveryReport:
         with self._store.read() as session:
             joined = session.get(SyncState, 1) is not None
+        # A channel not configured is not touched: its messages wait, unwritten, until it
+        # is (a shop that has not set messaging up sees no churn).
+        channels = [c for c in rules.SEND_CHANNELS if self._provider(cfg, providers, c)]
+        with self._store.read() as session:
+            idle = session.scalar(select(func.count()).select_from(Message).where(
+                self._mine(), Message.status == "queued",
+                Message.next_attempt_at <= self._store.clock(),
+                Message.channel.not_in(channels))) or 0
+        report = replace(report, waiting=report.waiting + idle)
         done = 0
         while True:
-            batch = self._due(self._store.clock(), joined)
+            batch = self._due(self._store.clock(), joined, channels)
             if not batch:
                 break
             progressed = False
@@ -266,9 +276,7 @@ class Sender:
             self._set(message_id, next_attempt_at=paused)
             return replace(report, waiting=report.waiting + 1), False
         provider = self._provider(cfg, providers, channel)
-        if provider is None:
-            self._set(message_id, next_attempt_at=now + timedelta(minutes=5),
-                      last_error=f"{channel} is not configured (settings messaging.{channel}.*)")
+        if provider is None:  # settings changed during this run
             return replace(report, waiting=report.waiting + 1), False
         bucket = self._buckets[channel]
         wait = bucket.wait_time()
