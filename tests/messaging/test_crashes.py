@@ -73,3 +73,34 @@ def test_a_second_sender_on_the_same_data_directory_waits(data_dir: Path,
         assert shop.messaging.deliver().sent == 1
     finally:
         shop.close()
+
+
+CONCURRENT = """
+import sys
+from shopdesk.shop import Shop
+with Shop.open(sys.argv[1]) as shop:
+    shop.act_as_system("concurrency test")
+    print(shop.messaging.deliver().sent)
+"""
+
+
+def test_two_senders_at_once_send_each_message_once(data_dir: Path,
+                                                    providers: Providers) -> None:
+    """Two processes deliver at the same moment (the window's thread and a scheduled
+    `messages deliver`): the lock lets one send; the other finds nothing to do."""
+    shop = Shop.open(data_dir)
+    try:
+        shop.staff.create_owner("owner", "Olivia Owner", OWNER_SECRET)
+        shop.sign_in("owner", OWNER_SECRET)
+        configure(shop, providers, channels="sms")
+        for i in range(4):
+            customer(shop, phone=f"+44740012345{i}", first=f"C{i}", email=f"c{i}@example.com")
+        providers.slow_seconds = 0.3
+        children = [subprocess.Popen([sys.executable, "-c", CONCURRENT, str(data_dir)],
+                                     stdout=subprocess.PIPE, text=True) for _ in range(2)]
+        outputs = [child.communicate(timeout=120)[0].strip() for child in children]
+        assert sum(int(o or 0) for o in outputs) <= 4  # one process sent, the other waited
+        shop.messaging.deliver()
+        assert sorted(s.to for s in providers.sent) == [f"+44740012345{i}" for i in range(4)]
+    finally:
+        shop.close()

@@ -257,3 +257,19 @@ def test_email_confirmation_link_verifies_the_address(
     report = shop.messaging.deliver()
     assert report.verified == 1
     assert shop.customers.profile(found.id).verification.email_verified_at is not None
+
+
+def test_central_setup_says_how_to_deploy_and_makes_keys(
+        central_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from shopdesk.cli import main
+
+    assert main(["central", "setup", central_url, "--data-dir", str(tmp_path / "d")]) == 0
+    out = capsys.readouterr().out
+    assert "supabase functions deploy shopdesk-webhooks" in out
+    assert "already current (c0004)" in out
+    assert main(["central", "webhook-key", central_url, "--data-dir", str(tmp_path / "d")]) == 0
+    key = capsys.readouterr().out.strip()
+    assert key.startswith("whk_")
+    with psycopg.connect(central_url) as conn:
+        stored = conn.execute("SELECT key_hash FROM sync.webhook_keys").fetchall()
+    assert len(stored) == 1 and key not in stored[0][0]  # only the hash is kept

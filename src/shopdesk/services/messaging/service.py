@@ -12,6 +12,7 @@ thread: the window runs them on the messaging runner's thread).
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import uuid
 from collections.abc import Callable
@@ -205,7 +206,12 @@ class MessagingService:
                 query = query.order_by(Message.created_at.desc())
             else:
                 query = query.where(Message.status.in_(OPEN)).order_by(Message.due_at)
-            return [self._view(session, m) for m in session.scalars(query.limit(limit))]
+            cfg = config_in(session)
+            views = [self._view(session, m) for m in session.scalars(query.limit(limit))]
+        ready = {c: cfg.configured(c) for c in rules.SEND_CHANNELS}
+        return [v if v.status != "queued" or v.last_error or ready[v.channel] else
+                dataclasses.replace(v, last_error=f"{v.channel} is not configured (settings "
+                                    f"messaging.{v.channel}.*)") for v in views]
 
     def history(self, customer: str | UUID) -> History:
         """Every message, call and visit of a customer, newest first, with figures."""
