@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo
 
+from shopdesk import keychain
 from shopdesk.domain.messaging.rules import parse_hhmm
 from shopdesk.errors import ShopdeskError
 
@@ -21,25 +22,12 @@ SECRETS: dict[str, tuple[str, str]] = {
     "sms": ("twilio-auth-token", "SHOPDESK_TWILIO_AUTH_TOKEN"),
     "whatsapp": ("whatsapp-token", "SHOPDESK_WHATSAPP_TOKEN"),
 }
-KEYRING_SERVICE = "shopdesk"
 
 
 def secret(channel: str) -> str | None:
     """The channel's secret: its environment variable first, else the keyring."""
     name, env = SECRETS[channel]
-    value = os.environ.get(env)
-    if value:
-        return value
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-
-        try:
-            return keyring.get_password(KEYRING_SERVICE, name)
-        except (KeyringError, RuntimeError, OSError):
-            return None
-    except ImportError:  # pragma: no cover - keyring is a dependency
-        return None
+    return os.environ.get(env) or keychain.get(name)
 
 
 def set_secret(channel: str, value: str) -> None:
@@ -47,14 +35,9 @@ def set_secret(channel: str, value: str) -> None:
     if channel not in SECRETS:
         raise ShopdeskError(f"channel: '{channel}' is not one of {', '.join(SECRETS)}")
     name, env = SECRETS[channel]
-    import keyring
-    from keyring.errors import KeyringError
-
-    try:
-        keyring.set_password(KEYRING_SERVICE, name, value)
-    except (KeyringError, RuntimeError, OSError) as exc:
-        raise ShopdeskError(f"no OS keyring to store the secret in ({exc}); set {env} in "
-                            "the environment instead") from None
+    if not keychain.put(name, value):
+        raise ShopdeskError(f"no OS keyring to store the {channel} secret in; set {env} "
+                            "in the environment instead")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -121,3 +121,12 @@ def never_reached(exc: BaseException) -> bool:
     text = repr(exc)
     return any(s in text for s in ("NewConnectionError", "Failed to establish",
                                    "NameResolutionError", "ConnectTimeoutError"))
+
+
+def json_body(reply: Any) -> dict[str, Any]:
+    """A provider's JSON answer as a dict ({} when it is not a JSON object)."""
+    try:
+        data = reply.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

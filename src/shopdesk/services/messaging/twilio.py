@@ -23,6 +23,7 @@ from shopdesk.services.messaging.providers import (
     Outgoing,
     SendError,
     http_error,
+    json_body,
     never_reached,
     timeout,
 )
@@ -62,7 +63,7 @@ class TwilioSms:
                 raise SendError(f"Twilio cannot be reached: {type(exc).__name__}") from None
             raise SendError(f"Twilio did not answer: {type(exc).__name__}",
                             maybe_sent=True) from None
-        body = _json(reply)
+        body = json_body(reply)
         if reply.status_code in (200, 201) and body.get("sid"):
             return str(body["sid"])
         code = str(body.get("code")) if body.get("code") is not None else None
@@ -84,7 +85,7 @@ class TwilioSms:
         if reply.status_code != 200:
             raise http_error(reply.status_code, f"Twilio lookup {reply.status_code}",
                              reply.headers.get("Retry-After"))
-        for item in _json(reply).get("messages") or []:
+        for item in json_body(reply).get("messages") or []:
             if item.get("body") != out.body or item.get("to") != out.to:
                 continue
             created = _when(item.get("date_created"))
@@ -94,14 +95,6 @@ class TwilioSms:
 
     def close(self) -> None:
         self.http.close()
-
-
-def _json(reply: requests.Response) -> dict[str, Any]:
-    try:
-        data = reply.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _when(text: Any) -> datetime | None:

@@ -23,6 +23,7 @@ from shopdesk.services.messaging.providers import (
     Outgoing,
     SendError,
     http_error,
+    json_body,
     never_reached,
     timeout,
 )
@@ -83,7 +84,7 @@ class WhatsAppCloud:
                 raise SendError(f"WhatsApp cannot be reached: {type(exc).__name__}") from None
             raise SendError(f"WhatsApp did not answer: {type(exc).__name__}",
                             maybe_sent=True) from None
-        body = _json(reply)
+        body = json_body(reply)
         messages = body.get("messages")
         if reply.status_code == 200 and isinstance(messages, list) and messages:
             return str(messages[0].get("id"))
@@ -106,10 +107,3 @@ class WhatsAppCloud:
     def close(self) -> None:
         self.http.close()
 
-
-def _json(reply: requests.Response) -> dict[str, Any]:
-    try:
-        data = reply.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}

@@ -140,21 +140,11 @@ class ContactHistoryTab(QWidget):
     def send_message(self) -> None:
         if self.customer_id is None:
             return
-        dialog = QDialog(self)
-        dialog.setWindowTitle("Send a message")
-        form = QFormLayout(dialog)
         template = QComboBox()
         template.addItems(list(TEMPLATE_NAMES))
         channel = QComboBox()
         channel.addItems(["(preferred)", *SEND_CHANNELS])
-        form.addRow("Message", template)
-        form.addRow("Channel", channel)
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                               | QDialogButtonBox.StandardButton.Cancel)
-        box.accepted.connect(dialog.accept)
-        box.rejected.connect(dialog.reject)
-        form.addRow(box)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not self._ask("Send a message", [("Message", template), ("Channel", channel)]):
             return
         customer, name = self.customer_id, template.currentText()
         chosen = channel.currentText() if channel.currentIndex() > 0 else None
@@ -165,29 +155,33 @@ class ContactHistoryTab(QWidget):
     def log_contact(self, channel: str) -> None:
         if self.customer_id is None:
             return
-        dialog = QDialog(self)
-        dialog.setWindowTitle("Log a phone call" if channel == "call" else "Log a visit")
-        form = QFormLayout(dialog)
         outcome = QComboBox()
         outcome.addItems([o for o in CALL_OUTCOMES if (o == "visited") == (channel == "visit")])
         note = QLineEdit()
         incoming = QComboBox()
         incoming.addItems(["We contacted them", "They contacted us"])
-        form.addRow("Outcome", outcome)
-        form.addRow("Note", note)
-        form.addRow("Who", incoming)
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                               | QDialogButtonBox.StandardButton.Cancel)
-        box.accepted.connect(dialog.accept)
-        box.rejected.connect(dialog.reject)
-        form.addRow(box)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        title = "Log a phone call" if channel == "call" else "Log a visit"
+        if not self._ask(title, [("Outcome", outcome), ("Note", note), ("Who", incoming)]):
             return
         customer, messaging = self.customer_id, self.shop.messaging
         what, text, way = outcome.currentText(), note.text(), (
             "in" if incoming.currentIndex() == 1 else "out")
         self.ops.write(self, lambda: messaging.log_contact(customer, channel, what, text, way),
                        changes=Changes(messages=frozenset({customer})))
+
+    def _ask(self, title: str, rows: list[tuple[str, QWidget]]) -> bool:
+        """A small modal form; True when staff press OK."""
+        dialog = QDialog(self)
+        dialog.setWindowTitle(title)
+        form = QFormLayout(dialog)
+        for label, widget in rows:
+            form.addRow(label, widget)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                               | QDialogButtonBox.StandardButton.Cancel)
+        box.accepted.connect(dialog.accept)
+        box.rejected.connect(dialog.reject)
+        form.addRow(box)
+        return dialog.exec() == QDialog.DialogCode.Accepted
 
     def verify_phone(self) -> None:
         """Send a code now; staff type what the customer reads out."""
