@@ -51,6 +51,10 @@ class MessagingRunner:
             self._wake.set()
 
     def _loop(self) -> None:
+        try:
+            self._service.warm()
+        except Exception:  # only a head start; the events work without it
+            log.exception("messaging warm-up failed")
         while not self._stop.is_set():
             try:
                 report = self._service.sender.deliver(stop=self._stop)

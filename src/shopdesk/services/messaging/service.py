@@ -195,6 +195,18 @@ class MessagingService:
         self._store.publish(Changes(messages=frozenset({row.id})))
         return view
 
+    def warm(self) -> None:
+        """Compile the statements an automation runs, in a read transaction, so the first
+        event after start pays no compiling (the window's sender thread calls it)."""
+        from shopdesk.services.consent.consent import allows_in
+
+        with self._store.read() as session:
+            config_in(session)
+            resolve_template(session, "ready_for_pickup", "en", "en")
+            session.get(Message, uuid.UUID(int=0))
+            session.get(Customer, uuid.UUID(int=0))
+            allows_in(session.connection(), uuid.UUID(int=0), "service_notifications")
+
     # -- reading ---------------------------------------------------------------------------
     def outbox(self, everything: bool = False, limit: int = 500) -> list[MessageView]:
         """Outgoing messages still open (queued, sending, failed, unknown), oldest first;
