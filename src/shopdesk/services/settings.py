@@ -279,6 +279,15 @@ def _optional(check: Callable[[str], str]) -> Callable[[str], str]:
     return inner
 
 
+def _pem_file(value: str) -> str:
+    from pathlib import Path
+
+    value = value.strip()
+    if not Path(value).is_file():
+        raise ValueError(f"'{value}' is not a file (a CA certificate in PEM form)")
+    return value
+
+
 def _e164_or_empty(value: str) -> str:
     value = value.strip().replace(" ", "")
     if value and not re.fullmatch(r"\+[1-9]\d{6,14}", value):
@@ -331,6 +340,8 @@ CATALOGUE.update({s.key: s for s in [
                 "SMTP login (password: keyring or SHOPDESK_SMTP_PASSWORD)"),
     SettingSpec("messaging.email.from", "", _text(254),
                 "sender address of e-mails; the shop's name is the sender's name"),
+    SettingSpec("messaging.email.ca_file", "", _optional(_pem_file),
+                "a CA certificate (PEM) to trust for the SMTP server besides the system's"),
     SettingSpec("messaging.email.rate_per_second", "5", _int_range(1, 1000),
                 "e-mails sent per second at most"),
     SettingSpec("messaging.sms.provider", "twilio", _choice("twilio"), "SMS gateway"),

@@ -52,14 +52,19 @@ class SmtpEmail:
             smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         except (OSError, smtplib.SMTPException) as exc:
             raise SendError(f"SMTP server cannot be reached: {exc}") from None
+        # Until the message's data is on its way, a failure means it was not sent.
+        sending = False
         try:
             with smtp:
                 smtp.ehlo()
                 if self.starttls:
                     smtp.starttls(context=self.context)
                     smtp.ehlo()
-                if self.username:
-                    smtp.login(self.username, self.password or "")
+                # Log in when there is a password and the server offers AUTH; the
+                # login is the username setting, else the sender's address.
+                if self.password and smtp.has_extn("auth"):
+                    smtp.login(self.username or self.sender, self.password)
+                sending = True
                 refused = smtp.send_message(mail)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [c for c, _ in exc.recipients.values()]
@@ -71,10 +76,11 @@ class SmtpEmail:
                 exc.smtp_error, bytes) else str(exc.smtp_error)
             raise SendError(f"SMTP {exc.smtp_code}: {text}", permanent=exc.smtp_code in (
                 550, 551, 553), code=str(exc.smtp_code)) from None
-        except TimeoutError:
-            raise SendError("SMTP server stopped answering", maybe_sent=True) from None
-        except (OSError, smtplib.SMTPException) as exc:
-            raise SendError(f"SMTP: {exc}", maybe_sent=True) from None
+        except ssl.SSLCertVerificationError as exc:
+            raise SendError(f"SMTP server's certificate is not trusted ({exc.verify_message});"
+                            " set messaging.email.ca_file to the shop's CA") from None
+        except (TimeoutError, OSError, smtplib.SMTPException) as exc:
+            raise SendError(f"SMTP: {exc or type(exc).__name__}", maybe_sent=sending) from None
         if refused:
             raise SendError(f"SMTP refused {out.to}: {refused}", permanent=True)
         return str(mail["Message-ID"]).strip("<>")

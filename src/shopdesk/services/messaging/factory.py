@@ -7,11 +7,16 @@ Thread rule: any thread; each call builds a fresh provider.
 
 from __future__ import annotations
 
+import logging
+import ssl
+
 from shopdesk.services.messaging.config import MessagingConfig, secret
 from shopdesk.services.messaging.email import SmtpEmail
 from shopdesk.services.messaging.providers import Provider
 from shopdesk.services.messaging.twilio import TwilioSms
 from shopdesk.services.messaging.whatsapp import WhatsAppCloud
+
+log = logging.getLogger(__name__)
 
 
 def make_provider(channel: str, cfg: MessagingConfig) -> Provider | None:
@@ -29,9 +34,16 @@ def make_provider(channel: str, cfg: MessagingConfig) -> Provider | None:
                              cfg.whatsapp_templates(), cfg.get("whatsapp.language"),
                              float(cfg.get("whatsapp.rate_per_second")))
     if channel == "email":
-        # The default SSL context verifies the server (SSL_CERT_FILE may name a CA file).
+        # The server's certificate is always verified: against the system's CAs (or
+        # SSL_CERT_FILE), plus `messaging.email.ca_file` for a shop's own CA.
+        context = ssl.create_default_context()
+        if cfg.get("email.ca_file"):
+            try:
+                context.load_verify_locations(cfg.get("email.ca_file"))
+            except (OSError, ssl.SSLError) as exc:  # moved or damaged since it was set
+                log.warning("messaging.email.ca_file not used: %s", exc)
         return SmtpEmail(cfg.get("email.smtp_host"), int(cfg.get("email.smtp_port")),
                          cfg.get("email.starttls") == "true", cfg.get("email.from"),
                          cfg.get("email.username"), secret("email"),
-                         float(cfg.get("email.rate_per_second")))
+                         float(cfg.get("email.rate_per_second")), context=context)
     return None

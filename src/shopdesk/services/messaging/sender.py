@@ -74,15 +74,16 @@ def crash_point(name: str) -> None:
 
 
 class TokenBucket:
-    """`rate` sends a second, in bursts of at most `rate`; real (monotonic) time."""
+    """`rate` sends a second, evenly spaced (no bursts: a provider's limit, such as
+    Twilio's one message a second per number, holds over any window); real time."""
 
     def __init__(self, rate: float, monotonic: Callable[[], float]) -> None:
         self.rate, self.monotonic = rate, monotonic
-        self.tokens, self.at = min(rate, 1.0), monotonic()
+        self.tokens, self.at = 1.0, monotonic()
 
     def wait_time(self) -> float:
         now = self.monotonic()
-        self.tokens = min(max(self.rate, 1.0), self.tokens + (now - self.at) * self.rate)
+        self.tokens = min(1.0, self.tokens + (now - self.at) * self.rate)
         self.at = now
         return 0.0 if self.tokens >= 1.0 else (1.0 - self.tokens) / self.rate
 
