@@ -93,3 +93,19 @@ def test_manual_messages_do_not_wait_for_the_server(counters: Counters,
     a.sync.run_once()
     assert a.messaging.deliver().sent == 1  # the welcome, now that the server has it
     assert len(providers.sent) == 2
+
+
+def test_the_same_template_edited_on_two_counters_is_one_row(counters: Counters,
+                                                            central_url: str) -> None:
+    a, b = counters.new("a"), counters.new("b")
+    a.messaging.save_template("ready_for_pickup", "en", body="A: {ticket_number} is ready")
+    b.messaging.save_template("ready_for_pickup", "en", body="B: {ticket_number} is ready",
+                              delay_minutes=10)
+    sync_all(a, b)
+    rows = [r for r in server_rows(central_url, "message_templates").values()
+            if r["name"] == "ready_for_pickup"]
+    assert len(rows) == 1
+    for shop in (a, b):
+        [view] = [t for t in shop.messaging.templates("en") if t.name == "ready_for_pickup"]
+        assert view.body == rows[0]["body"] and view.customized
+        assert shop.sync.status().quarantined == 0

@@ -40,6 +40,7 @@ from shopdesk.models import (
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.messaging.factory import make_provider
 from shopdesk.services.messaging.outbox import (
+    NAMESPACE,
     Composer,
     Skipped,
     config_in,
@@ -91,7 +92,8 @@ class MessagingService:
                 raise ValidationError(FieldError("template", "not_allowed", str(why))) from None
             session.flush()
             view = self._view(session, message)
-        self._store.publish(Changes(messages=frozenset({view.customer_id or uuid.UUID(int=0)})))
+        self._store.publish(Changes(messages=frozenset({view.customer_id} if view.customer_id
+                                                       else set())))
         return view
 
     def deliver(self, pace: bool = True, limit: int | None = None) -> DeliveryReport:
@@ -268,7 +270,11 @@ class MessagingService:
                                            "subject", 200)
             new_body = rules.check_text(body if body is not None else current.body, "body")
             if row is None:
-                row = MessageTemplate(id=uuid.uuid4(), name=builtin.name, language=language,
+                # One id per (name, language) on every counter: two counters editing the
+                # same template update one row (the server merges), never two rows.
+                row = MessageTemplate(id=uuid.uuid5(NAMESPACE, f"template:{builtin.name}:"
+                                                               f"{language}"),
+                                      name=builtin.name, language=language,
                                       subject=new_subject, body=new_body,
                                       enabled=current.enabled,
                                       delay_minutes=current.delay_minutes, updated_at=now)
