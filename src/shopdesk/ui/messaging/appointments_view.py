@@ -47,6 +47,7 @@ class AppointmentsDialog(QDialog):
         self.resize(820, 420)
         self.day = QDateEdit(QDate.currentDate())
         self.day.setCalendarPopup(True)
+        self.day.setDisplayFormat("ddd d MMM yyyy")
         self.day.dateChanged.connect(lambda _d: self.reload())
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(HEADERS)
