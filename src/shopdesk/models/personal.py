@@ -262,6 +262,7 @@ SCRUBBED = ("sync_outbox", "sync_conflicts", "sync_quarantine")
 AUDIT_SUBJECTS: dict[str, str] = {
     "device": "devices", "repair_ticket": "repair_tickets",
     "support_ticket": "support_tickets", "service": "customer_services",
+    "appointment": "appointments",
 }
 # Audit detail keys that hold free text or personal values, sealed when the entry has
 # a customer; values under "fields" are sealed when the registry says the column is.

@@ -91,6 +91,9 @@ class MessagingService:
             except Skipped as why:
                 raise ValidationError(FieldError("template", "not_allowed", str(why))) from None
             session.flush()
+            self._audit.append(session, actor, "send_message", "customer", row.id,
+                               {"template": template, "channel": message.channel,
+                                "ticket": ticket_row.number if ticket_row else None})
             view = self._view(session, message)
         self._store.publish(Changes(messages=frozenset({view.customer_id} if view.customer_id
                                                        else set())))
@@ -113,6 +116,8 @@ class MessagingService:
                 session, actor, None, channel=channel, purpose="test", address=to.strip(),
                 subject=f"{cfg.shop_name}: test message",
                 body=f"This is a test message from {cfg.shop_name} (shopdesk).", now=now)
+            self._audit.append(session, actor, "test_message", "setting",
+                               f"messaging.{channel}", {"channel": channel})
             message.status = "sending"
             message.attempt_id = str(uuid.uuid4())
             message.attempts = 1
@@ -146,12 +151,17 @@ class MessagingService:
     def resolve(self, message_id: UUID, sent: bool) -> MessageView:
         """Staff's decision on an `unknown` or `failed` message: it did arrive (sent), or
         send it again (queued, a new attempt)."""
-        self._store.require(Permission.EDIT_CUSTOMERS)
+        actor = self._store.require(Permission.EDIT_CUSTOMERS)
         now = self._store.clock()
         with self._store.write() as session:
             row = session.get(Message, message_id)
             if row is None:
                 raise NotFound(f"no message with id {message_id}")
+            self._audit.append(session, actor, "resolve_message",
+                               "customer" if row.customer_id else "message",
+                               row.customer_id or row.id,
+                               {"message": str(row.id), "was": row.status,
+                                "decision": "sent" if sent else "resend"})
             if row.status not in ("unknown", "failed"):
                 raise ValidationError(FieldError("status", "not_open", f"the message is "
                                                  f"{row.status}; nothing to decide"))
