@@ -19,6 +19,8 @@ class Changes:
     devices: frozenset[UUID] = field(default_factory=frozenset)
     tickets: frozenset[UUID] = field(default_factory=frozenset)  # repair ticket ids
     support: frozenset[UUID] = field(default_factory=frozenset)  # support ticket ids
+    # Customers whose messages (outbox, contact history, appointments) changed.
+    messages: frozenset[UUID] = field(default_factory=frozenset)
     # Applied by sync from another counter (not a write made here): listeners
     # that react to local writes, such as the sync nudge, skip these.
     remote: bool = False
@@ -36,10 +38,11 @@ class Changes:
             devices=frozenset().union(*(p.devices for p in parts)),
             tickets=frozenset().union(*(p.tickets for p in parts)),
             support=frozenset().union(*(p.support for p in parts)),
+            messages=frozenset().union(*(p.messages for p in parts)),
             remote=bool(parts) and all(p.remote for p in parts),
         )
 
     @property
     def empty(self) -> bool:
         return not (self.customers or self.staff or self.settings or self.documents
-                    or self.devices or self.tickets or self.support)
+                    or self.devices or self.tickets or self.support or self.messages)

@@ -35,6 +35,10 @@ from shopdesk.services.consent.consent import ConsentService
 from shopdesk.services.customers.customers import CustomerService
 from shopdesk.services.customers.documents import DocumentService
 from shopdesk.services.customers.transfer import TransferService
+from shopdesk.services.messaging.appointments import AppointmentService
+from shopdesk.services.messaging.automations import Automations
+from shopdesk.services.messaging.service import MessagingService
+from shopdesk.services.messaging.verification import VerificationService
 from shopdesk.services.printing.print_data import PrintService
 from shopdesk.services.privacy.access import AccessLog
 from shopdesk.services.privacy.erasure import ErasureService
@@ -98,6 +102,13 @@ class Shop:
         self.backups = BackupService(self.store, self.audit, self.settings, secrets)
         self.restores = RestoreService(self.store, self.audit, self.backups,
                                        self.documents.files, secrets)
+        # Messaging (issue 16): automations hook into the writes above.
+        self.messaging = MessagingService(self.store, self.audit)
+        self.automations = Automations(self.store, self.messaging.composer)
+        self.appointments = AppointmentService(self.store, self.audit)
+        self.verification = VerificationService(self.store, self.audit,
+                                                self.messaging.composer)
+        self.messaging.sender.after_run.append(self.verification.check_replies)
 
     def search(self, text: str, limit: int = 20,
                filters: SearchFilters | None = None) -> list[Hit]:

@@ -7,12 +7,17 @@ customer a row of it too, so erasure and export are proven on real rows of every
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
 
+from sqlalchemy import select
+
 from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.domain.service_rules import PartInput, ServiceInput
+from shopdesk.models import Message, MessageReceipt
 from shopdesk.services.repairs.ticket_edits import WorkLineInput
 from shopdesk.services.repairs.tickets import (
     PickupWork,
@@ -30,7 +35,8 @@ SECRETS = ("Zoltan", "Secretname", "zoltan@secret.example", "7400123456", "79111
            "Passport of Zoltan", "zoltan-passport.pdf", "Consent given by Zoltan himself",
            "Zoltan wants it by Friday",
            "Complaint from Zoltan", "Zoltan is unhappy", "Zoltan was refunded",
-           "Zoltan called again", "4821-zoltan-pin")
+           "Zoltan called again", "4821-zoltan-pin",
+           "Booked by Zoltan for the screen", "Zoltan rang about the bill")
 
 
 @dataclass
@@ -73,4 +79,18 @@ def full_customer(shop: Shop, tmp_path: Path) -> Full:
                                 complaint=True).ticket.ticket.id
     shop.support.add_note(support, "Zoltan called again")
     shop.support.resolve(support, "Zoltan was refunded")
+    # Messaging (issue 16): the automated messages above, a logged call, an appointment,
+    # a verification code and a provider's receipt (as sync brings it from the webhook).
+    shop.messaging.log_contact(zoltan, "call", "answered", "Zoltan rang about the bill")
+    shop.appointments.book(zoltan, shop.store.clock() + timedelta(days=3),
+                           "Booked by Zoltan for the screen")
+    shop.verification.start(zoltan, "phone")
+    with shop.store.write() as session:
+        first = session.scalar(select(Message).where(Message.customer_id == zoltan,
+                                                     Message.direction == "out"))
+        assert first is not None
+        session.add(MessageReceipt(id=uuid.uuid4(), message_id=first.id,
+                                   provider_id="SMzoltan", status="failed",
+                                   at=shop.store.clock(),
+                                   error="Twilio error 30003 for 07400 123456"))
     return Full(zoltan, ticket.id, support, [scan])

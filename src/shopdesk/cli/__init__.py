@@ -16,6 +16,7 @@ records takes ``--json``. Exit codes:
 3     `import`: the valid rows went in, some rows were rejected
 4     `sync`: the central server cannot be reached (changes stay queued)
 5     `sync`: stopped until someone acts (copied database, revoked counter)
+1/4   `messages deliver`: 1 a message failed for good, 4 some wait for a retry
 ====  ===================================================================
 
 Each verb group is one module with a ``register(subparsers)`` that adds its
@@ -36,6 +37,7 @@ from shopdesk.cli import (
     backup,
     central,
     customers,
+    messaging,
     printing,
     privacy,
     repairs,
@@ -65,6 +67,7 @@ VERBS: tuple[Callable[[Subparsers], None], ...] = (
     printing.register,  # print, report
     central.register,  # central setup/join/revoke/terminals/set-api-key/set-ca
     sync.register,  # sync, conflicts
+    messaging.register,  # messages, appointments
     admin.register,  # settings, audit, staff, demo
     backup.register,  # backup now/list/verify/key, restore
 )

@@ -26,6 +26,7 @@ from shopdesk.cli.common import (
     json_option,
     verb,
 )
+from shopdesk.cli.messaging import webhook_deploy_notes
 from shopdesk.errors import ShopdeskError
 from shopdesk.shop import Shop
 from shopdesk.sync import central, credentials
@@ -72,7 +73,10 @@ def register(sub: Subparsers) -> None:
     key.add_argument("--key-stdin", action="store_true", help="read the key from stdin")
     ca = cen_sub.add_parser("set-ca", help="trust this CA certificate for the central server")
     ca.add_argument("file", type=Path, metavar="FILE")
-    for parser in (setup, join, revoke, terms, key, ca):
+    hook = cen_sub.add_parser("webhook-key", help="make a key for the shopdesk-webhooks Edge "
+                              "Function (printed once; only its hash is kept)")
+    hook.add_argument("url", metavar="URL", help="an administrator's Postgres URL")
+    for parser in (setup, join, revoke, terms, key, ca, hook):
         data_dir_option(parser)
 
 
@@ -139,6 +143,12 @@ def _central(shop: Shop, args: argparse.Namespace) -> int:
                                          "shared by every store (one customer base)"))
         for note in _on_central(lambda: central.hardening_notes(url)):
             print(f"note: {note}")
+        print(webhook_deploy_notes())
+        return EXIT_OK
+    if args.action == "webhook-key":
+        print(_on_central(lambda: central.create_webhook_key(url)))
+        print("set it as the Edge Function's SHOPDESK_WEBHOOK_KEY secret; it is not shown "
+              "again", file=sys.stderr)
         return EXIT_OK
     if args.action == "revoke":
         name = _on_central(lambda: central.revoke_terminal(url, args.terminal))

@@ -11,6 +11,13 @@ from shopdesk.models.customers import (
     ServiceRecord,
 )
 from shopdesk.models.devices import Device, DeviceOwner
+from shopdesk.models.messaging import (
+    Appointment,
+    Message,
+    MessageReceipt,
+    MessageTemplate,
+    VerificationCode,
+)
 from shopdesk.models.meta import LocalMeta, Setting
 from shopdesk.models.privacy import AuditKey, CustomerConsent, CustomerErasure
 from shopdesk.models.repairs import (
@@ -24,6 +31,7 @@ from shopdesk.models.support import SupportEvent, SupportTicket
 from shopdesk.models.sync import OutboxEntry, QuarantinedRow, SyncConflict, SyncState
 
 __all__ = [
+    "Appointment",
     "AuditEntry",
     "AuditKey",
     "Base",
@@ -36,6 +44,9 @@ __all__ = [
     "Device",
     "DeviceOwner",
     "LocalMeta",
+    "Message",
+    "MessageReceipt",
+    "MessageTemplate",
     "OutboxEntry",
     "QuarantinedRow",
     "RepairTicket",
@@ -51,4 +62,5 @@ __all__ = [
     "TicketDevice",
     "TicketStatusChange",
     "TicketWorkLine",
+    "VerificationCode",
 ]

@@ -176,6 +176,39 @@ REGISTRY: dict[str, dict[str, Personal]] = {
     "audit_keys": {
         "customer_id": REF, "wrapped": _erase(), "created_at": WHEN,
     },
+    # Messaging (issue 16): what was said to and by the customer is erased; channel,
+    # status and times stay (contact statistics), naming no one.
+    "messages": {
+        "id": ID, "customer_id": REF, "ticket_id": REF, "appointment_id": REF,
+        "template": _keep("which automated message, not identifying"),
+        "channel": _keep("not identifying"), "direction": _keep("not identifying"),
+        "purpose": _keep("not identifying"), "language": _keep("not identifying"),
+        "to_address": E, "subject": E, "body": _erase(""),
+        "status": _keep("not identifying"), "outcome": _keep("a call's outcome, no content"),
+        "node": _keep("the counter that wrote it"), "dedupe_key": REF, "due_at": WHEN,
+        "next_attempt_at": WHEN, "attempts": _keep("not identifying"),
+        "attempt_id": _keep("a random id, not personal by itself"), "attempt_at": WHEN,
+        "provider_id": E, "last_error": E, "sent_at": WHEN, "staff_id": STAFF,
+        "actor": STAFF, "created_at": WHEN, "updated_at": WHEN,
+    },
+    "message_receipts": {
+        "id": ID, "message_id": REF, "provider_id": _pseudo("erased"),
+        "status": _keep("not identifying"), "at": WHEN, "error": E,
+    },
+    "appointments": {
+        "id": ID, "customer_id": REF, "device_id": REF, "ticket_id": REF, "day": WHEN,
+        "starts_at": WHEN, "duration_minutes": _keep("not identifying"),
+        "reason": _pseudo("(erased)"), "status": _keep("not identifying"),
+        "created_by": STAFF, "created_at": WHEN, "updated_at": WHEN,
+    },
+    "verification_codes": {
+        "id": ID, "customer_id": REF, "item": _keep("phone or email, not identifying"),
+        "address": _erase(""), "code_hash": _erase("0" * 64), "link_hash": E,
+        "channel": _keep("not identifying"), "node": _keep("the counter that wrote it"),
+        "expires_at": WHEN, "attempts": _keep("not identifying"),
+        "status": _keep("not identifying"), "verified_how": _keep("how, not who"),
+        "verified_at": WHEN, "created_at": WHEN,
+    },
 }
 
 # How each table reaches its customer: (column, parent table or None for a customer id).
@@ -185,6 +218,9 @@ CUSTOMER_PATH: dict[str, tuple[str, str | None]] = {
         "customer_preferences", "customer_loyalty", "customer_documents",
         "customer_services", "devices", "device_owners", "repair_tickets",
         "support_tickets", "customer_consents", "customer_erasures", "audit_keys")},
+    "messages": ("customer_id", None), "appointments": ("customer_id", None),
+    "verification_codes": ("customer_id", None),
+    "message_receipts": ("message_id", "messages"),
     "ticket_devices": ("ticket_id", "repair_tickets"),
     "ticket_status_changes": ("ticket_id", "repair_tickets"),
     "ticket_work_lines": ("ticket_id", "repair_tickets"),
@@ -218,6 +254,7 @@ NOT_PERSONAL: dict[str, str] = {
     "sync_conflicts": "conflict reports: erasure clears the erased rows' details",
     "sync_quarantine": "held rows: erasure clears the erased rows' copies",
     "alembic_version": "the schema revision",
+    "message_templates": "the shop's message texts",
 }
 SCRUBBED = ("sync_outbox", "sync_conflicts", "sync_quarantine")
 
@@ -225,6 +262,7 @@ SCRUBBED = ("sync_outbox", "sync_conflicts", "sync_quarantine")
 AUDIT_SUBJECTS: dict[str, str] = {
     "device": "devices", "repair_ticket": "repair_tickets",
     "support_ticket": "support_tickets", "service": "customer_services",
+    "appointment": "appointments",
 }
 # Audit detail keys that hold free text or personal values, sealed when the entry has
 # a customer; values under "fields" are sealed when the registry says the column is.

@@ -199,6 +199,16 @@ SYNCED: tuple[SyncedTable, ...] = (
                                      "recorded_at", "recorded_by", "note"})),
     # Erasure tombstones: written once; the server makes them when it erases.
     SyncedTable("customer_erasures", pk="customer_id", mode="append"),
+    # Messaging (issue 16). `node` never changes: it names the only counter that may
+    # send the message, and a second counter writing the same automation row is refused.
+    SyncedTable("appointments", quiet=frozenset({"updated_at"}), mode="store",
+                immutable=_MADE),
+    SyncedTable("messages", quiet=frozenset({"updated_at"}), mode="store",
+                immutable=frozenset({"node", "created_at", "direction"})),
+    SyncedTable("message_receipts", mode="append"),
+    SyncedTable("message_templates", quiet=frozenset({"updated_at"})),
+    SyncedTable("verification_codes", mode="store",
+                immutable=frozenset({"node", "code_hash", "customer_id", "created_at"})),
 )
 SYNCED_BY_NAME = {t.name: t for t in SYNCED}
 
@@ -209,6 +219,8 @@ CUSTOMER_REFS: dict[str, str] = {
     "device_owners": "customer_id", "repair_tickets": "customer_id",
     "customer_services": "customer_id", "support_tickets": "customer_id",
     "customer_consents": "customer_id",
+    "appointments": "customer_id", "messages": "customer_id",
+    "verification_codes": "customer_id",
 }
 # Other parent references the server checks exist before accepting a row.
 PARENT_REFS: tuple[tuple[str, str, str], ...] = (
@@ -220,6 +232,7 @@ PARENT_REFS: tuple[tuple[str, str, str], ...] = (
     ("ticket_work_lines", "device_id", "devices"),
     ("service_parts", "service_id", "customer_services"),
     ("support_events", "ticket_id", "support_tickets"),
+    ("message_receipts", "message_id", "messages"),
 )
 
 __all__ = [

@@ -265,6 +265,117 @@ CATALOGUE: dict[str, SettingSpec] = {s.key: s for s in [
 ]}
 
 
+
+def _base_url(value: str) -> str:
+    value = value.strip().rstrip("/")
+    if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", value):
+        raise ValueError(f"'{value}' is not an http(s) address")
+    return value
+
+
+def _optional(check: Callable[[str], str]) -> Callable[[str], str]:
+    def inner(value: str) -> str:
+        return check(value) if value.strip() else ""
+    return inner
+
+
+def _pem_file(value: str) -> str:
+    from pathlib import Path
+
+    value = value.strip()
+    if not Path(value).is_file():
+        raise ValueError(f"'{value}' is not a file (a CA certificate in PEM form)")
+    return value
+
+
+def _e164_or_empty(value: str) -> str:
+    value = value.strip().replace(" ", "")
+    if value and not re.fullmatch(r"\+[1-9]\d{6,14}", value):
+        raise ValueError(f"'{value}' is not an international number (+ and digits)")
+    return value
+
+
+def _hours(value: str) -> str:
+    value = value.strip()
+    if value and not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d-([01]?\d|2[0-3]):[0-5]\d", value):
+        raise ValueError(f"'{value}' is not a time range such as 21:00-08:00 (empty: none)")
+    return value
+
+
+def _zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = value.strip()
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"'{value}' is not a time zone name (e.g. Europe/London)") from None
+    return value
+
+
+def _channels(value: str) -> str:
+    parts = [p.strip().lower() for p in value.split(",") if p.strip()]
+    bad = [p for p in parts if p not in ("whatsapp", "sms", "email")]
+    if bad or not parts:
+        raise ValueError("must list channels among whatsapp, sms, email (e.g. whatsapp,sms)")
+    return ",".join(dict.fromkeys(parts))
+
+
+def _template_map(value: str) -> str:
+    value = value.strip()
+    for pair in filter(None, (p.strip() for p in value.split(","))):
+        if not re.fullmatch(r"[a-z_]+=[a-z0-9_]{1,512}", pair):
+            raise ValueError(f"'{pair}' is not name=approved_template_name")
+    return value
+
+
+# Messaging (issue 16). Secrets are never settings: the SMTP password, the Twilio auth
+# token and the WhatsApp access token live in the OS keyring or the environment.
+CATALOGUE.update({s.key: s for s in [
+    SettingSpec("messaging.email.smtp_host", "", _text(253), "SMTP server of outgoing mail"),
+    SettingSpec("messaging.email.smtp_port", "587", _int_range(1, 65535), "SMTP port"),
+    SettingSpec("messaging.email.starttls", "true", _boolean,
+                "upgrade the SMTP connection with STARTTLS (true/false)"),
+    SettingSpec("messaging.email.username", "", _text(254),
+                "SMTP login (password: keyring or SHOPDESK_SMTP_PASSWORD)"),
+    SettingSpec("messaging.email.from", "", _text(254),
+                "sender address of e-mails; the shop's name is the sender's name"),
+    SettingSpec("messaging.email.ca_file", "", _optional(_pem_file),
+                "a CA certificate (PEM) to trust for the SMTP server besides the system's"),
+    SettingSpec("messaging.email.rate_per_second", "5", _int_range(1, 1000),
+                "e-mails sent per second at most"),
+    SettingSpec("messaging.sms.provider", "twilio", _choice("twilio"), "SMS gateway"),
+    SettingSpec("messaging.sms.account_sid", "", _text(64),
+                "Twilio account SID (auth token: keyring or SHOPDESK_TWILIO_AUTH_TOKEN)"),
+    SettingSpec("messaging.sms.from_number", "", _e164_or_empty, "sending number (E.164)"),
+    SettingSpec("messaging.sms.base_url", "https://api.twilio.com", _base_url,
+                "Twilio API address (a proxy or test server may stand in)"),
+    SettingSpec("messaging.sms.rate_per_second", "1", _int_range(1, 1000),
+                "SMS sent per second at most (Twilio long code: 1)"),
+    SettingSpec("messaging.whatsapp.phone_number_id", "", _text(64),
+                "WhatsApp Cloud API phone number id (token: keyring or "
+                "SHOPDESK_WHATSAPP_TOKEN)"),
+    SettingSpec("messaging.whatsapp.base_url", "https://graph.facebook.com", _base_url,
+                "Graph API address (a proxy or test server may stand in)"),
+    SettingSpec("messaging.whatsapp.api_version", "v21.0",
+                _choice(*(f"v{n}.0" for n in range(17, 30))), "Graph API version"),
+    SettingSpec("messaging.whatsapp.templates", "", _template_map,
+                "approved WhatsApp templates: name=approved_name,... (business-initiated "
+                "messages outside the 24-hour window need one)"),
+    SettingSpec("messaging.whatsapp.language", "en", _language,
+                "language code of the approved WhatsApp templates"),
+    SettingSpec("messaging.whatsapp.rate_per_second", "20", _int_range(1, 1000),
+                "WhatsApp messages sent per second at most"),
+    SettingSpec("messaging.channels", "whatsapp,sms,email", _channels,
+                "channels tried in order after the customer's preferred one"),
+    SettingSpec("messaging.quiet_hours", "21:00-08:00", _hours,
+                "no automated message goes out in these hours (shop's time; empty: none)"),
+    SettingSpec("messaging.timezone", "Europe/London", _zone, "the shop's time zone"),
+    SettingSpec("messaging.public_url", "", _optional(_base_url),
+                "address of the deployed shopdesk-webhooks Edge Function (e-mail links, "
+                "Twilio status callbacks)"),
+]})
+
 class SettingsService:
     """Read from any thread; `set` needs the change-settings permission."""
 

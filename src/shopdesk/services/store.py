@@ -72,6 +72,7 @@ class Store:
         self.busy_seconds = busy_seconds
         self.actor: Actor | None = None
         self._listeners: list[Callable[[Changes], None]] = []
+        self._hooks: dict[str, list[Callable[..., None]]] = {}
         self.node_tag = self._ensure_node_tag()
 
     @contextmanager
@@ -132,6 +133,17 @@ class Store:
 
     def unsubscribe(self, listener: Callable[[Changes], None]) -> None:
         self._listeners.remove(listener)
+
+    def on_event(self, event: str, hook: Callable[..., None]) -> None:
+        """Run `hook(session, actor, **data)` inside the transaction of every `emit(event)`:
+        what it writes (an outbox message) commits or rolls back with the event itself."""
+        self._hooks.setdefault(event, []).append(hook)
+
+    def emit(self, session: Session, actor: Actor, event: str, **data: object) -> None:
+        """Announce a domain event (`ticket_status`, `customer_registered`) to its hooks,
+        in the writer's own transaction (the writer holds the write lock)."""
+        for hook in self._hooks.get(event, ()):
+            hook(session, actor, **data)
 
     def publish(self, changes: Changes) -> Changes:
         if not changes.empty:

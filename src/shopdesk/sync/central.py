@@ -38,7 +38,7 @@ TERMINAL_SETTINGS = {
 # Settings only a superuser (or a role granted SET on them) may give another role.
 TERMINAL_PRIVILEGED_SETTINGS = {"temp_file_limit": "16MB"}
 
-CENTRAL_HEAD = "c0003"
+CENTRAL_HEAD = "c0004"
 
 
 class CentralError(ShopdeskError):
@@ -158,6 +158,16 @@ def personal_rows() -> list[tuple[str, str, str, str | None, str | None]]:
             rows.append((spec.name, column, rule.treatment,
                          None if rule.derive else json.dumps(value), rule.derive))
     return rows
+
+
+def create_webhook_key(url: str) -> str:
+    """A new key for the `shopdesk-webhooks` Edge Function (only its hash is stored)."""
+    import secrets
+
+    key = "whk_" + secrets.token_urlsafe(32)
+    with connect(url) as conn:
+        conn.execute("INSERT INTO sync.webhook_keys (key_hash) VALUES (%s)", (token_hash(key),))
+    return key
 
 
 def set_store_scoped(url: str, scoped: bool) -> None:

@@ -36,6 +36,7 @@ from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.customers.customer_form import CustomerForm
 from shopdesk.ui.customers.profile_page import ProfilePage
 from shopdesk.ui.customers.transfer_dialogs import ExportDialog, ImportDialog
+from shopdesk.ui.messaging.messaging_controls import MessagingControls
 from shopdesk.ui.printing.print_actions import PrintQueueDialog, ReportDialog
 from shopdesk.ui.repairs.device_history import DeviceHistoryPage
 from shopdesk.ui.repairs.ticket_board import TicketBoard
@@ -134,6 +135,8 @@ class MainWindow(QMainWindow):
         self.sync_ui.bridge.conflicts_changed.connect(self.profile.reload)
         self.privacy_ui = PrivacyControls(shop, self.ops, self, self.shop_menu, self.who,
                                           before=self.sign_out_action)
+        self.messaging_ui = MessagingControls(shop, self.ops, self, self.shop_menu,
+                                              before=self.sign_out_action)
         self.search.results_shown.connect(
             lambda _n: self.privacy_ui.list_shown(self.search.model.ids))
         self.profile.open_customer.connect(self.open_customer)
@@ -275,6 +278,7 @@ class MainWindow(QMainWindow):
             self.sync_ui.start()
             self.backup_ui.start()
             self.privacy_ui.start()
+            self.messaging_ui.start()
 
     def warm_search(self) -> None:
         """Build the word index on the read pool; the GUI thread never waits for it."""
@@ -448,6 +452,7 @@ class MainWindow(QMainWindow):
         self.sync_ui.stop()
         self.backup_ui.stop()
         self.privacy_ui.stop()
+        self.messaging_ui.stop()
         self.ops.shutdown(wait=True)
 
     def closeEvent(self, event: QCloseEvent) -> None:

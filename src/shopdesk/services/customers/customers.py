@@ -112,6 +112,7 @@ class CustomerService(CustomerLookup):
             row = self.insert(session, actor, clean)
             self._audit.append(session, actor, "create", "customer", row.id,
                                {"code": row.code, "fields": created_fields(clean)})
+            self._store.emit(session, actor, "customer_registered", customer=row)
             saved = Saved(summary_of(row), Changes(customers=frozenset({row.id})))
         return saved
 

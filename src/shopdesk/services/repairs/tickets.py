@@ -377,6 +377,9 @@ class TicketService(TicketEdits, TicketQueries):
             id=uuid.uuid4(), ticket_id=ticket.id,
             from_status=current.value if current else None, to_status=target.value,
             staff_id=actor.staff_id, actor=actor.name, at=now, note=note.strip()))
+        # Automations (messages to the customer) join this transaction (issue 16).
+        session.flush()
+        self._store.emit(session, actor, "ticket_status", ticket=ticket, status=target)
 
     @staticmethod
     def _erase_passcodes(session: Session, ticket_id: UUID) -> None:

@@ -43,6 +43,7 @@ from shopdesk.ui.customers.profile_parts import (
 )
 from shopdesk.ui.customers.profile_tabs import AuditTab, DocumentsTab
 from shopdesk.ui.customers.repair_tabs import DevicesTab, ServicesTab, SupportTab, TicketsTab
+from shopdesk.ui.messaging.contact_history import ContactHistoryTab
 from shopdesk.ui.sync.merge_banner import SyncBanner
 
 # Contact on the left, the rest on the right; a row without a value is hidden.
@@ -176,6 +177,8 @@ class ProfilePage(QWidget):
         self.tabs.addTab(self.support, "Support")
         self.tabs.addTab(self.documents, "Documents")
         self.tabs.addTab(self.audit, "Audit")
+        self.contacts = ContactHistoryTab(shop, ops)  # messages, calls, visits (issue 16)
+        self.tabs.insertTab(self.tabs.indexOf(self.support) + 1, self.contacts, "Contacts")
         self.devices.activated.connect(self.open_device)
         self.devices.new_ticket.connect(
             lambda: self.customer_id is not None and self.new_ticket.emit(self.customer_id))
@@ -223,7 +226,7 @@ class ProfilePage(QWidget):
         self.ops.write(self, job, lambda found: self._opened(customer_id, *found))
 
     def _load_tabs(self, customer_id: UUID) -> None:
-        for tab in (self.devices, self.tickets, self.services, self.support):
+        for tab in (self.devices, self.tickets, self.services, self.support, self.contacts):
             tab.load(customer_id)
         self._load_work(customer_id)
 

@@ -1,0 +1,1 @@
+"""Messaging rules that need no database (issue 16)."""
