@@ -11,6 +11,8 @@ from shopdesk.models.customers import (
     ServiceRecord,
 )
 from shopdesk.models.devices import Device, DeviceOwner
+from shopdesk.models.feedback import Feedback, FeedbackAction
+from shopdesk.models.loyalty import LoyaltyEntry
 from shopdesk.models.meta import LocalMeta, Setting
 from shopdesk.models.privacy import AuditKey, CustomerConsent, CustomerErasure
 from shopdesk.models.repairs import (
@@ -35,7 +37,10 @@ __all__ = [
     "CustomerPreferences",
     "Device",
     "DeviceOwner",
+    "Feedback",
+    "FeedbackAction",
     "LocalMeta",
+    "LoyaltyEntry",
     "OutboxEntry",
     "QuarantinedRow",
     "RepairTicket",

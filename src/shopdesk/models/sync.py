@@ -165,8 +165,12 @@ SYNCED: tuple[SyncedTable, ...] = (
                 quiet=frozenset({"updated_at", "last_visit_at"}),
                 immutable=frozenset({"code", "created_at", "merged_into", "registered_by"})),
     SyncedTable("customer_preferences", pk="customer_id"),
-    SyncedTable("customer_loyalty", pk="customer_id", delta=frozenset({"points"}),
+    SyncedTable("customer_loyalty", pk="customer_id",
                 immutable=frozenset({"opened_at"})),
+    # The loyalty ledger and feedback (issue 17): facts, inserted once by any store.
+    SyncedTable("loyalty_entries", mode="append"),
+    SyncedTable("feedback", mode="append"),
+    SyncedTable("feedback_actions", mode="append"),
     SyncedTable("customer_documents",
                 immutable=frozenset({"content_hash", "added_by", "added_at"})),
     SyncedTable("devices", quiet=frozenset({"updated_at"}), immutable=frozenset({"created_at"}),
@@ -209,6 +213,8 @@ CUSTOMER_REFS: dict[str, str] = {
     "device_owners": "customer_id", "repair_tickets": "customer_id",
     "customer_services": "customer_id", "support_tickets": "customer_id",
     "customer_consents": "customer_id",
+    # A merge re-points the loser's ledger and feedback at the survivor (issue 17).
+    "loyalty_entries": "customer_id", "feedback": "customer_id",
 }
 # Other parent references the server checks exist before accepting a row.
 PARENT_REFS: tuple[tuple[str, str, str], ...] = (
@@ -220,6 +226,8 @@ PARENT_REFS: tuple[tuple[str, str, str], ...] = (
     ("ticket_work_lines", "device_id", "devices"),
     ("service_parts", "service_id", "customer_services"),
     ("support_events", "ticket_id", "support_tickets"),
+    ("loyalty_entries", "ticket_id", "repair_tickets"),
+    ("feedback", "ticket_id", "repair_tickets"),
 )
 
 __all__ = [
