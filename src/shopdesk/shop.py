@@ -35,6 +35,8 @@ from shopdesk.services.consent.consent import ConsentService
 from shopdesk.services.customers.customers import CustomerService
 from shopdesk.services.customers.documents import DocumentService
 from shopdesk.services.customers.transfer import TransferService
+from shopdesk.services.loyalty.ledger import LoyaltyService
+from shopdesk.services.loyalty.nightly import NightlyPass
 from shopdesk.services.printing.print_data import PrintService
 from shopdesk.services.privacy.access import AccessLog
 from shopdesk.services.privacy.erasure import ErasureService
@@ -88,6 +90,11 @@ class Shop:
                                      self.service_records,
                                      PasscodeBox(root, self.store.node_tag))
         self.support = SupportService(self.store, self.audit)
+        self.loyalty = LoyaltyService(self.store, self.audit, self.settings)
+        self.loyalty_nightly = NightlyPass(self.store, self.loyalty)
+        self.tickets.loyalty = self.loyalty
+        self.service_records.loyalty = self.loyalty
+        self.support.loyalty = self.loyalty
         self.printing = PrintService(self.store, self.settings, self.tickets, self.access)
         self.work = WorkList(self.store, self.settings)
         self.search_engine = SearchEngine(self.store, self.settings)

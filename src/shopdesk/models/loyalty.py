@@ -22,6 +22,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Select, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -67,7 +68,7 @@ class LoyaltyEntry(Base):
     created_at: Mapped[datetime]
 
 
-def balance_query(customer_id: uuid.UUID) -> Select[tuple[int]]:
+def balance_query(customer_id: uuid.UUID) -> Select[Any]:
     """The customer's balance: the sum of their entries (one indexed range read)."""
     return select(func.coalesce(func.sum(LoyaltyEntry.points), 0)).where(
         LoyaltyEntry.customer_id == customer_id)

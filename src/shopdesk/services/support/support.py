@@ -36,6 +36,7 @@ from shopdesk.models import (
     SupportTicket,
 )
 from shopdesk.services.audit import AuditTrail
+from shopdesk.services.loyalty.ledger import LoyaltyService
 from shopdesk.services.repairs.devices import customer_row
 from shopdesk.services.repairs.repair_views import (
     SupportDetail,
@@ -52,6 +53,7 @@ class SupportService:
     def __init__(self, store: Store, audit: AuditTrail) -> None:
         self._store = store
         self._audit = audit
+        self.loyalty: LoyaltyService | None = None  # set by Shop (issue 17: refunds)
 
     def open(self, customer_id: UUID, subject: str, description: str,
              priority: Priority | str = Priority.NORMAL, repair_ticket_id: UUID | None = None,
@@ -143,6 +145,10 @@ class SupportService:
             self._audit.append(session, actor, "resolve", "support_ticket", row.id, {
                 "number": row.number, "refund": str(amount) if amount is not None else None,
                 "level": row.level})
+            if amount and row.repair_ticket_id is not None and self.loyalty is not None:
+                # A refunded repair gives back the points it used and takes those it earned.
+                self.loyalty.reverse_in(session, actor, row.repair_ticket_id,
+                                        f"refund on {row.number}")
             detail = self._detail(session, row)
         return self._saved(detail)
 
