@@ -36,6 +36,7 @@ from shopdesk.cli import (
     backup,
     central,
     customers,
+    loyalty,
     printing,
     privacy,
     repairs,
@@ -67,6 +68,7 @@ VERBS: tuple[Callable[[Subparsers], None], ...] = (
     sync.register,  # sync, conflicts
     admin.register,  # settings, audit, staff, demo
     backup.register,  # backup now/list/verify/key, restore
+    loyalty.register,  # loyalty show/adjust/nightly/overspent/reverse
 )
 
 
