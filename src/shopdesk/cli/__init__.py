@@ -13,7 +13,8 @@ records takes ``--json``. Exit codes:
       and `audit verify` that found the trail broken
 2     usage: bad or missing arguments; an unknown conflict or rejected
       change; `sync` on a counter that has not joined a store
-3     `import`: the valid rows went in, some rows were rejected
+3     `import`, `feedback import-reviews`: the valid rows went in, some rows
+      were rejected
 4     `sync`: the central server cannot be reached (changes stay queued)
 5     `sync`: stopped until someone acts (copied database, revoked counter)
 ====  ===================================================================
@@ -36,6 +37,7 @@ from shopdesk.cli import (
     backup,
     central,
     customers,
+    feedback,
     loyalty,
     printing,
     privacy,
@@ -69,6 +71,7 @@ VERBS: tuple[Callable[[Subparsers], None], ...] = (
     admin.register,  # settings, audit, staff, demo
     backup.register,  # backup now/list/verify/key, restore
     loyalty.register,  # loyalty show/adjust/nightly/overspent/reverse
+    feedback.register,  # feedback record/report/import-reviews/action/pending
 )
 
 

@@ -120,7 +120,7 @@ def _overspent(shop: Shop, args: argparse.Namespace) -> int:
 
 
 def _reverse(shop: Shop, args: argparse.Namespace) -> int:
-    ticket = shop.tickets.get(args.ticket)
+    ticket = shop.tickets.get(args.ticket).summary
     shop.loyalty.reverse_ticket(ticket.id, args.reason)
     points = shop.loyalty.ticket_points(ticket.id)
     print(f"{ticket.number}: points reversed; balance now {points.balance if points else 0}")

@@ -27,7 +27,7 @@ from shopdesk.domain.loyalty import TierState
 from shopdesk.domain.permissions import Permission
 from shopdesk.domain.text import collapse_spaces
 from shopdesk.errors import FieldError, NotFound, ValidationError
-from shopdesk.models import Customer, CustomerLoyalty, RepairTicket
+from shopdesk.models import Customer, CustomerLoyalty, RepairTicket, Setting
 from shopdesk.models.loyalty import LoyaltyEntry, balance_query
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.loyalty.loyalty_views import (
@@ -70,6 +70,26 @@ def qualifying_in(session: Session, customer_id: UUID, since: datetime) -> tuple
     ).where(LoyaltyEntry.customer_id == customer_id,
             LoyaltyEntry.created_at >= since)).one()
     return int(points), Decimal(int(spend)) / 100
+
+
+def ticket_points(store: Store, ticket_id: UUID) -> PickupPoints | None:
+    """Points a ticket earned and redeemed, and its customer's balance now (receipts)."""
+    with store.read() as session:
+        customer = session.scalar(select(RepairTicket.customer_id).where(
+            RepairTicket.id == ticket_id))
+        if customer is None:
+            return None
+        earned, redeemed = session.execute(select(
+            func.coalesce(func.sum(case((LoyaltyEntry.kind == "earn", LoyaltyEntry.points),
+                                        else_=0)), 0),
+            func.coalesce(func.sum(case((LoyaltyEntry.kind == "redeem", -LoyaltyEntry.points),
+                                        else_=0)), 0)).where(
+            LoyaltyEntry.ticket_id == ticket_id, LoyaltyEntry.customer_id == customer)).one()
+        value = session.scalar(select(Setting.value).where(
+            Setting.key == "loyalty.point_value"))
+        balance = int(session.scalar(balance_query(customer)) or 0)
+    worth = (Decimal(value or "0.01") * int(redeemed)).quantize(Decimal("0.01"))
+    return PickupPoints(int(earned), int(redeemed), worth, balance)
 
 
 class LoyaltyService:
@@ -134,25 +154,7 @@ class LoyaltyService:
                 entries=int(count))
 
     def ticket_points(self, ticket_id: UUID) -> PickupPoints | None:
-        """Points a ticket earned and redeemed, and its customer's balance now (receipts)."""
-        with self._store.read() as session:
-            customer = session.scalar(select(RepairTicket.customer_id).where(
-                RepairTicket.id == ticket_id))
-            if customer is None:
-                return None
-            return self.ticket_points_in(session, ticket_id, customer)
-
-    def ticket_points_in(self, session: Session, ticket_id: UUID,
-                         customer: UUID) -> PickupPoints:
-        earned, redeemed = session.execute(select(
-            func.coalesce(func.sum(case((LoyaltyEntry.kind == "earn", LoyaltyEntry.points),
-                                        else_=0)), 0),
-            func.coalesce(func.sum(case((LoyaltyEntry.kind == "redeem", -LoyaltyEntry.points),
-                                        else_=0)), 0)).where(
-            LoyaltyEntry.ticket_id == ticket_id, LoyaltyEntry.customer_id == customer)).one()
-        balance = int(session.scalar(balance_query(customer)) or 0)
-        return PickupPoints(int(earned), int(redeemed), self.redeem_value(int(redeemed)),
-                            balance)
+        return ticket_points(self._store, ticket_id)
 
     def redeem_value(self, points: int) -> Decimal:
         """What `points` pay at the shop's point value."""
@@ -225,7 +227,7 @@ class LoyaltyService:
                 "points": points, "reason": text, "source": source, "entry": entry.hex})
             if points > 0:
                 self.check_tier_in(session, actor, customer.id, rule)
-        return self._store.publish(Changes(customers=frozenset({customer.id})))
+        return self._store.publish(Changes(customers=frozenset({customer.id}), loyalty=True))
 
     def reverse_ticket(self, ticket_id: UUID, reason: str) -> Changes:
         """A refunded ticket: remove the points it earned, restore those it used."""
@@ -234,7 +236,7 @@ class LoyaltyService:
             if session.get(RepairTicket, ticket_id) is None:
                 raise NotFound(f"no repair ticket with id {ticket_id}")
             touched = self.reverse_in(session, actor, ticket_id, reason)
-        return self._store.publish(Changes(customers=frozenset(touched)))
+        return self._store.publish(Changes(customers=frozenset(touched), loyalty=True))
 
     # -- inside a caller's transaction ------------------------------------------------
     def add_in(self, session: Session, actor: Actor, customer_id: UUID, kind: str,

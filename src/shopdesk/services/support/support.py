@@ -59,6 +59,21 @@ class SupportService:
              priority: Priority | str = Priority.NORMAL, repair_ticket_id: UUID | None = None,
              device_id: UUID | None = None, complaint: bool = False) -> SupportSaved:
         actor = self._store.require(Permission.HANDLE_SUPPORT)
+        return self.open_as(actor, customer_id, subject, description, priority,
+                            repair_ticket_id, device_id, complaint)
+
+    def open_as(self, actor: Actor, customer_id: UUID, subject: str, description: str,
+                priority: Priority | str = Priority.NORMAL,
+                repair_ticket_id: UUID | None = None, device_id: UUID | None = None,
+                complaint: bool = False, row_id: UUID | None = None) -> SupportSaved:
+        """`open` for a process acting on its own (feedback's detractor complaints);
+        with `row_id`, a ticket already stored under that id is returned as it is,
+        so a complaint derived from one answer is opened once."""
+        if row_id is not None:
+            with self._store.read() as session:
+                existing = session.get(SupportTicket, row_id)
+                if existing is not None:
+                    return self._saved(self._detail(session, existing))
         errors = control_errors(subject, "subject") + control_errors(description, "description")
         subject = collapse_spaces(subject)
         if not subject:
@@ -84,7 +99,7 @@ class SupportService:
             number = rules.support_number(self._store.node_tag,
                                           self._store.next_sequence(session, "support_ticket"))
             row = SupportTicket(
-                id=uuid.uuid4(), number=number, customer_id=customer_id,
+                id=row_id or uuid.uuid4(), number=number, customer_id=customer_id,
                 repair_ticket_id=repair_ticket_id, device_id=device_id,
                 priority=level_priority, status=SupportStatus.OPEN.value,
                 level=Level.FRONT_DESK.value, complaint=complaint, subject=subject,
