@@ -72,3 +72,11 @@ def balance_query(customer_id: uuid.UUID) -> Select[Any]:
     """The customer's balance: the sum of their entries (one indexed range read)."""
     return select(func.coalesce(func.sum(LoyaltyEntry.points), 0)).where(
         LoyaltyEntry.customer_id == customer_id)
+
+
+def money_sum(value: object) -> Decimal:
+    """A SUM over a Money column: SQLAlchemy hands back Decimal when it knows the type,
+    integer pence when it does not (a CASE or raw SQL)."""
+    if isinstance(value, Decimal):
+        return value
+    return (Decimal(int(value or 0)) / 100).quantize(Decimal("0.01"))  # type: ignore[call-overload]

@@ -28,7 +28,7 @@ from shopdesk.domain.permissions import Permission
 from shopdesk.domain.text import collapse_spaces
 from shopdesk.errors import FieldError, NotFound, ValidationError
 from shopdesk.models import Customer, CustomerLoyalty, RepairTicket, Setting
-from shopdesk.models.loyalty import LoyaltyEntry, balance_query
+from shopdesk.models.loyalty import LoyaltyEntry, balance_query, money_sum
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.loyalty.loyalty_views import (
     Account,
@@ -69,7 +69,7 @@ def qualifying_in(session: Session, customer_id: UUID, since: datetime) -> tuple
             (LoyaltyEntry.kind == "reverse", -LoyaltyEntry.spend), else_=0)), 0),
     ).where(LoyaltyEntry.customer_id == customer_id,
             LoyaltyEntry.created_at >= since)).one()
-    return int(points), Decimal(int(spend)) / 100
+    return int(points), money_sum(spend)
 
 
 def ticket_points(store: Store, ticket_id: UUID) -> PickupPoints | None:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from shopdesk.domain import loyalty as rules
 from shopdesk.domain.permissions import Role
 from shopdesk.models import CustomerLoyalty
-from shopdesk.models.loyalty import LoyaltyEntry
+from shopdesk.models.loyalty import LoyaltyEntry, money_sum
 from shopdesk.services.loyalty.ledger import LoyaltyService, entries_of
 from shopdesk.services.loyalty.loyalty_views import LoyaltyRules, NightlyReport
 from shopdesk.services.store import Actor, Store
@@ -216,7 +216,7 @@ class NightlyPass:
             {"since": _iso(now - timedelta(days=365))})
         out = []
         for cid, tier, below, points, spend in rows:
-            value = Decimal(points) if rule.basis == "points" else Decimal(spend) / 100
+            value = Decimal(points) if rule.basis == "points" else money_sum(spend)
             qualifying = rules.qualifying_tier(value, rule.thresholds)
             since = datetime.fromisoformat(below) if below else None
             state = rules.next_tier(tier, since, qualifying, now, rule.grace)

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shopdesk.models import Customer, CustomerLoyalty, ServiceRecord
+from shopdesk.models.loyalty import money_sum
 from shopdesk.services.loyalty.loyalty_views import Benefits, LoyaltyRules
 
 
@@ -28,7 +29,7 @@ def vip_reasons(session: Session, rule: LoyaltyRules, customer: Customer,
     visits, spend = session.execute(select(
         func.count(ServiceRecord.id), func.coalesce(func.sum(ServiceRecord.total), 0)).where(
         ServiceRecord.customer_id == customer.id, ServiceRecord.occurred_at >= since)).one()
-    spend = Decimal(int(spend)) / 100
+    spend = money_sum(spend)
     referrals = session.scalar(select(func.count()).select_from(CustomerLoyalty).where(
         CustomerLoyalty.referred_by == customer.id)) or 0
     years = (now - customer.created_at).days / 365.25
