@@ -19,7 +19,6 @@ Create Date: 2026-11-30
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from alembic import op
@@ -34,6 +33,7 @@ depends_on = None
 # The same namespace as shopdesk.domain.loyalty.LEDGER_NS (a migration must not
 # import app code that may change later; the value never changes).
 _LEDGER_NS = uuid.UUID("6f1d3c52-7a55-4c4e-9d7e-1f6b0e5d9a17")
+_OPENING_EXPIRES = "2027-12-01T00:00:00.000000+00:00"
 
 
 def upgrade() -> None:
@@ -130,19 +130,8 @@ def upgrade() -> None:
     )
     op.create_index('ix_feedback_actions_started', 'feedback_actions', ['started_on'])
 
-    # Old point balances become opening lots, valid 12 months from today.
-    now = datetime.now(UTC)
-    expires = now + timedelta(days=365)
-    rows = bind.execute(sa.text(
-        "SELECT customer_id, points FROM customer_loyalty WHERE points <> 0")).all()
-    bind.execute(sa.text(
-        "INSERT INTO loyalty_entries (id, customer_id, kind, source, points, spend, reason, "
-        "ticket_id, ref_id, expires_at, staff_id, actor, created_at) VALUES (:id, :c, "
-        "'opening', 'migration', :p, 0, 'balance before the loyalty ledger', NULL, NULL, :e, "
-        "NULL, 'migration 0009', :n)"),
-        [{"id": uuid.uuid5(_LEDGER_NS, f"opening:{r[0]}").hex, "c": r[0], "p": int(r[1]),
-          "e": expires.isoformat(timespec="microseconds"),
-          "n": now.isoformat(timespec="microseconds")} for r in rows]) if rows else None
+    balances = bind.execute(sa.text(
+        "SELECT customer_id, points, opened_at FROM customer_loyalty WHERE points <> 0")).all()
 
     with op.batch_alter_table('customer_loyalty', recreate='always') as batch:
         batch.drop_constraint(op.f('ck_customer_loyalty_points_non_negative'), type_='check')
@@ -153,6 +142,17 @@ def upgrade() -> None:
         batch.create_foreign_key(op.f('fk_customer_loyalty_referred_by_customers'),
                                  'customers', ['referred_by'], ['id'])
     capture.install(bind)
+    # Old balances become opening lots, captured (a joined counter sends them). Every
+    # value comes from the account, so every counter that has the customer writes the
+    # very same row and the server keeps one; they expire a year after this release.
+    if balances:
+        bind.execute(sa.text(
+            "INSERT INTO loyalty_entries (id, customer_id, kind, source, points, spend, reason, "
+            "ticket_id, ref_id, expires_at, staff_id, actor, created_at) VALUES (:id, :c, "
+            "'opening', 'migration', :p, 0, 'balance before the loyalty ledger', NULL, NULL, "
+            ":e, NULL, 'migration 0009', :at)"),
+            [{"id": uuid.uuid5(_LEDGER_NS, f"opening:{r[0]}").hex, "c": r[0], "p": int(r[1]),
+              "e": _OPENING_EXPIRES, "at": r[2]} for r in balances])
 
 
 def downgrade() -> None:

@@ -167,9 +167,19 @@ SYNCED: tuple[SyncedTable, ...] = (
     SyncedTable("customer_preferences", pk="customer_id"),
     SyncedTable("customer_loyalty", pk="customer_id",
                 immutable=frozenset({"opened_at"})),
-    # The loyalty ledger and feedback (issue 17): facts, inserted once by any store.
-    SyncedTable("loyalty_entries", mode="append"),
-    SyncedTable("feedback", mode="append"),
+    # The loyalty ledger and feedback (issue 17): facts, never changed once written.
+    # Shared, not append, like the consent register: an entry whose id is derived from
+    # what it is about (an expiry, an opening balance, an imported review) is the same
+    # row with the same values on every counter that writes it, from any store, and
+    # identical copies are accepted; a copy that differs is refused (immutable).
+    SyncedTable("loyalty_entries", immutable=frozenset({
+        "customer_id", "kind", "source", "points", "spend", "reason", "ticket_id", "ref_id",
+        "expires_at", "staff_id", "actor", "created_at"})),
+    SyncedTable("feedback", immutable=frozenset({
+        "ticket_id", "customer_id", "channel", "csat", "nps", "ces", "speed", "quality",
+        "price", "staff", "communication", "comment", "language", "sentiment", "categories",
+        "technician_id", "service_kind", "platform", "external_id", "author", "node",
+        "staff_id", "actor", "received_at"})),
     SyncedTable("feedback_actions", mode="append"),
     SyncedTable("customer_documents",
                 immutable=frozenset({"content_hash", "added_by", "added_at"})),

@@ -159,6 +159,7 @@ class FeedbackService:
                 CustomerPreferences.customer_id == customer_id)) if customer_id else None) \
             or "en"
         found = analyse(clean["comment"], language) if clean["comment"] else None
+        review = clean["channel"] == "review"
         service_kind = None
         if ticket is not None:
             service_kind = session.scalar(select(ServiceRecord.kind).where(
@@ -169,7 +170,11 @@ class FeedbackService:
             sentiment=found.sentiment if found else 0,
             categories=",".join(found.categories) if found else "",
             technician_id=ticket.technician_id if ticket else None, service_kind=service_kind,
-            node=self._store.node_tag, staff_id=actor.staff_id, actor=actor.label[:120],
+            # An imported review is the same row whichever counter imports it (its id
+            # comes from the platform's review id): no counter, no staff member in it.
+            node=None if review else self._store.node_tag,
+            staff_id=None if review else actor.staff_id,
+            actor="review import" if review else actor.label[:120],
             received_at=data.received_at or self._store.clock(), **clean)
         session.add(row)
         session.flush()

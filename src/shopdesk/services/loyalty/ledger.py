@@ -242,14 +242,18 @@ class LoyaltyService:
     def add_in(self, session: Session, actor: Actor, customer_id: UUID, kind: str,
                source: str, points: int, *, reason: str = "", ticket_id: UUID | None = None,
                ref_id: str | None = None, expires_at: datetime | None = None,
-               spend: Decimal = Decimal(0), entry_id: UUID | None = None) -> UUID:
-        """Insert one entry (once: a derived `entry_id` already present is left as is)."""
+               spend: Decimal = Decimal(0), entry_id: UUID | None = None,
+               at: datetime | None = None, by: str | None = None) -> UUID:
+        """Insert one entry (once: a derived `entry_id` already present is left as is).
+
+        `at` and `by` (a process, not a person) make a derived entry's values the same
+        on every counter that writes it, so sync accepts the copies as one row."""
         entry = entry_id or uuid.uuid4()
         session.execute(insert(LoyaltyEntry).prefix_with("OR IGNORE").values(
             id=entry, customer_id=customer_id, kind=kind, source=source, points=points,
             spend=spend, reason=reason[:MAX_REASON], ticket_id=ticket_id, ref_id=ref_id,
-            expires_at=expires_at, staff_id=actor.staff_id, actor=actor.label[:120],
-            created_at=self._store.clock()))
+            expires_at=expires_at, staff_id=None if by else actor.staff_id,
+            actor=(by or actor.label)[:120], created_at=at or self._store.clock()))
         return entry
 
     def on_pickup_in(self, session: Session, actor: Actor, ticket: RepairTicket, paid: Decimal,
@@ -342,8 +346,9 @@ class LoyaltyService:
         if state.moved:
             before = loyalty.tier
             loyalty.tier, loyalty.tier_since, loyalty.below_since = state.tier, now, None
+            day = now.replace(hour=0, minute=0, second=0, microsecond=0)
             self.add_in(session, actor, loyalty.customer_id, "tier", "tier", 0,
-                        reason=f"{before} → {state.tier}",
+                        reason=f"{before} → {state.tier}", at=day, by="loyalty tiers",
                         entry_id=rules.derived_id("tier", loyalty.customer_id, before,
                                                   state.tier, now.date()))
             if moves is not None:

@@ -34,6 +34,7 @@ Progress = Callable[[int, int], None]
 # (customer id, points, expiry instant): a notice that points expire soon is due.
 NoticeListener = Callable[[UUID, int, datetime], None]
 _LOTS = "('opening','earn','adjust','reverse')"
+PASS = "nightly loyalty pass"  # the actor of what the pass writes (the same everywhere)
 
 
 T = TypeVar("T")
@@ -102,10 +103,11 @@ class NightlyPass:
         for years_chunk in _chunks(birthdays, batch):
             with self._store.write() as session:
                 for cid, years in years_chunk:
+                    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
                     self._loyalty.add_in(
                         session, actor, cid, "earn", "anniversary", rule.anniversary_bonus,
                         reason=f"{years} year{'s' if years > 1 else ''} with us",
-                        expires_at=rule.expires(now),
+                        expires_at=rule.expires(day), at=day, by=PASS,
                         entry_id=rules.derived_id("anniversary", cid, now.year))
             counts["anniversaries"] += len(years_chunk)
             step(len(years_chunk))
@@ -142,7 +144,8 @@ class NightlyPass:
             self._loyalty.add_in(
                 session, actor, cid, "expire", "expiry", -lot.remaining,
                 reason=f"{lot.remaining} points earned {lot.earned_at:%d %b %Y} expired",
-                ref_id=lot.id, entry_id=rules.derived_id("expire", lot.id))
+                ref_id=lot.id, entry_id=rules.derived_id("expire", lot.id),
+                at=lot.expires_at, by=PASS)
             counts["expired_lots"] += 1
             counts["expired_points"] += lot.remaining
         # Lots used up before they expired are closed too, so they are not looked at again.
@@ -154,13 +157,14 @@ class NightlyPass:
                     and lot.id not in expired):
                 self._loyalty.add_in(session, actor, cid, "expire", "expiry", 0,
                                      reason="lot used up before it expired", ref_id=lot.id,
-                                     entry_id=rules.derived_id("expire", lot.id))
+                                     entry_id=rules.derived_id("expire", lot.id),
+                                     at=lot.expires_at, by=PASS)
         for entry_id, points in done.over_expired.items():
             self._loyalty.add_in(
                 session, actor, cid, "reverse", "expiry", points,
                 reason=f"{points} points had been redeemed on another counter before "
                        "they expired: given back", ref_id=entry_id,
-                entry_id=rules.derived_id("unexpire", entry_id))
+                entry_id=rules.derived_id("unexpire", entry_id), by=PASS)
             counts["corrections"] += 1
 
     def _notices(self, session: Session, actor: Actor, cid: UUID, now: datetime,
@@ -176,7 +180,8 @@ class NightlyPass:
                 self._loyalty.add_in(
                     session, actor, cid, "notice", "expiry", 0,
                     reason=f"told: {lot.remaining} points expire on {lot.expires_at:%d %b %Y}",
-                    ref_id=lot.id, entry_id=rules.derived_id("notice", lot.id))
+                    ref_id=lot.id, entry_id=rules.derived_id("notice", lot.id),
+                    at=lot.expires_at - timedelta(days=rule.notice_days), by=PASS)
                 out.append((cid, lot.remaining, lot.expires_at))
         return out
 
