@@ -13,13 +13,13 @@ from uuid import UUID
 
 from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.domain.service_rules import PartInput, ServiceInput
+from shopdesk.services.feedback.feedback_views import FeedbackInput
 from shopdesk.services.repairs.ticket_edits import WorkLineInput
 from shopdesk.services.repairs.tickets import (
     PickupWork,
     TicketDeviceIntake,
     TicketIntake,
 )
-from shopdesk.services.feedback.feedback_views import FeedbackInput
 from shopdesk.shop import Shop
 from tests.core.repair_helpers import IPHONE, phone_input
 

@@ -39,9 +39,11 @@ def _no_keyring() -> Iterator[None]:
     keyring.set_keyring(previous)
 
 
-def collect(shop: Shop, owner: UUID, amount: str, redeem: int = 0, number: str = IPHONE) -> UUID:
+def collect(shop: Shop, owner: UUID, amount: str, redeem: int = 0, number: str = IPHONE,
+            technician: UUID | None = None) -> UUID:
     """A one-device ticket taken in, repaired and picked up for `amount`."""
-    ticket = shop.tickets.intake(TicketIntake(customer_id=owner, devices=[
+    ticket = shop.tickets.intake(TicketIntake(customer_id=owner, technician_id=technician,
+                                              devices=[
         TicketDeviceIntake(fault="Cracked screen", device=phone_input(number))])).ticket
     for step in ("diagnosing", "in_repair", "ready"):
         shop.tickets.change_status(ticket.summary.id, step)

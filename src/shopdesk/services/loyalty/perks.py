@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy import func, select

@@ -45,9 +45,9 @@ from shopdesk.printing.data import (
     ShopHeader,
     TicketRow,
 )
-from shopdesk.services.privacy.access import AccessLog
 from shopdesk.services.feedback.feedback_report import feedback_report
 from shopdesk.services.loyalty.ledger import ticket_points
+from shopdesk.services.privacy.access import AccessLog
 from shopdesk.services.repairs.repair_views import TicketDeviceInfo
 from shopdesk.services.repairs.tickets import TicketService
 from shopdesk.services.settings import SettingsService
