@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -325,8 +327,8 @@ def test_balance_and_tier_of_a_long_ledger_is_quick(shop: Shop) -> None:
     with shop.store.write() as session:
         session.execute(LoyaltyEntry.__table__.insert(), [dict(
             id=rules.derived_id("bulk", i), customer_id=owner, kind="earn", source="staff",
-            points=1, spend=Decimal(0), reason="", actor="test", created_at=T0) for i in range(5000)])
-    import time
+            points=1, spend=Decimal(0), reason="", actor="test", created_at=T0)
+            for i in range(5000)])
     started = time.perf_counter()
     balance = shop.loyalty.balance(owner)
     assert balance.balance == 5000
@@ -344,7 +346,6 @@ def test_cli_show_and_adjust(shop: Shop, capsys: pytest.CaptureFixture[str]) -> 
     err = capsys.readouterr().err
     assert err.strip() == "shopdesk: error: points: only 25 points are available to take away"
     assert cli_main(["--data-dir", root, "loyalty", "show", code, "--json"]) == 0
-    import json
     shown = json.loads(capsys.readouterr().out)
     assert shown["balance"] == 25 and shown["tier"] == "bronze"
     assert shown["history"][0]["source"] == "social"

@@ -29,7 +29,8 @@ def register(sub: Subparsers) -> None:
     report.add_argument("kind", choices=["summary", "feedback", "data-quality", "compliance"])
     report.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
                         help="summary, feedback: first day")
-    report.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="summary, feedback: last day")
+    report.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD",
+                        help="summary, feedback: last day")
     report.add_argument("--out", type=Path, metavar="FILE.pdf")
     json_option(report)
 

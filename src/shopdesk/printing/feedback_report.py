@@ -68,15 +68,15 @@ def feedback_report(data: FeedbackReportData) -> bytes:
         para("Service quality by aspect (1-5)", s["h2"]),
         _grid([["Aspect", "Average", "Answers"], *aspects], s, header=True,
               widths=[WIDTH * 0.3, WIDTH * 0.2, WIDTH * 0.2]),
-        _bars([a.capitalize() for a in r.aspects],
-              [float(v.value or 0) for v in r.aspects.values()], WIDTH * 0.7)])]
+        _bars([a.capitalize() for a, v in r.aspects.items() if v.count],
+              [float(v.value or 0) for v in r.aspects.values() if v.count], WIDTH * 0.7)])]
     cats = [c for c, n in r.categories.items() if n]
     items += [KeepTogether([
         para(f"What comments are about (sentiment {_s(r.sentiment)}, "
              f"n={r.sentiment.count})", s["h2"]),
         _grid([["Category", "Comments", "Negative"],
-               *[[c, str(r.categories[c]), str(r.negative_categories[c])] for c in cats]]
-              or [["Category", "Comments", "Negative"], ["no comments", "", ""]],
+               *([[c, str(r.categories[c]), str(r.negative_categories[c])] for c in cats]
+                 or [["no comments", "", ""]])],
               s, header=True, widths=[WIDTH * 0.3, WIDTH * 0.2, WIDTH * 0.2]),
         _bars(cats, [float(r.negative_categories[c]) for c in cats], WIDTH * 0.7)])]
     for title, groups in (("By technician", r.by_technician),
