@@ -26,7 +26,8 @@ down_revision = 'c0003'
 branch_labels = None
 depends_on = None
 
-# c0001's apply_merge moved a delta-merged points counter between the customers;
+# c0001's apply_merge (renamed apply_merge_c0001 by c0003, which wraps it) moved a
+# delta-merged points counter between the customers;
 # that block is cut out (the function is patched in place; it stops if not there).
 _POINTS = re.compile(
     r"SELECT \(data->>'points'\)::numeric INTO pts .*?END IF;\n", re.DOTALL)
@@ -38,7 +39,7 @@ def upgrade() -> None:
                 "WHERE table_name = 'customer_loyalty' AND data ? 'points'")
     raw.execute("DELETE FROM sync.policies WHERE table_name = 'customer_loyalty' "
                 "AND column_name = 'points'")
-    source = raw.execute("SELECT pg_get_functiondef('sync.apply_merge(sync.devices, jsonb)'"
+    source = raw.execute("SELECT pg_get_functiondef('sync.apply_merge_c0001(sync.devices, jsonb)'"
                          "::regprocedure)").fetchone()[0]
     patched, count = _POINTS.subn("", source)
     if count != 1:

@@ -229,6 +229,26 @@ class LoyaltyService:
                 self.check_tier_in(session, actor, customer.id, rule)
         return self._store.publish(Changes(customers=frozenset({customer.id}), loyalty=True))
 
+    def redeem(self, code_or_id: str | UUID, points: int, reason: str) -> Changes:
+        """Points spent on a reward outside a pickup (a voucher, an accessory)."""
+        actor = self._store.require(Permission.MANAGE_TICKETS)
+        text = collapse_spaces(reason)
+        if not text:
+            raise ValidationError(FieldError("reason", "required", "say what was redeemed"))
+        with self._store.write() as session:
+            customer = self._customer(session, code_or_id)
+            available = rules.replay(entries_of(session, customer.id)).available(
+                self._store.clock())
+            if not 0 < points <= available:
+                raise ValidationError(FieldError(
+                    "points", "available", f"must be between 1 and the {available} points "
+                    "available"))
+            entry = self.add_in(session, actor, customer.id, "redeem", "staff", -points,
+                                reason=text)
+            self._audit.append(session, actor, "redeem", "loyalty", customer.id, {
+                "points": points, "reason": text, "entry": entry.hex})
+        return self._store.publish(Changes(customers=frozenset({customer.id}), loyalty=True))
+
     def reverse_ticket(self, ticket_id: UUID, reason: str) -> Changes:
         """A refunded ticket: remove the points it earned, restore those it used."""
         actor = self._store.require(Permission.REFUND)
