@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_loyalty_entries')),
     )
     op.create_index('ix_loyalty_entries_customer', 'loyalty_entries', ['customer_id', 'created_at'])
+    op.create_index('ix_loyalty_entries_balance', 'loyalty_entries', ['customer_id', 'points'])
     op.create_index('ix_loyalty_entries_ticket', 'loyalty_entries', ['ticket_id'])
     op.create_index('ix_loyalty_entries_ref', 'loyalty_entries', ['ref_id'])
     op.create_index('ix_loyalty_entries_expiry', 'loyalty_entries', ['expires_at'])

@@ -98,14 +98,19 @@ class _Open:
 def replay(entries: Iterable[Entry]) -> Replay:
     """Walk the entries in time order (ties by id, the same on every counter)."""
     lots: dict[str, _Open] = {}  # insertion order is time order: oldest first
+    order: list[_Open] = []
+    head = 0  # lots before it are used up (a long ledger is not walked from its start)
     overspent = deficit = balance = 0
     over: dict[str, int] = {}
 
     def fifo(want: int, at: datetime) -> int:
-        for lot in lots.values():
+        nonlocal head
+        while head < len(order) and not order[head].remaining:
+            head += 1
+        for lot in order[head:]:
             if want <= 0:
                 break
-            if lot.expires_at is None or lot.expires_at > at:
+            if lot.remaining and (lot.expires_at is None or lot.expires_at > at):
                 want -= lot.take(want)
         return want
 
@@ -118,6 +123,7 @@ def replay(entries: Iterable[Entry]) -> Replay:
                 del over[e.ref_id or ""]
         elif e.points > 0 and e.kind in LOT_KINDS:
             lots[e.id] = _Open(e.created_at, e.points, e.points, e.expires_at)
+            order.append(lots[e.id])
         elif e.points < 0:
             want, lot = -e.points, lots.get(e.ref_id or "")
             if e.kind == "expire":

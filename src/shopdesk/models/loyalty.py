@@ -45,6 +45,8 @@ class LoyaltyEntry(Base):
         CheckConstraint("points BETWEEN -100000000 AND 100000000", name="points_range"),
         CheckConstraint("spend >= 0", name="spend_non_negative"),
         Index("ix_loyalty_entries_customer", "customer_id", "created_at"),
+        # Covers the balance (a sum read from the index alone, never the table).
+        Index("ix_loyalty_entries_balance", "customer_id", "points"),
         Index("ix_loyalty_entries_ticket", "ticket_id"),
         Index("ix_loyalty_entries_ref", "ref_id"),
         Index("ix_loyalty_entries_expiry", "expires_at"),

@@ -50,11 +50,17 @@ TierListener = Callable[[UUID, str, str], None]
 
 
 def entries_of(session: Session, customer_id: UUID) -> list[rules.Entry]:
-    return [rules.Entry(r.id.hex, r.kind, r.points, r.created_at, r.expires_at, r.ref_id)
-            for r in session.execute(select(
-                LoyaltyEntry.id, LoyaltyEntry.kind, LoyaltyEntry.points,
-                LoyaltyEntry.created_at, LoyaltyEntry.expires_at, LoyaltyEntry.ref_id).where(
-                LoyaltyEntry.customer_id == customer_id))]
+    """The customer's ledger as the replay needs it (plain SQL: thousands of rows)."""
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        rows = cursor.execute(
+            "SELECT id, kind, points, created_at, expires_at, ref_id FROM loyalty_entries "
+            "WHERE customer_id = ?", (customer_id.hex,)).fetchall()
+    finally:
+        cursor.close()
+    parse = datetime.fromisoformat
+    return [rules.Entry(eid, kind, points, parse(at), parse(expires) if expires else None, ref)
+            for eid, kind, points, at, expires, ref in rows]
 
 
 def qualifying_in(session: Session, customer_id: UUID, since: datetime) -> tuple[int, Decimal]:
@@ -111,12 +117,13 @@ class LoyaltyService:
             return self._customer(session, code_or_id).id
 
     def balance(self, customer_id: UUID) -> Balance:
-        """Balance and tier: one indexed sum and one row (the quick path)."""
+        """Balance and tier: one statement, the sum read from a covering index."""
         with self._store.read() as session:
-            points = int(session.scalar(balance_query(customer_id)) or 0)
-            tier = session.scalar(select(CustomerLoyalty.tier).where(
-                CustomerLoyalty.customer_id == customer_id)) or "bronze"
-        return Balance(customer_id, points, tier)
+            points, tier = session.connection().exec_driver_sql(
+                "SELECT (SELECT coalesce(sum(points), 0) FROM loyalty_entries "
+                "WHERE customer_id = ?), (SELECT tier FROM customer_loyalty "
+                "WHERE customer_id = ?)", (customer_id.hex, customer_id.hex)).one()
+        return Balance(customer_id, int(points), tier or "bronze")
 
     def account(self, code_or_id: str | UUID, history: int = 50) -> Account:
         now = self._store.clock()

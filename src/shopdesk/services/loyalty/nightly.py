@@ -20,13 +20,12 @@ from typing import TypeVar
 from uuid import UUID
 
 from sqlalchemy import Connection, text
-from sqlalchemy.orm import Session
 
 from shopdesk.domain import loyalty as rules
 from shopdesk.domain.permissions import Role
 from shopdesk.models import CustomerLoyalty
 from shopdesk.models.loyalty import LoyaltyEntry, money_sum
-from shopdesk.services.loyalty.ledger import LoyaltyService, entries_of
+from shopdesk.services.loyalty.ledger import LoyaltyService
 from shopdesk.services.loyalty.loyalty_views import LoyaltyRules, NightlyReport
 from shopdesk.services.store import Actor, Store
 
@@ -35,6 +34,9 @@ Progress = Callable[[int, int], None]
 NoticeListener = Callable[[UUID, int, datetime], None]
 _LOTS = "('opening','earn','adjust','reverse')"
 PASS = "nightly loyalty pass"  # the actor of what the pass writes (the same everywhere)
+_INSERT = ("INSERT OR IGNORE INTO loyalty_entries (id, customer_id, kind, source, points, "
+           "reason, ref_id, created_at, spend, ticket_id, expires_at, staff_id, actor) "
+           f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, NULL, '{PASS}')")
 
 
 T = TypeVar("T")
@@ -63,22 +65,22 @@ class NightlyPass:
         actor = self._store.actor or Actor(None, "nightly loyalty pass", Role.OWNER)
         with self._store.read() as session:
             conn = session.connection()
-            expiring = self._ids(conn, f"""SELECT DISTINCT e.customer_id FROM loyalty_entries e
-                WHERE e.kind IN {_LOTS} AND e.points > 0 AND e.expires_at <= :now
+            # Accounts with a lot past its expiry and not yet expired; with a lot that
+            # expires within the notice period and was not announced; with a redemption
+            # of the last 30 days (one recorded offline may have used points another
+            # counter has since expired: the pass gives those back).
+            ledgers = self._ids(conn, f"""SELECT DISTINCT e.customer_id FROM loyalty_entries e
+                WHERE e.kind IN {_LOTS} AND e.points > 0 AND e.expires_at <= :soon
                 AND NOT EXISTS (SELECT 1 FROM loyalty_entries x WHERE x.ref_id = e.id
-                                AND x.kind = 'expire')
+                                AND x.kind = (CASE WHEN e.expires_at <= :now THEN 'expire'
+                                                   ELSE 'notice' END))
                 UNION SELECT DISTINCT customer_id FROM loyalty_entries
-                WHERE kind = 'expire' AND created_at >= :recent""",
-                now=_iso(now), recent=_iso(now - timedelta(days=30)))
-            notify = self._ids(conn, f"""SELECT DISTINCT e.customer_id FROM loyalty_entries e
-                WHERE e.kind IN {_LOTS} AND e.points > 0 AND e.expires_at > :now
-                AND e.expires_at <= :soon AND NOT EXISTS (SELECT 1 FROM loyalty_entries x
-                WHERE x.ref_id = e.id AND x.kind = 'notice')""",
-                now=_iso(now), soon=_iso(now + timedelta(days=rule.notice_days))
-            ) if rule.notice_days else []
+                WHERE kind = 'redeem' AND created_at >= :recent""",
+                now=_iso(now), soon=_iso(now + timedelta(days=rule.notice_days)),
+                recent=_iso(now - timedelta(days=30)))
             birthdays = self._anniversaries(conn, now) if rule.anniversary_bonus else []
             tiers = self._tier_rows(conn, now, rule)
-        total = len(expiring) + len(notify) + len(birthdays) + len(tiers)
+        total = len(ledgers) + len(birthdays) + len(tiers)
         done = 0
         counts = dict(expired_lots=0, expired_points=0, corrections=0, notices=0,
                       anniversaries=0, promotions=0, demotions=0)
@@ -90,15 +92,12 @@ class NightlyPass:
                 progress(done, total)
 
         notices: list[tuple[UUID, int, datetime]] = []
-        for chunk in _chunks(expiring, batch):
+        for chunk in _chunks(ledgers, batch):
             with self._store.write() as session:
-                for cid in chunk:
-                    self._expire(session, actor, cid, now, counts)
-            step(len(chunk))
-        for chunk in _chunks(notify, batch):
-            with self._store.write() as session:
-                for cid in chunk:
-                    notices += self._notices(session, actor, cid, now, rule)
+                conn = session.connection()
+                rows = self._ledger_pass(conn, chunk, now, rule, counts, notices)
+                if rows:
+                    conn.exec_driver_sql(_INSERT, rows)
             step(len(chunk))
         for years_chunk in _chunks(birthdays, batch):
             with self._store.write() as session:
@@ -127,8 +126,7 @@ class NightlyPass:
             for notice in self.notice_listeners:
                 notice(cid, points, when)
         counts["notices"] = len(notices)
-        customers = len(set(expiring) | set(notify) | {c for c, _ in birthdays}
-                        | {c for c, _ in tiers})
+        customers = len(set(ledgers) | {c for c, _ in birthdays} | {c for c, _ in tiers})
         return NightlyReport(customers=customers, seconds=time.perf_counter() - started,
                              **counts)
 
@@ -137,52 +135,53 @@ class NightlyPass:
     def _ids(conn: Connection, sql: str, **params: object) -> list[UUID]:
         return [UUID(hex=r[0]) for r in conn.execute(text(sql), params)]
 
-    def _expire(self, session: Session, actor: Actor, cid: UUID, now: datetime,
-                counts: dict[str, int]) -> None:
-        done = rules.replay(entries_of(session, cid))
-        for lot in done.due_to_expire(now):
-            self._loyalty.add_in(
-                session, actor, cid, "expire", "expiry", -lot.remaining,
-                reason=f"{lot.remaining} points earned {lot.earned_at:%d %b %Y} expired",
-                ref_id=lot.id, entry_id=rules.derived_id("expire", lot.id),
-                at=lot.expires_at, by=PASS)
-            counts["expired_lots"] += 1
-            counts["expired_points"] += lot.remaining
-        # Lots used up before they expired are closed too, so they are not looked at again.
-        expired = set(session.scalars(text(
-            "SELECT ref_id FROM loyalty_entries WHERE customer_id = :c AND kind = 'expire'"),
-            {"c": cid.hex}))
-        for lot in done.lots:
-            if (lot.remaining == 0 and lot.expires_at is not None and lot.expires_at <= now
-                    and lot.id not in expired):
-                self._loyalty.add_in(session, actor, cid, "expire", "expiry", 0,
-                                     reason="lot used up before it expired", ref_id=lot.id,
-                                     entry_id=rules.derived_id("expire", lot.id),
-                                     at=lot.expires_at, by=PASS)
-        for entry_id, points in done.over_expired.items():
-            self._loyalty.add_in(
-                session, actor, cid, "reverse", "expiry", points,
-                reason=f"{points} points had been redeemed on another counter before "
-                       "they expired: given back", ref_id=entry_id,
-                entry_id=rules.derived_id("unexpire", entry_id), by=PASS)
-            counts["corrections"] += 1
-
-    def _notices(self, session: Session, actor: Actor, cid: UUID, now: datetime,
-                 rule: LoyaltyRules) -> list[tuple[UUID, int, datetime]]:
-        out = []
+    @staticmethod
+    def _ledger_pass(conn: Connection, ids: Sequence[UUID], now: datetime,
+                     rule: LoyaltyRules, counts: dict[str, int],
+                     notices: list[tuple[UUID, int, datetime]]) -> list[tuple[object, ...]]:
+        """The entries the pass writes for these accounts (read, replayed, in memory)."""
+        by_customer: dict[str, list[rules.Entry]] = {}
+        done_refs: set[tuple[str, str]] = set()
+        marks = ",".join("?" * len(ids))
+        for eid, cid, kind, points, at, expires, ref in conn.exec_driver_sql(
+                "SELECT id, customer_id, kind, points, created_at, expires_at, ref_id FROM "
+                f"loyalty_entries WHERE customer_id IN ({marks})", tuple(c.hex for c in ids)):
+            by_customer.setdefault(cid, []).append(rules.Entry(
+                eid, kind, points, datetime.fromisoformat(at),
+                datetime.fromisoformat(expires) if expires else None, ref))
+            if ref and kind in ("expire", "notice"):
+                done_refs.add((kind, ref))
         soon = now + timedelta(days=rule.notice_days)
-        noticed = set(session.scalars(text(
-            "SELECT ref_id FROM loyalty_entries WHERE customer_id = :c AND kind = 'notice'"),
-            {"c": cid.hex}))
-        for lot in rules.replay(entries_of(session, cid)).lots:
-            if (lot.remaining > 0 and lot.expires_at is not None
-                    and now < lot.expires_at <= soon and lot.id not in noticed):
-                self._loyalty.add_in(
-                    session, actor, cid, "notice", "expiry", 0,
-                    reason=f"told: {lot.remaining} points expire on {lot.expires_at:%d %b %Y}",
-                    ref_id=lot.id, entry_id=rules.derived_id("notice", lot.id),
-                    at=lot.expires_at - timedelta(days=rule.notice_days), by=PASS)
-                out.append((cid, lot.remaining, lot.expires_at))
+        out: list[tuple[object, ...]] = []
+
+        def add(cid: str, kind: str, points: int, reason: str, ref: str, key: str,
+                at: datetime, source: str = "expiry") -> None:
+            out.append((rules.derived_id(key, ref).hex, cid, kind, source, points, reason,
+                        ref, _iso(at)))
+
+        for cid, entries in by_customer.items():
+            done = rules.replay(entries)
+            for lot in done.lots:
+                if lot.expires_at is None or ("expire", lot.id) in done_refs:
+                    continue
+                if lot.expires_at <= now:
+                    add(cid, "expire", -lot.remaining,
+                        f"{lot.remaining} points earned {lot.earned_at:%d %b %Y} expired"
+                        if lot.remaining else "lot used up before it expired",
+                        lot.id, "expire", lot.expires_at)
+                    if lot.remaining:
+                        counts["expired_lots"] += 1
+                        counts["expired_points"] += lot.remaining
+                elif (lot.remaining and lot.expires_at <= soon and rule.notice_days
+                      and ("notice", lot.id) not in done_refs):
+                    add(cid, "notice", 0, f"told: {lot.remaining} points expire on "
+                        f"{lot.expires_at:%d %b %Y}", lot.id, "notice",
+                        lot.expires_at - timedelta(days=rule.notice_days))
+                    notices.append((UUID(hex=cid), lot.remaining, lot.expires_at))
+            for entry_id, points in done.over_expired.items():
+                add(cid, "reverse", points, f"{points} points had been redeemed on another "
+                    "counter before they expired: given back", entry_id, "unexpire", now)
+                counts["corrections"] += 1
         return out
 
     @staticmethod
