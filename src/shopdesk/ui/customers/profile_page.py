@@ -43,6 +43,7 @@ from shopdesk.ui.customers.profile_parts import (
 )
 from shopdesk.ui.customers.profile_tabs import AuditTab, DocumentsTab
 from shopdesk.ui.customers.repair_tabs import DevicesTab, ServicesTab, SupportTab, TicketsTab
+from shopdesk.ui.loyalty.loyalty_panel import LoyaltyPanel
 from shopdesk.ui.sync.merge_banner import SyncBanner
 
 # Contact on the left, the rest on the right; a row without a value is hidden.
@@ -174,6 +175,8 @@ class ProfilePage(QWidget):
         self.tabs.addTab(self.tickets, "Tickets")
         self.tabs.addTab(self.services, "Service history")
         self.tabs.addTab(self.support, "Support")
+        self.loyalty = LoyaltyPanel(shop, ops)  # issue 17 (ui/loyalty/loyalty_panel.py)
+        self.tabs.addTab(self.loyalty, "Loyalty")
         self.tabs.addTab(self.documents, "Documents")
         self.tabs.addTab(self.audit, "Audit")
         self.devices.activated.connect(self.open_device)
@@ -223,7 +226,7 @@ class ProfilePage(QWidget):
         self.ops.write(self, job, lambda found: self._opened(customer_id, *found))
 
     def _load_tabs(self, customer_id: UUID) -> None:
-        for tab in (self.devices, self.tickets, self.services, self.support):
+        for tab in (self.devices, self.tickets, self.services, self.support, self.loyalty):
             tab.load(customer_id)
         self._load_work(customer_id)
 
