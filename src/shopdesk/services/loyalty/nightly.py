@@ -34,6 +34,8 @@ Progress = Callable[[int, int], None]
 NoticeListener = Callable[[UUID, int, datetime], None]
 _LOTS = "('opening','earn','adjust','reverse')"
 PASS = "nightly loyalty pass"  # the actor of what the pass writes (the same everywhere)
+_MARK = "loyalty.nightly_done_until"  # local_meta: the `now` of the last finished pass
+SLACK = timedelta(days=90)
 _INSERT = ("INSERT OR IGNORE INTO loyalty_entries (id, customer_id, kind, source, points, "
            "reason, ref_id, created_at, spend, ticket_id, expires_at, staff_id, actor) "
            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, NULL, '{PASS}')")
@@ -65,19 +67,25 @@ class NightlyPass:
         actor = self._store.actor or Actor(None, "nightly loyalty pass", Role.OWNER)
         with self._store.read() as session:
             conn = session.connection()
+            # Lots are looked at from a little before the last pass's day (a lot that
+            # arrives by sync after its expiry is still caught within SLACK); the first
+            # pass, or one after a long pause, looks at every lot.
+            done_until = conn.exec_driver_sql(
+                "SELECT value FROM local_meta WHERE key = ?", (_MARK,)).scalar()
+            since = _iso(datetime.fromisoformat(done_until) - SLACK) if done_until else ""
             # Accounts with a lot past its expiry and not yet expired; with a lot that
             # expires within the notice period and was not announced; with a redemption
             # of the last 30 days (one recorded offline may have used points another
             # counter has since expired: the pass gives those back).
             ledgers = self._ids(conn, f"""SELECT DISTINCT e.customer_id FROM loyalty_entries e
                 WHERE e.kind IN {_LOTS} AND e.points > 0 AND e.expires_at <= :soon
-                AND NOT EXISTS (SELECT 1 FROM loyalty_entries x WHERE x.ref_id = e.id
+                AND e.expires_at > :since AND NOT EXISTS (SELECT 1 FROM loyalty_entries x WHERE x.ref_id = e.id
                                 AND x.kind = (CASE WHEN e.expires_at <= :now THEN 'expire'
                                                    ELSE 'notice' END))
                 UNION SELECT DISTINCT customer_id FROM loyalty_entries
                 WHERE kind = 'redeem' AND created_at >= :recent""",
                 now=_iso(now), soon=_iso(now + timedelta(days=rule.notice_days)),
-                recent=_iso(now - timedelta(days=30)))
+                recent=_iso(now - timedelta(days=30)), since=since)
             birthdays = self._anniversaries(conn, now) if rule.anniversary_bonus else []
             tiers = self._tier_rows(conn, now, rule)
         total = len(ledgers) + len(birthdays) + len(tiers)
@@ -126,6 +134,10 @@ class NightlyPass:
             for notice in self.notice_listeners:
                 notice(cid, points, when)
         counts["notices"] = len(notices)
+        with self._store.write() as session:
+            session.connection().exec_driver_sql(
+                "INSERT INTO local_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE "
+                "SET value = excluded.value", (_MARK, _iso(now)))
         customers = len(set(ledgers) | {c for c, _ in birthdays} | {c for c, _ in tiers})
         return NightlyReport(customers=customers, seconds=time.perf_counter() - started,
                              **counts)
