@@ -79,7 +79,8 @@ class NightlyPass:
             # counter has since expired: the pass gives those back).
             ledgers = self._ids(conn, f"""SELECT DISTINCT e.customer_id FROM loyalty_entries e
                 WHERE e.kind IN {_LOTS} AND e.points > 0 AND e.expires_at <= :soon
-                AND e.expires_at > :since AND NOT EXISTS (SELECT 1 FROM loyalty_entries x WHERE x.ref_id = e.id
+                AND e.expires_at > :since AND NOT EXISTS (
+                    SELECT 1 FROM loyalty_entries x WHERE x.ref_id = e.id
                                 AND x.kind = (CASE WHEN e.expires_at <= :now THEN 'expire'
                                                    ELSE 'notice' END))
                 UNION SELECT DISTINCT customer_id FROM loyalty_entries

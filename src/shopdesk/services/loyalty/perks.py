@@ -17,9 +17,10 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shopdesk.models import Customer, CustomerLoyalty, ServiceRecord
+from shopdesk.models import Customer, CustomerLoyalty, ServiceRecord, Setting
 from shopdesk.models.loyalty import money_sum
 from shopdesk.services.loyalty.loyalty_views import Benefits, LoyaltyRules
+from shopdesk.services.settings import CATALOGUE
 
 
 def vip_reasons(session: Session, rule: LoyaltyRules, customer: Customer,
@@ -65,3 +66,17 @@ def priority_customers(session: Session, rule: LoyaltyRules, ids: Iterable[UUID]
     return set(session.scalars(select(CustomerLoyalty.customer_id).where(
         CustomerLoyalty.customer_id.in_(wanted),
         CustomerLoyalty.tier.in_(sorted(rule.priority_tiers)))))
+
+
+def priority_customers_in(session: Session, ids: Iterable[UUID]) -> set[UUID]:
+    """`priority_customers` with the rule read in the caller's session (the board)."""
+    wanted = list(set(ids))
+    if not wanted:
+        return set()
+    text = session.scalar(select(Setting.value).where(
+        Setting.key == "loyalty.priority_tiers")) or CATALOGUE["loyalty.priority_tiers"].default
+    tiers = [t for t in text.split(",") if t]
+    if not tiers:
+        return set()
+    return set(session.scalars(select(CustomerLoyalty.customer_id).where(
+        CustomerLoyalty.customer_id.in_(wanted), CustomerLoyalty.tier.in_(tiers))))
