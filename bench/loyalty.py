@@ -48,7 +48,8 @@ if task == "balance":
     for _ in range(200):
         t = time.perf_counter(); shop.loyalty.balance(heavy); warm.append(time.perf_counter() - t)
     out["warm"] = statistics.median(warm); out["balance"] = b.balance; out["tier"] = b.tier
-    t = time.perf_counter(); a = shop.loyalty.account(heavy); out["account_cold"] = time.perf_counter() - t
+    t = time.perf_counter(); a = shop.loyalty.account(heavy)
+    out["account_cold"] = time.perf_counter() - t
     warm = []
     for _ in range(20):
         t = time.perf_counter(); shop.loyalty.account(heavy); warm.append(time.perf_counter() - t)

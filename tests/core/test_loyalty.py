@@ -357,3 +357,15 @@ def test_every_account_has_one_loyalty_row(shop: Shop) -> None:
     customer(shop)
     with shop.store.read() as session:
         assert session.scalar(select(func.count()).select_from(CustomerLoyalty)) == 1
+
+
+def test_priority_tiers_go_first_on_the_ticket_board(shop: Shop) -> None:
+    gold, plain = customer(shop), customer(shop, "07400 654321", "Bea")
+    collect(shop, gold, "1600")  # gold
+    first = shop.tickets.intake(TicketIntake(customer_id=gold, devices=[
+        TicketDeviceIntake(fault="Battery", device=phone_input(I2))])).ticket.summary.id
+    later = shop.tickets.intake(TicketIntake(customer_id=plain, devices=[
+        TicketDeviceIntake(fault="Screen", device=phone_input(I3))])).ticket.summary.id
+    board = shop.tickets.board()
+    assert [t.id for t in board] == [first, later]
+    assert board[0].priority and not board[1].priority
