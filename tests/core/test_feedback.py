@@ -6,14 +6,11 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from uuid import UUID
 
-import keyring
 import pytest
-from keyring.backends import fail
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -27,18 +24,10 @@ from shopdesk.services.feedback.feedback_views import FeedbackInput
 from shopdesk.shop import Shop
 from tests.conftest import Clock
 from tests.core.repair_helpers import add_staff, counts, customer
-from tests.core.test_loyalty import I2, collect
+from tests.core.test_loyalty import I2, _no_keyring, collect  # noqa: F401 (autouse)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from sentiment import evaluate
-
-
-@pytest.fixture(autouse=True)
-def _no_keyring() -> Iterator[None]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    yield
-    keyring.set_keyring(previous)
 
 
 def number(shop: Shop, ticket: UUID) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QPlainTextEdit,
@@ -23,6 +22,8 @@ from shopdesk.models.feedback import CHANNELS
 from shopdesk.services.feedback.feedback_views import ASPECTS, FeedbackInput, FeedbackSaved
 from shopdesk.shop import Shop
 from shopdesk.ui.common.taskman import TaskManager
+from shopdesk.ui.common.widgets import ErrorLabel
+from shopdesk.ui.loyalty.parts import save_cancel
 
 SCALES = {"csat": ("Overall satisfaction (1-5)", 1, 5),
           "nps": ("Would recommend us (0-10)", 0, 10),
@@ -58,14 +59,9 @@ class FeedbackEntryDialog(QDialog):
             if channel != "review":
                 self.channel.addItem(channel.capitalize(), channel)
         form.addRow("Came by", self.channel)
-        self.error = QLabel()
-        self.error.setStyleSheet("color:#b91c1c;")
-        self.error.setWordWrap(True)
+        self.error = ErrorLabel()
         form.addRow(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons = save_cancel(self, self.save)
         form.addRow(buttons)
 
     def value(self, key: str) -> int | None:
@@ -80,7 +76,7 @@ class FeedbackEntryDialog(QDialog):
             comment=self.comment.toPlainText())
         feedback = self.shop.feedback
         self.ops.write(self, lambda: feedback.record(data), self._done,
-                       lambda exc: self.error.setText(str(exc)))
+                       lambda exc: self.error.show_message(str(exc)))
 
     def _done(self, saved: FeedbackSaved) -> None:
         self.saved = saved

@@ -15,7 +15,6 @@ from uuid import UUID
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -35,7 +34,8 @@ from shopdesk.services.loyalty.loyalty_views import Account
 from shopdesk.shop import Shop
 from shopdesk.ui.common import fmt
 from shopdesk.ui.common.taskman import TaskManager
-from shopdesk.ui.common.widgets import ID_ROLE, Badge, muted, tree
+from shopdesk.ui.common.widgets import ID_ROLE, Badge, ErrorLabel, muted, tree
+from shopdesk.ui.loyalty.parts import save_cancel
 
 KIND_LABELS = {"opening": "Opening balance", "earn": "Earned", "redeem": "Redeemed",
                "expire": "Expired", "adjust": "Adjusted", "reverse": "Reversed",
@@ -178,18 +178,13 @@ class AdjustDialog(QDialog):
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("e.g. shared our post on Instagram")
         self.social = QCheckBox("Social media engagement")
-        self.error = QLabel()
-        self.error.setStyleSheet("color:#b91c1c;")
-        self.error.setWordWrap(True)
+        self.error = ErrorLabel()
         form = QFormLayout(self)
         form.addRow("Points (negative takes away)", self.points)
         form.addRow("Reason", self.reason)
         form.addRow("", self.social)
         form.addRow(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        buttons = save_cancel(self, self.save)
         form.addRow(buttons)
 
     def save(self) -> None:
@@ -197,4 +192,4 @@ class AdjustDialog(QDialog):
         points, reason = self.points.value(), self.reason.text()
         source = "social" if self.social.isChecked() else "staff"
         self.ops.write(self, lambda: loyalty.adjust(customer, points, reason, source),
-                       lambda _c: self.accept(), lambda exc: self.error.setText(str(exc)))
+                       lambda _c: self.accept(), lambda exc: self.error.show_message(str(exc)))

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -22,7 +20,8 @@ from PySide6.QtWidgets import (
 from shopdesk.services.settings import LOYALTY_SETTINGS
 from shopdesk.shop import Shop
 from shopdesk.ui.common.taskman import TaskManager
-from shopdesk.ui.common.widgets import muted
+from shopdesk.ui.common.widgets import ErrorLabel, muted
+from shopdesk.ui.loyalty.parts import save_cancel
 
 
 class LoyaltyRulesDialog(QDialog):
@@ -46,13 +45,8 @@ class LoyaltyRulesDialog(QDialog):
             form.addRow(spec.key.removeprefix("loyalty.").replace("_", " ").capitalize(),
                         column)
         self.overspent = muted("")
-        self.error = QLabel()
-        self.error.setStyleSheet("color:#b91c1c;")
-        self.error.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
+        self.error = ErrorLabel()
+        buttons = save_cancel(self, self.save)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.overspent)
@@ -71,4 +65,4 @@ class LoyaltyRulesDialog(QDialog):
         values = {key: edit.text() for key, edit in self.fields.items()}
         settings = self.shop.settings
         self.ops.write(self, lambda: settings.set_many(values), lambda _c: self.accept(),
-                       lambda exc: self.error.setText(str(exc)))
+                       lambda exc: self.error.show_message(str(exc)))
