@@ -68,6 +68,7 @@ def upgrade() -> None:
     op.create_index('ix_loyalty_entries_ticket', 'loyalty_entries', ['ticket_id'])
     op.create_index('ix_loyalty_entries_ref', 'loyalty_entries', ['ref_id'])
     op.create_index('ix_loyalty_entries_expiry', 'loyalty_entries', ['expires_at'])
+    op.create_index('ix_loyalty_entries_kind', 'loyalty_entries', ['kind', 'created_at'])
 
     op.create_table(
         'feedback',

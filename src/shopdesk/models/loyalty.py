@@ -50,6 +50,8 @@ class LoyaltyEntry(Base):
         Index("ix_loyalty_entries_ticket", "ticket_id"),
         Index("ix_loyalty_entries_ref", "ref_id"),
         Index("ix_loyalty_entries_expiry", "expires_at"),
+        # The nightly pass finds the last days' redemptions without a scan.
+        Index("ix_loyalty_entries_kind", "kind", "created_at"),
     )
 
     id: Mapped[uuid_pk]

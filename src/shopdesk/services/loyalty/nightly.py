@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from sqlalchemy import Connection, text
@@ -35,7 +35,7 @@ NoticeListener = Callable[[UUID, int, datetime], None]
 _LOTS = "('opening','earn','adjust','reverse')"
 PASS = "nightly loyalty pass"  # the actor of what the pass writes (the same everywhere)
 _MARK = "loyalty.nightly_done_until"  # local_meta: the `now` of the last finished pass
-SLACK = timedelta(days=90)
+SLACK = timedelta(days=7)
 _INSERT = ("INSERT OR IGNORE INTO loyalty_entries (id, customer_id, kind, source, points, "
            "reason, ref_id, created_at, spend, ticket_id, expires_at, staff_id, actor) "
            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, NULL, '{PASS}')")
@@ -46,6 +46,16 @@ T = TypeVar("T")
 
 def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _fetch(conn: Connection, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
+    """All rows through the driver's own cursor: a pass reads hundreds of thousands of
+    rows, and a Row object each would cost more than the query."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        return cursor.execute(sql, params).fetchall()
+    finally:
+        cursor.close()
 
 
 def _iso(moment: datetime) -> str:
@@ -68,27 +78,33 @@ class NightlyPass:
         with self._store.read() as session:
             conn = session.connection()
             # Lots are looked at from a little before the last pass's day (a lot that
-            # arrives by sync after its expiry is still caught within SLACK); the first
+            # arrives by sync after its expiry is caught by the counter that wrote it, whose
+            # own pass saw it coming, or here within SLACK); the first
             # pass, or one after a long pause, looks at every lot.
             done_until = conn.exec_driver_sql(
                 "SELECT value FROM local_meta WHERE key = ?", (_MARK,)).scalar()
             since = _iso(datetime.fromisoformat(done_until) - SLACK) if done_until else ""
-            # Accounts with a lot past its expiry and not yet expired; with a lot that
-            # expires within the notice period and was not announced; with a redemption
-            # of the last 30 days (one recorded offline may have used points another
-            # counter has since expired: the pass gives those back).
+            # Accounts with a lot past its expiry and not yet expired, or that expires
+            # within the notice period and was not announced; and accounts where a
+            # redemption of the last 30 days is older than an expiry already written
+            # (recorded offline, it may have used points another counter has since
+            # expired: the pass gives those back).
+            # (A unary + keeps SQLite off the kind index where the expiry, reference or
+            # customer index is the one to use.)
             ledgers = self._ids(conn, f"""SELECT DISTINCT e.customer_id FROM loyalty_entries e
-                WHERE e.kind IN {_LOTS} AND e.points > 0 AND e.expires_at <= :soon
+                WHERE +e.kind IN {_LOTS} AND e.points > 0 AND e.expires_at <= :soon
                 AND e.expires_at > :since AND NOT EXISTS (
                     SELECT 1 FROM loyalty_entries x WHERE x.ref_id = e.id
-                                AND x.kind = (CASE WHEN e.expires_at <= :now THEN 'expire'
+                                AND +x.kind = (CASE WHEN e.expires_at <= :now THEN 'expire'
                                                    ELSE 'notice' END))
-                UNION SELECT DISTINCT customer_id FROM loyalty_entries
-                WHERE kind = 'redeem' AND created_at >= :recent""",
+                UNION SELECT DISTINCT r.customer_id FROM loyalty_entries r
+                WHERE r.kind = 'redeem' AND r.created_at >= :recent AND EXISTS (
+                    SELECT 1 FROM loyalty_entries x WHERE x.customer_id = r.customer_id
+                    AND x.created_at >= r.created_at AND +x.kind = 'expire')""",
                 now=_iso(now), soon=_iso(now + timedelta(days=rule.notice_days)),
                 recent=_iso(now - timedelta(days=30)), since=since)
             birthdays = self._anniversaries(conn, now) if rule.anniversary_bonus else []
-            tiers = self._tier_rows(conn, now, rule)
+            tiers = self._tier_rows(conn, now, rule, every=not done_until)
         total = len(ledgers) + len(birthdays) + len(tiers)
         done = 0
         counts = dict(expired_lots=0, expired_points=0, corrections=0, notices=0,
@@ -156,9 +172,10 @@ class NightlyPass:
         by_customer: dict[str, list[rules.Entry]] = {}
         done_refs: set[tuple[str, str]] = set()
         marks = ",".join("?" * len(ids))
-        for eid, cid, kind, points, at, expires, ref in conn.exec_driver_sql(
-                "SELECT id, customer_id, kind, points, created_at, expires_at, ref_id FROM "
-                f"loyalty_entries WHERE customer_id IN ({marks})", tuple(c.hex for c in ids)):
+        for eid, cid, kind, points, at, expires, ref in _fetch(
+                conn, "SELECT id, customer_id, kind, points, created_at, expires_at, ref_id "
+                f"FROM loyalty_entries WHERE customer_id IN ({marks})",
+                tuple(c.hex for c in ids)):
             by_customer.setdefault(cid, []).append(rules.Entry(
                 eid, kind, points, datetime.fromisoformat(at),
                 datetime.fromisoformat(expires) if expires else None, ref))
@@ -214,10 +231,17 @@ class NightlyPass:
         return out
 
     @staticmethod
-    def _tier_rows(conn: Connection, now: datetime, rule: LoyaltyRules
+    def _tier_rows(conn: Connection, now: datetime, rule: LoyaltyRules, every: bool
                    ) -> list[tuple[UUID, rules.TierState]]:
-        """Every account whose tier or grace state changes tonight (one aggregate)."""
-        rows = conn.execute(text(f"""
+        """Every account whose tier or grace state changes tonight (one aggregate).
+
+        Earning promotes at once, on the counter that records it (and sync carries the
+        tier), so a night only looks at accounts that could move down: above bronze or
+        in their grace period. The first pass (`every`) looks at every account."""
+        above = "" if every else ("AND customer_id IN (SELECT customer_id FROM "
+                                  "customer_loyalty WHERE tier <> 'bronze' OR below_since "
+                                  "IS NOT NULL)")
+        rows = _fetch(conn, f"""
             SELECT l.customer_id, l.tier, l.below_since, coalesce(q.points, 0), coalesce(q.spend, 0)
             FROM customer_loyalty l JOIN customers c ON c.id = l.customer_id
             LEFT JOIN (SELECT customer_id,
@@ -226,11 +250,11 @@ class NightlyPass:
                            AS points,
                          sum(CASE WHEN kind = 'earn' THEN spend WHEN kind = 'reverse'
                                   THEN -spend ELSE 0 END) AS spend
-                       FROM {LoyaltyEntry.__tablename__} WHERE created_at >= :since
+                       FROM {LoyaltyEntry.__tablename__} WHERE created_at >= ? {above}
                        GROUP BY customer_id) q ON q.customer_id = l.customer_id
             WHERE c.merged_into IS NULL AND (l.tier <> 'bronze' OR l.below_since IS NOT NULL
-                                             OR q.customer_id IS NOT NULL)"""),
-            {"since": _iso(now - timedelta(days=365))})
+                                             OR (? AND q.customer_id IS NOT NULL))""",
+            (_iso(now - timedelta(days=365)), every))
         out = []
         for cid, tier, below, points, spend in rows:
             value = Decimal(points) if rule.basis == "points" else money_sum(spend)
