@@ -18,7 +18,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from shopdesk.domain.sentiment import CATEGORIES, LANGUAGES, analyse
+from shopdesk.domain.feedback.sentiment import CATEGORIES, LANGUAGES, analyse
 
 SAMPLE = Path(__file__).resolve().parent.parent / "tests" / "data" / "feedback_comments.csv"
 CUT = 15

@@ -30,7 +30,7 @@ down_revision = '0007'
 branch_labels = None
 depends_on = None
 
-# The same namespace as shopdesk.domain.loyalty.LEDGER_NS (a migration must not
+# The same namespace as shopdesk.domain.loyalty.rules.LEDGER_NS (a migration must not
 # import app code that may change later; the value never changes).
 _LEDGER_NS = uuid.UUID("6f1d3c52-7a55-4c4e-9d7e-1f6b0e5d9a17")
 _OPENING_EXPIRES = "2027-12-01T00:00:00.000000+00:00"

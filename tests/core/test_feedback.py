@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from shopdesk.cli import main as cli_main
-from shopdesk.domain.sentiment import analyse
+from shopdesk.domain.feedback.sentiment import analyse
 from shopdesk.errors import ValidationError
 from shopdesk.models import SupportTicket
 from shopdesk.models.feedback import Feedback

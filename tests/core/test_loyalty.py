@@ -19,8 +19,8 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from shopdesk.cli import main as cli_main
-from shopdesk.domain import loyalty as rules
 from shopdesk.domain.customer_rules import CustomerInput
+from shopdesk.domain.loyalty import rules
 from shopdesk.errors import PermissionDenied, ValidationError
 from shopdesk.models import CustomerLoyalty
 from shopdesk.models.loyalty import LoyaltyEntry

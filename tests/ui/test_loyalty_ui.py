@@ -16,7 +16,7 @@ from uuid import UUID
 from PySide6.QtCore import QTimer
 from sqlalchemy import func, select
 
-from shopdesk.domain import loyalty as rules
+from shopdesk.domain.loyalty import rules
 from shopdesk.models import SupportTicket
 from shopdesk.models.base import Money, UTCDateTime
 from shopdesk.services.demo.demo import generate

@@ -4,7 +4,7 @@ Rows are inserted once and never changed (synced in mode "append"), so two count
 earning and redeeming offline merge by union; the balance is the sum of `points`.
 
 - `earn`, `opening`, and positive `adjust`/`reverse` rows are *lots*: they carry
-  `expires_at` and are consumed oldest first (`shopdesk.domain.loyalty.replay`).
+  `expires_at` and are consumed oldest first (`shopdesk.domain.loyalty.rules.replay`).
 - `redeem` and negative `adjust` rows consume lots FIFO; `expire` consumes the lot
   it names (`ref_id`); `reverse` undoes the rows of a refunded ticket.
 - `tier` and `notice` rows carry no points: a tier move, an expiry notice due.

@@ -19,7 +19,7 @@ from typing import Any
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from shopdesk.domain.feedback_figures import FeedbackReport, GroupScores, Score
+from shopdesk.domain.feedback.figures import FeedbackReport, GroupScores, Score
 from shopdesk.printing import fonts
 from shopdesk.printing.common import NumberedCanvas, para, styles
 from shopdesk.printing.data import ShopHeader

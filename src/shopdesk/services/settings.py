@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from shopdesk.changes import Changes
-from shopdesk.domain import loyalty as loyalty_rules
 from shopdesk.domain.customer_rules import Policy
+from shopdesk.domain.loyalty import rules as loyalty_rules
 from shopdesk.domain.money import check_locale, default_locale
 from shopdesk.domain.permissions import Permission
 from shopdesk.domain.phones import is_valid_region, normalize_phone

@@ -26,9 +26,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from shopdesk.changes import Changes
-from shopdesk.domain import loyalty as loyalty_rules
+from shopdesk.domain.feedback.sentiment import STRONGLY_NEGATIVE, analyse
+from shopdesk.domain.loyalty import rules as loyalty_rules
 from shopdesk.domain.permissions import Permission, Role
-from shopdesk.domain.sentiment import STRONGLY_NEGATIVE, analyse
 from shopdesk.domain.support import Priority
 from shopdesk.domain.text import collapse_spaces
 from shopdesk.domain.tickets import normalize_number

@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shopdesk.domain.sentiment import analyse
+from shopdesk.domain.feedback.sentiment import analyse
 from shopdesk.errors import FieldError, ValidationError
 from shopdesk.models import StaffDirectory, SupportTicket
 from shopdesk.models.feedback import CATEGORIES, Feedback, FeedbackAction

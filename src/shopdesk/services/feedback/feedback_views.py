@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from shopdesk.changes import Changes
-from shopdesk.domain.feedback_figures import (  # re-exported: the report's views
+from shopdesk.domain.feedback.figures import (  # re-exported: the report's views
     ActionEffect,
     FeedbackReport,
     GroupScores,

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from shopdesk.domain import loyalty as loyalty_rules
+from shopdesk.domain.loyalty import rules as loyalty_rules
 from shopdesk.domain.permissions import Permission
 from shopdesk.errors import NotFound, ShopdeskError, ValidationError
 from shopdesk.models import Customer

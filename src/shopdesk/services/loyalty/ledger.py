@@ -22,8 +22,8 @@ from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
 
 from shopdesk.changes import Changes
-from shopdesk.domain import loyalty as rules
-from shopdesk.domain.loyalty import TierState
+from shopdesk.domain.loyalty import rules
+from shopdesk.domain.loyalty.rules import TierState
 from shopdesk.domain.permissions import Permission
 from shopdesk.domain.text import collapse_spaces
 from shopdesk.errors import FieldError, NotFound, ValidationError

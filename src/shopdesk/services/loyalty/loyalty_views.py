@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from shopdesk.domain import loyalty as rules
+from shopdesk.domain.loyalty import rules
 from shopdesk.services.settings import SettingsService
 
 

@@ -21,7 +21,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, text
 
-from shopdesk.domain import loyalty as rules
+from shopdesk.domain.loyalty import rules
 from shopdesk.domain.permissions import Role
 from shopdesk.models import CustomerLoyalty
 from shopdesk.models.loyalty import LoyaltyEntry, money_sum
