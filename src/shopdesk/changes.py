@@ -21,6 +21,8 @@ class Changes:
     support: frozenset[UUID] = field(default_factory=frozenset)  # support ticket ids
     # Customers whose messages (outbox, contact history, appointments) changed.
     messages: frozenset[UUID] = field(default_factory=frozenset)
+    loyalty: bool = False  # ledger entries (issue 17): loyalty screens refresh
+    feedback: bool = False  # feedback answers or improvement actions
     # Applied by sync from another counter (not a write made here): listeners
     # that react to local writes, such as the sync nudge, skip these.
     remote: bool = False
@@ -39,10 +41,12 @@ class Changes:
             tickets=frozenset().union(*(p.tickets for p in parts)),
             support=frozenset().union(*(p.support for p in parts)),
             messages=frozenset().union(*(p.messages for p in parts)),
+            loyalty=any(p.loyalty for p in parts), feedback=any(p.feedback for p in parts),
             remote=bool(parts) and all(p.remote for p in parts),
         )
 
     @property
     def empty(self) -> bool:
         return not (self.customers or self.staff or self.settings or self.documents
-                    or self.devices or self.tickets or self.support or self.messages)
+                    or self.devices or self.tickets or self.support or self.messages
+                    or self.loyalty or self.feedback)

@@ -35,6 +35,9 @@ from shopdesk.services.consent.consent import ConsentService
 from shopdesk.services.customers.customers import CustomerService
 from shopdesk.services.customers.documents import DocumentService
 from shopdesk.services.customers.transfer import TransferService
+from shopdesk.services.feedback.desk import FeedbackDesk
+from shopdesk.services.loyalty.ledger import LoyaltyService
+from shopdesk.services.loyalty.nightly import NightlyPass
 from shopdesk.services.messaging.appointments import AppointmentService
 from shopdesk.services.messaging.automations import Automations
 from shopdesk.services.messaging.service import MessagingService
@@ -92,6 +95,13 @@ class Shop:
                                      self.service_records,
                                      PasscodeBox(root, self.store.node_tag))
         self.support = SupportService(self.store, self.audit)
+        self.loyalty = LoyaltyService(self.store, self.audit, self.settings)
+        self.loyalty_nightly = NightlyPass(self.store, self.loyalty)
+        self.tickets.loyalty = self.loyalty
+        self.service_records.loyalty = self.loyalty
+        self.support.loyalty = self.loyalty
+        self.feedback = FeedbackDesk(self.store, self.audit, self.loyalty, self.support)
+        self.store.subscribe(self.feedback.on_changes)
         self.printing = PrintService(self.store, self.settings, self.tickets, self.access)
         self.work = WorkList(self.store, self.settings)
         self.search_engine = SearchEngine(self.store, self.settings)

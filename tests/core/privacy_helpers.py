@@ -18,6 +18,7 @@ from sqlalchemy import select
 from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.domain.service_rules import PartInput, ServiceInput
 from shopdesk.models import Message, MessageReceipt
+from shopdesk.services.feedback.feedback_views import FeedbackInput
 from shopdesk.services.repairs.ticket_edits import WorkLineInput
 from shopdesk.services.repairs.tickets import (
     PickupWork,
@@ -73,6 +74,8 @@ def full_customer(shop: Shop, tmp_path: Path) -> Full:
     shop.tickets.change_status(ticket.id, "ready")
     shop.tickets.pickup(ticket.id, "30.00", "cash", [PickupWork(
         device, "New screen", [PartInput("Screen", 1, "20.00")], "10.00")])
+    shop.feedback.record(FeedbackInput(ticket=ticket.id, csat=2, nps=4,
+                                       comment="Zoltan says the new screen is awful"))
     shop.service_records.record(ServiceInput(zoltan, "consultation", "Advice on a case",
                                              parts=[PartInput("Case", 1, "5.00")]))
     support = shop.support.open(zoltan, "Complaint from Zoltan", "Zoltan is unhappy",

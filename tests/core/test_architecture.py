@@ -15,8 +15,9 @@ PACKAGE = ROOT / "src" / "shopdesk"
 MAX_MODULES_PER_FOLDER = 15
 # The app's areas, as subpackages of the window and of the use cases.
 UI_AREAS = {"common", "customers", "search", "repairs", "support", "sync", "printing", "staff",
-            "start", "settings", "backup", "messaging"}
-SERVICE_AREAS = {"customers", "repairs", "support", "printing", "demo", "backup"}
+            "start", "settings", "backup", "messaging", "loyalty"}
+SERVICE_AREAS = {"customers", "repairs", "support", "printing", "demo", "backup",
+                 "loyalty", "feedback"}
 
 
 def test_import_contracts_hold() -> None:

@@ -87,7 +87,9 @@ def _pickup(shop: Shop, ticket: UUID) -> None:
 
 
 def _points(url: str, customer: UUID) -> float:
-    return float(server_rows(url, "customer_loyalty")[customer.hex]["points"] or 0)
+    """The customer's balance on the server: the sum of their ledger entries."""
+    return float(sum(r["points"] for r in server_rows(url, "loyalty_entries").values()
+                     if r["customer_id"] == customer.hex))
 
 
 def test_merge_then_late_offline_reference_follows_the_redirect(counters: Counters) -> None:

@@ -198,25 +198,30 @@ def test_a_poisoned_insert_does_not_reach_anyone(
     ann = register(a, "Ann", "07400 123456")
     sync_all(a, b)
     good = dict(customer_row(counters.url, ann.id.hex))
-    new_id = uuid.uuid4().hex
+    new_id, entry_id = uuid.uuid4().hex, uuid.uuid4().hex
     results = rogue_of(counters.url).push(
         {"table": "customers", "row": new_id, "op": "insert",
          "new": {**good, "id": new_id, "code": "ROGU-0001", "phone": "+447400123999",
                  "x_payload": "<script>"}, "base": {}},
-        {"table": "customer_loyalty", "row": ann.id.hex, "op": "update",
-         "new": {"points": -500}, "base": {"points": 0}},
+        {"table": "loyalty_entries", "row": entry_id, "op": "insert",
+         "new": {"id": entry_id, "customer_id": ann.id.hex, "kind": "adjust",
+                 "source": "staff", "points": -500_000_000, "spend": 0, "reason": "",
+                 "ticket_id": None, "ref_id": None, "expires_at": None, "staff_id": None,
+                 "actor": "rogue", "created_at": "2026-11-24T09:00:00.000000+00:00"},
+         "base": {}},
         {"table": "customers", "row": uuid.uuid4().hex, "op": "insert",
          "new": {**good, "id": new_id, "code": "ROGU-0002"}, "base": {}},
         {"table": "devices", "row": "1; DROP TABLE x", "op": "insert", "new": {}, "base": {}})
     assert [s for s, _ in results] == ["rejected"] * 4
     assert "x_payload: is not a column" in results[0][1]["reason"]
-    assert "points: must be at least 0" in results[1][1]["reason"]
+    assert "points: must be at least -100000000" in results[1][1]["reason"]
     assert "does not match the row id" in results[2][1]["reason"]
     assert "is not a row id" in results[3][1]["reason"]
     sync_all(a, b)
     for shop in (a, b):
         assert len(shop.search("Ann Nowak")) == 1
     assert new_id not in server_rows(counters.url, "customers")
+    assert entry_id not in server_rows(counters.url, "loyalty_entries")
 
 
 def test_a_counter_quarantines_a_row_it_cannot_store_and_goes_on(

@@ -13,7 +13,8 @@ records takes ``--json``. Exit codes:
       and `audit verify` that found the trail broken
 2     usage: bad or missing arguments; an unknown conflict or rejected
       change; `sync` on a counter that has not joined a store
-3     `import`: the valid rows went in, some rows were rejected
+3     `import`, `feedback import-reviews`: the valid rows went in, some rows
+      were rejected
 4     `sync`: the central server cannot be reached (changes stay queued)
 5     `sync`: stopped until someone acts (copied database, revoked counter)
 1/4   `messages deliver`: 1 a message failed for good, 4 some wait for a retry
@@ -37,6 +38,8 @@ from shopdesk.cli import (
     backup,
     central,
     customers,
+    feedback,
+    loyalty,
     messaging,
     printing,
     privacy,
@@ -70,6 +73,8 @@ VERBS: tuple[Callable[[Subparsers], None], ...] = (
     messaging.register,  # messages, appointments
     admin.register,  # settings, audit, staff, demo
     backup.register,  # backup now/list/verify/key, restore
+    loyalty.register,  # loyalty show/adjust/nightly/overspent/reverse
+    feedback.register,  # feedback record/report/import-reviews/action/pending
 )
 
 

@@ -26,10 +26,11 @@ def register(sub: Subparsers) -> None:
                          help="receipt paper (default: setting print.receipt_paper)")
 
     report = verb(sub, "report", _report, "write a manager report as PDF")
-    report.add_argument("kind", choices=["summary", "data-quality", "compliance"])
+    report.add_argument("kind", choices=["summary", "feedback", "data-quality", "compliance"])
     report.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
-                        help="summary: first day")
-    report.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="summary: last day")
+                        help="summary, feedback: first day")
+    report.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD",
+                        help="summary, feedback: last day")
     report.add_argument("--out", type=Path, metavar="FILE.pdf")
     json_option(report)
 
@@ -64,12 +65,14 @@ def _date(value: str, option: str) -> date:
 
 
 def _report(shop: Shop, args: argparse.Namespace) -> int:
-    if args.kind != "summary":  # the privacy reports (data quality, compliance review)
+    if args.kind not in ("summary", "feedback"):  # the privacy reports
         return privacy.report(shop, args.kind, args.out, args.json)
     for option, value in (("--from", args.date_from), ("--to", args.date_to),
                           ("--out", args.out)):
         if value is None:
-            raise ShopdeskError(f"report summary needs {option}")
+            raise ShopdeskError(f"report {args.kind} needs {option}")
     start, end = _date(args.date_from, "--from"), _date(args.date_to, "--to")
-    _write_pdf(args.out, shop.printing.summary_report(start, end))
+    reports = {"summary": shop.printing.summary_report,
+               "feedback": shop.printing.feedback_report}
+    _write_pdf(args.out, reports[args.kind](start, end))
     return EXIT_OK

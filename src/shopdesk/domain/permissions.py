@@ -40,6 +40,9 @@ class Permission(StrEnum):
     REFUND = "refund"
     MERGE_CUSTOMERS = "merge_customers"
     RESOLVE_CONFLICTS = "resolve_conflicts"
+    ADJUST_LOYALTY = "adjust_loyalty"  # grant or take points by hand, with a reason
+    RECORD_FEEDBACK = "record_feedback"
+    MANAGE_FEEDBACK = "manage_feedback"  # import reviews, record improvement actions
     # Every role may hold it, but the repair service also requires the actor to
     # be the technician assigned to the ticket (checked per ticket, not per role).
     REVEAL_PASSCODE = "reveal_passcode"
@@ -82,6 +85,9 @@ PERMISSIONS: dict[Permission, frozenset[Role]] = {
     Permission.RECORD_CONSENT: _ALL,
     Permission.ERASE_CUSTOMERS: _MANAGER_UP,
     Permission.EXPORT_PERSONAL_DATA: _MANAGER_UP,
+    Permission.ADJUST_LOYALTY: _SUPERVISOR_UP,
+    Permission.RECORD_FEEDBACK: _ALL,
+    Permission.MANAGE_FEEDBACK: _MANAGER_UP,
 }
 
 

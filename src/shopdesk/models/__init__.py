@@ -11,6 +11,8 @@ from shopdesk.models.customers import (
     ServiceRecord,
 )
 from shopdesk.models.devices import Device, DeviceOwner
+from shopdesk.models.feedback import Feedback, FeedbackAction
+from shopdesk.models.loyalty import LoyaltyEntry
 from shopdesk.models.messaging import (
     Appointment,
     Message,
@@ -43,7 +45,10 @@ __all__ = [
     "CustomerPreferences",
     "Device",
     "DeviceOwner",
+    "Feedback",
+    "FeedbackAction",
     "LocalMeta",
+    "LoyaltyEntry",
     "Message",
     "MessageReceipt",
     "MessageTemplate",

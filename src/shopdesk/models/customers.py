@@ -80,7 +80,8 @@ class Customer(Base):
     id_checked_by: Mapped[uuid.UUID | None]
 
     preferences: Mapped[CustomerPreferences] = relationship(lazy="joined", uselist=False)
-    loyalty: Mapped[CustomerLoyalty] = relationship(lazy="joined", uselist=False)
+    loyalty: Mapped[CustomerLoyalty] = relationship(
+        lazy="joined", uselist=False, foreign_keys="CustomerLoyalty.customer_id")
 
 
 class CustomerPreferences(Base):
@@ -107,18 +108,26 @@ class CustomerPreferences(Base):
 
 
 class CustomerLoyalty(Base):
+    """A customer's loyalty account: the tier, when it moved, and who referred them.
+
+    The points are not here: they are the sum of the customer's `loyalty_entries`
+    (an insert-only ledger, issue 17). `below_since` starts the demotion grace period
+    the first time the rolling 12 months qualify for a lower tier.
+    """
+
     __tablename__ = "customer_loyalty"
     __table_args__ = (
-        CheckConstraint("points >= 0", name="points_non_negative"),
         CheckConstraint("tier IN ('bronze','silver','gold','platinum')", name="tier"),
     )
 
     customer_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
     )
-    points: Mapped[int] = mapped_column(default=0)
     tier: Mapped[str] = mapped_column(String(10), default="bronze")
     opened_at: Mapped[created_at]
+    tier_since: Mapped[datetime | None]
+    below_since: Mapped[datetime | None]
+    referred_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("customers.id"))
 
 
 class ServiceRecord(Base):

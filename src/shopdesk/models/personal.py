@@ -100,8 +100,30 @@ REGISTRY: dict[str, dict[str, Personal]] = {
         "service_notifications": _reset(False),
     },
     "customer_loyalty": {
-        "customer_id": REF, "points": LAW, "tier": _keep("not identifying"),
-        "opened_at": WHEN,
+        "customer_id": REF, "tier": _keep("not identifying"), "opened_at": WHEN,
+        "tier_since": WHEN, "below_since": WHEN, "referred_by": REF,
+    },
+    # The loyalty ledger (issue 17): the points are the shop's accounts; what staff
+    # typed about the customer goes.
+    "loyalty_entries": {
+        "id": ID, "customer_id": REF, "kind": LAW, "source": LAW, "points": LAW,
+        "spend": LAW, "reason": _erase(""), "ticket_id": REF, "ref_id": REF,
+        "expires_at": WHEN, "staff_id": STAFF, "actor": STAFF, "created_at": WHEN,
+    },
+    # Feedback (issue 17): the scores stay for the shop's statistics, anonymous; the
+    # customer's own words and a reviewer's name and review id go.
+    "feedback": {
+        "id": ID, "ticket_id": REF, "customer_id": REF,
+        "channel": _keep("not identifying"), "csat": _keep("anonymous statistics"),
+        "nps": _keep("anonymous statistics"), "ces": _keep("anonymous statistics"),
+        "speed": _keep("anonymous statistics"), "quality": _keep("anonymous statistics"),
+        "price": _keep("anonymous statistics"), "staff": _keep("anonymous statistics"),
+        "communication": _keep("anonymous statistics"), "comment": _erase(""),
+        "language": _keep("not identifying"), "sentiment": _keep("anonymous statistics"),
+        "categories": _keep("anonymous statistics"), "technician_id": STAFF,
+        "service_kind": _keep("not identifying"), "platform": _keep("not identifying"),
+        "external_id": E, "author": E, "node": _keep("which counter recorded it"),
+        "staff_id": STAFF, "actor": STAFF, "received_at": WHEN,
     },
     "customer_documents": {
         "id": ID, "customer_id": REF, "kind": _keep("what kind of file it was"),
@@ -217,7 +239,8 @@ CUSTOMER_PATH: dict[str, tuple[str, str | None]] = {
     **{t: ("customer_id", None) for t in (
         "customer_preferences", "customer_loyalty", "customer_documents",
         "customer_services", "devices", "device_owners", "repair_tickets",
-        "support_tickets", "customer_consents", "customer_erasures", "audit_keys")},
+        "support_tickets", "customer_consents", "customer_erasures", "audit_keys",
+        "loyalty_entries", "feedback")},
     "messages": ("customer_id", None), "appointments": ("customer_id", None),
     "verification_codes": ("customer_id", None),
     "message_receipts": ("message_id", "messages"),
@@ -255,6 +278,7 @@ NOT_PERSONAL: dict[str, str] = {
     "sync_quarantine": "held rows: erasure clears the erased rows' copies",
     "alembic_version": "the schema revision",
     "message_templates": "the shop's message texts",
+    "feedback_actions": "the shop's improvement actions (no customer in them)",
 }
 SCRUBBED = ("sync_outbox", "sync_conflicts", "sync_quarantine")
 

@@ -165,8 +165,22 @@ SYNCED: tuple[SyncedTable, ...] = (
                 quiet=frozenset({"updated_at", "last_visit_at"}),
                 immutable=frozenset({"code", "created_at", "merged_into", "registered_by"})),
     SyncedTable("customer_preferences", pk="customer_id"),
-    SyncedTable("customer_loyalty", pk="customer_id", delta=frozenset({"points"}),
+    SyncedTable("customer_loyalty", pk="customer_id",
                 immutable=frozenset({"opened_at"})),
+    # The loyalty ledger and feedback (issue 17): facts, never changed once written.
+    # Shared, not append, like the consent register: an entry whose id is derived from
+    # what it is about (an expiry, an opening balance, an imported review) is the same
+    # row with the same values on every counter that writes it, from any store, and
+    # identical copies are accepted; a copy that differs is refused (immutable).
+    SyncedTable("loyalty_entries", immutable=frozenset({
+        "customer_id", "kind", "source", "points", "spend", "reason", "ticket_id", "ref_id",
+        "expires_at", "staff_id", "actor", "created_at"})),
+    SyncedTable("feedback", immutable=frozenset({
+        "ticket_id", "customer_id", "channel", "csat", "nps", "ces", "speed", "quality",
+        "price", "staff", "communication", "comment", "language", "sentiment", "categories",
+        "technician_id", "service_kind", "platform", "external_id", "author", "node",
+        "staff_id", "actor", "received_at"})),
+    SyncedTable("feedback_actions", mode="append"),
     SyncedTable("customer_documents",
                 immutable=frozenset({"content_hash", "added_by", "added_at"})),
     SyncedTable("devices", quiet=frozenset({"updated_at"}), immutable=frozenset({"created_at"}),
@@ -221,6 +235,8 @@ CUSTOMER_REFS: dict[str, str] = {
     "customer_consents": "customer_id",
     "appointments": "customer_id", "messages": "customer_id",
     "verification_codes": "customer_id",
+    # A merge re-points the loser's ledger and feedback at the survivor (issue 17).
+    "loyalty_entries": "customer_id", "feedback": "customer_id",
 }
 # Other parent references the server checks exist before accepting a row.
 PARENT_REFS: tuple[tuple[str, str, str], ...] = (
@@ -233,6 +249,8 @@ PARENT_REFS: tuple[tuple[str, str, str], ...] = (
     ("service_parts", "service_id", "customer_services"),
     ("support_events", "ticket_id", "support_tickets"),
     ("message_receipts", "message_id", "messages"),
+    ("loyalty_entries", "ticket_id", "repair_tickets"),
+    ("feedback", "ticket_id", "repair_tickets"),
 )
 
 __all__ = [

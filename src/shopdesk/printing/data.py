@@ -75,6 +75,11 @@ class ReceiptData:
     warranty_until: date | None = None
     technician: str = ""
     paper: str = "80mm"  # "80mm", "a4" or "letter"
+    # Loyalty (issue 17): points redeemed as a payment line, earned, and the new balance.
+    points_redeemed: int = 0
+    points_value: Decimal = Decimal("0.00")
+    points_earned: int | None = None  # None: not collected yet, nothing to show
+    points_balance: int = 0
 
 
 @dataclass(frozen=True)

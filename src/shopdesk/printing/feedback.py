@@ -35,7 +35,13 @@ def feedback_form(data: FeedbackData) -> bytes:
     if image is not None:
         image.hAlign = "LEFT"
         items.append(image)
-    items += [para(data.shop.name, s["title"]), para("How did we do?", s["h2"])]
+    # The form's own code (FB-<ticket>): scanned at the counter, it opens the entry screen.
+    code = qr_drawing(f"FB-{data.number}", 18 * mm)
+    heading = Table([[[para(data.shop.name, s["title"]), para("How did we do?", s["h2"])],
+                      code]], colWidths=[WIDTH - 20 * mm, 20 * mm], hAlign="LEFT")
+    heading.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                 ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    items.append(heading)
     about = f"Ticket {data.number} · {data.customer_name}"
     if data.devices:
         about += " · " + ", ".join(data.devices)

@@ -94,6 +94,10 @@ def _content(data: ReceiptData, width: float, base: float, roll: bool) -> list[F
     items += [Spacer(1, 1.5 * mm), _rule(width)]
     items.append(_lines_table(data, width, s, roll))
     items += [_rule(width), _totals_table(data, width, s)]
+    if data.points_earned is not None:
+        items.append(para(f"Loyalty points: {data.points_earned} earned, "
+                          f"{data.points_redeemed} redeemed, new balance "
+                          f"{data.points_balance}", s["body"]))
     if data.warranty_until or data.warranty_terms:
         items += [Spacer(1, 2 * mm), _rule(width)]
         if data.warranty_until:
@@ -151,6 +155,9 @@ def _totals_table(data: ReceiptData, width: float, s: dict[str, Any]) -> Table:
         rows.append((f"incl. tax {data.tax_rate.normalize():f}%", money(data.tax, cur, loc), False))
     if data.deposit:
         rows.append(("Deposit paid", money(data.deposit, cur, loc), False))
+    if data.points_redeemed:
+        rows.append((f"Paid in points ({data.points_redeemed})",
+                     money(data.points_value, cur, loc), False))
     if data.paid_now or data.payment_method:
         method = f" ({data.payment_method})" if data.payment_method else ""
         rows.append((f"Paid now{method}", money(data.paid_now, cur, loc), False))

@@ -23,6 +23,7 @@ from shopdesk.domain.tickets import TICKET_PREFIX, normalize_number
 from shopdesk.models import Device, RepairTicket, SupportTicket
 
 MIN_IDENTIFIER = 5  # shorter text is a name or digits of a phone, not a serial
+FEEDBACK_PREFIX = "FB"  # printed feedback forms carry FB-<ticket number> as a QR code
 _GROUPED = re.compile(r"^[0-9A-Za-z]+(?:[\s.\-/_]+[0-9A-Za-z]+)*$")
 _SEPARATORS = re.compile(r"[\s.\-/_]+")
 
@@ -41,7 +42,8 @@ def looks_like_identifier(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Identified:
-    """What an identifier names: kind is 'device', 'repair_ticket' or 'support_ticket'."""
+    """What an identifier names: kind is 'device', 'repair_ticket', 'support_ticket' or
+    'feedback_form' (the QR code of a feedback form: `id` is its repair ticket)."""
 
     kind: str
     id: UUID
@@ -56,6 +58,11 @@ def identify(session: Session, text: str) -> Identified | None:
         return None
     groups = _SEPARATORS.split(raw.upper())
     head = groups[0]
+    if head == FEEDBACK_PREFIX and len(groups) > 2 and groups[1] == TICKET_PREFIX:
+        # The QR code of a printed feedback form: its ticket, to type the answers in.
+        found = identify(session, "-".join(groups[1:]))
+        return Identified("feedback_form", found.id, found.label, found.customer_id) \
+            if found else None
     if head == TICKET_PREFIX and len(groups) > 1:
         number = normalize_number("-".join(groups))
         ticket = session.execute(select(RepairTicket.id, RepairTicket.customer_id).where(

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from shopdesk.changes import Changes
 from shopdesk.domain.customer_rules import Policy
+from shopdesk.domain.loyalty import rules as loyalty_rules
 from shopdesk.domain.money import check_locale, default_locale
 from shopdesk.domain.permissions import Permission
 from shopdesk.domain.phones import is_valid_region, normalize_phone
@@ -200,6 +201,76 @@ def _shop_phone(value: str, settings: Mapping[str, str]) -> str:
     return text
 
 
+def _decimal(low: str, high: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        try:
+            number = Decimal(value.strip().replace(",", "."))
+        except InvalidOperation:
+            raise ValueError(f"'{value}' is not a number") from None
+        if not number.is_finite() or not Decimal(low) <= number <= Decimal(high):
+            raise ValueError(f"must be between {low} and {high}")
+        return format(number.normalize(), "f")
+    return check
+
+
+def _named(keys: tuple[str, ...], whole: bool = False) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        return loyalty_rules.format_map(loyalty_rules.parse_map(value, keys, whole=whole))
+    return check
+
+
+def _tiers(value: str) -> str:
+    names = [t.strip().lower() for t in value.split(",") if t.strip()]
+    for name in names:
+        if name not in loyalty_rules.TIERS:
+            raise ValueError(f"'{name}' is not one of: {', '.join(loyalty_rules.TIERS)}")
+    return ",".join(names)
+
+
+_KINDS = ("repair", "part_purchase", "consultation", "warranty_claim", "return_exchange")
+_VIP = ("visits", "spend", "years", "referrals", "business")
+# Earning, expiry, tier and benefit rules of the loyalty programme (issue 17).
+LOYALTY_SETTINGS = [
+    SettingSpec("loyalty.points_per_unit", "1", _decimal("0", "1000"),
+                "points per unit of currency paid on a completed repair or part purchase"),
+    SettingSpec("loyalty.multipliers",
+                "repair=1,part_purchase=1,consultation=1,warranty_claim=0,return_exchange=0",
+                _named(_KINDS), "points multiplier per service type (name=factor, ...)"),
+    SettingSpec("loyalty.referral_bonus", "100", _int_range(0, 100000),
+                "points for the referrer when the referred customer's first paid service "
+                "completes"),
+    SettingSpec("loyalty.feedback_points", "20", _int_range(0, 100000),
+                "points for answering a feedback survey"),
+    SettingSpec("loyalty.anniversary_bonus", "50", _int_range(0, 100000),
+                "points on each anniversary of registration"),
+    SettingSpec("loyalty.expiry_months", "12", _int_range(1, 120),
+                "points expire this many months after they were earned (oldest first)"),
+    SettingSpec("loyalty.expiry_notice_days", "30", _int_range(0, 365),
+                "customers are told this many days before points expire"),
+    SettingSpec("loyalty.point_value", "0.01", _decimal("0", "100"),
+                "what one point is worth at redemption, in the shop's currency"),
+    SettingSpec("loyalty.tier_basis", "points", _choice("points", "spend"),
+                "tiers from the points earned or the money spent in the last 12 months"),
+    SettingSpec("loyalty.tier_thresholds", "silver=500,gold=1500,platinum=5000",
+                loyalty_rules.check_thresholds,
+                "12-month points (or spend) that reach each tier"),
+    SettingSpec("loyalty.demotion_grace_days", "90", _int_range(0, 730),
+                "a customer who qualifies for a lower tier keeps theirs this many days"),
+    SettingSpec("loyalty.labour_discount", "bronze=0,silver=5,gold=10,platinum=15",
+                _named(loyalty_rules.TIERS), "discount on labour per tier, in percent"),
+    SettingSpec("loyalty.warranty_extra_days", "bronze=0,silver=30,gold=60,platinum=90",
+                _named(loyalty_rules.TIERS, whole=True),
+                "days added to the shop's repair warranty per tier"),
+    SettingSpec("loyalty.priority_tiers", "gold,platinum", _tiers,
+                "tiers whose tickets go first on the ticket board"),
+    SettingSpec("loyalty.vip_criteria", "visits=6,spend=1000,years=3,referrals=3,business=1",
+                _named(_VIP), "VIP thresholds: 12-month visits and spend, years as a "
+                "customer, referrals, business customer (1 counts it, 0 not)"),
+    SettingSpec("loyalty.vip_min_criteria", "2", _int_range(1, 5),
+                "how many VIP criteria a customer must meet to be flagged VIP"),
+]
+
+
 CATALOGUE: dict[str, SettingSpec] = {s.key: s for s in [
     SettingSpec("phone.default_region", "GB", _region,
                 "country whose numbers may be typed without a country code"),
@@ -237,6 +308,7 @@ CATALOGUE: dict[str, SettingSpec] = {s.key: s for s in [
                 "days of the shop's repair warranty, counted from pickup"),
     SettingSpec("repairs.promised_days", "3", _int_range(0, 365),
                 "days from intake to the promised-by date a new ticket starts with"),
+    *LOYALTY_SETTINGS,
     SettingSpec("security.max_failed_signins", "5", _int_range(1, 20),
                 "failed sign-ins before an account is locked"),
     SettingSpec("security.lockout_minutes", "15", _int_range(1, 1440),

@@ -36,7 +36,8 @@ from shopdesk.sync.rules import ROW_BYTES, check_row
 # Which `Changes` field a pulled table's ids go in (screens refresh from it).
 CHANGES_FIELD = {"customers": "customers", "devices": "devices", "repair_tickets": "tickets",
                  "support_tickets": "support", "customer_loyalty": "customers",
-                 "customer_preferences": "customers"}
+                 "customer_preferences": "customers", "loyalty_entries": "loyalty",
+                 "feedback": "feedback", "feedback_actions": "feedback"}
 CONFLICT_COLUMNS = ["id", "kind", "table_name", "row_a", "row_b", "column_name", "details",
                     "status", "resolution", "created_at", "resolved_at"]
 Item = tuple[str, int, bool, Any]  # row id, server seq, deleted, data

@@ -38,7 +38,7 @@ TERMINAL_SETTINGS = {
 # Settings only a superuser (or a role granted SET on them) may give another role.
 TERMINAL_PRIVILEGED_SETTINGS = {"temp_file_limit": "16MB"}
 
-CENTRAL_HEAD = "c0004"
+CENTRAL_HEAD = "c0005"
 
 
 class CentralError(ShopdeskError):

@@ -376,7 +376,9 @@ class SyncEngine:
         return Changes(customers=frozenset(touched["customers"]),
                        devices=frozenset(touched["devices"]),
                        tickets=frozenset(touched["tickets"]),
-                       support=frozenset(touched["support"]), remote=True)
+                       support=frozenset(touched["support"]),
+                       loyalty=bool(touched["loyalty"]), feedback=bool(touched["feedback"]),
+                       remote=True)
 
 
 def _results(raw: Iterable[Any]) -> list[tuple[int, str, Any]]:

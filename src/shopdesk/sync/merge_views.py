@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from shopdesk.errors import NotFound
 from shopdesk.models import Customer, Device, RepairTicket, Staff
+from shopdesk.models.loyalty import balance_query
 from shopdesk.services.store import Store
 from shopdesk.sync.service import SyncService
 from shopdesk.sync.views import Conflict
@@ -97,7 +98,8 @@ def merge_sides(store: Store, left: UUID, right: UUID) -> tuple[MergeSide, Merge
                 values={c: getattr(row, c) for _, cols in CHOICES for c in cols},
                 created_at=row.created_at, channel=row.channel, registered_by=by,
                 counter_tag=tag, this_counter=tag == store.node_tag, tickets=int(tickets),
-                devices=int(devices), loyalty_points=row.loyalty.points if row.loyalty else 0,
+                devices=int(devices),
+                loyalty_points=int(session.scalar(balance_query(row.id)) or 0),
                 merged_into=row.merged_into, is_active=row.is_active))
     return sides[0], sides[1]
 

@@ -398,12 +398,8 @@ class SyncService:
                 continue
             moved += conn.execute(text(f"UPDATE {table} SET {column} = :k WHERE {column} = :g"),
                                   {"k": keep["id"], "g": gone["id"]}).rowcount
-        conn.execute(text(
-            "UPDATE customer_loyalty SET points = points + coalesce((SELECT points FROM "
-            "customer_loyalty WHERE customer_id = :g), 0) WHERE customer_id = :k"),
-            {"k": keep["id"], "g": gone["id"]})
-        conn.execute(text("UPDATE customer_loyalty SET points = 0 WHERE customer_id = :g"),
-                     {"g": gone["id"]})
+        # The loser's loyalty entries were re-pointed above (loyalty_entries is in
+        # CUSTOMER_REFS): the survivor's balance is now the sum of both ledgers.
         fields = [f for f in take if f in keep and f not in
                   ("id", "code", "created_at", "merged_into", "is_active")]
         if fields:

@@ -36,6 +36,9 @@ from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.customers.customer_form import CustomerForm
 from shopdesk.ui.customers.profile_page import ProfilePage
 from shopdesk.ui.customers.transfer_dialogs import ExportDialog, ImportDialog
+from shopdesk.ui.loyalty.feedback_entry import FeedbackEntryDialog
+from shopdesk.ui.loyalty.loyalty_rules import LoyaltyRulesDialog
+from shopdesk.ui.loyalty.nightly_runner import NightlyRunner
 from shopdesk.ui.messaging.messaging_controls import MessagingControls
 from shopdesk.ui.printing.print_actions import PrintQueueDialog, ReportDialog
 from shopdesk.ui.repairs.device_history import DeviceHistoryPage
@@ -132,6 +135,11 @@ class MainWindow(QMainWindow):
                                    before=self.sign_out_action)
         self.backup_ui = BackupControls(shop, self.ops, self, self.shop_menu,
                                         before=self.sign_out_action)
+        # Expiry, notices, anniversaries and tiers once a day, off the GUI thread.
+        self.nightly = NightlyRunner(shop, self)
+        self.nightly.finished.connect(lambda report: self.ops.bus.ops_did_execute.emit(
+            Changes(loyalty=True)))
+        self.nightly.schedule()
         self.sync_ui.bridge.conflicts_changed.connect(self.profile.reload)
         self.privacy_ui = PrivacyControls(shop, self.ops, self, self.shop_menu, self.who,
                                           before=self.sign_out_action)
@@ -215,7 +223,10 @@ class MainWindow(QMainWindow):
         self.export_action.triggered.connect(self.open_export)
         self.settings_action = QAction("S&ettings…", self)
         self.settings_action.triggered.connect(self.open_settings)
+        self.loyalty_action = QAction("&Loyalty rules…", self)  # issue 17
+        self.loyalty_action.triggered.connect(self.open_loyalty_rules)
         admin.addAction(self.settings_action)
+        admin.addAction(self.loyalty_action)
         admin.addAction(self.staff_action)
         admin.addAction(self.report_action)
         admin.addAction(self.queue_action)
@@ -246,6 +257,7 @@ class MainWindow(QMainWindow):
                                      and allowed(actor.role, Permission.MANAGE_STAFF))
         self.settings_action.setEnabled(actor is not None
                                         and allowed(actor.role, Permission.CHANGE_SETTINGS))
+        self.loyalty_action.setEnabled(self.settings_action.isEnabled())
         self.new_action.setEnabled(actor is not None
                                    and allowed(actor.role, Permission.REGISTER_CUSTOMERS))
         self.ticket_action.setEnabled(actor is not None
@@ -366,6 +378,8 @@ class MainWindow(QMainWindow):
             self.open_ticket(found.id)
         elif found.kind == "support_ticket":
             self.open_support(found.id)
+        elif found.kind == "feedback_form":
+            self.open_feedback_entry(found.label)
         else:
             self.open_customer(found.customer_id)
 
@@ -442,6 +456,20 @@ class MainWindow(QMainWindow):
         self.settings_dialog.open()
         return self.settings_dialog
 
+    def open_loyalty_rules(self) -> LoyaltyRulesDialog | None:
+        """Shop → Loyalty rules… (who may change settings)."""
+        if not self.settings_action.isEnabled():
+            return None
+        self.loyalty_dialog = LoyaltyRulesDialog(self.shop, self.ops, self)
+        self.loyalty_dialog.open()
+        return self.loyalty_dialog
+
+    def open_feedback_entry(self, ticket_number: str) -> FeedbackEntryDialog:
+        """A scanned feedback form: type its answers in."""
+        self.feedback_dialog = FeedbackEntryDialog(self.shop, self.ops, ticket_number, self)
+        self.feedback_dialog.open()
+        return self.feedback_dialog
+
     def sign_out(self) -> None:
         self.shop.sign_out()
         self.signed_out.emit()
@@ -449,6 +477,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop the sync thread and the worker threads (idempotent)."""
+        self.nightly.stop()
         self.sync_ui.stop()
         self.backup_ui.stop()
         self.privacy_ui.stop()

@@ -28,6 +28,7 @@ from shopdesk.models import (
     CustomerPreferences,
     StaffDirectory,
 )
+from shopdesk.models.loyalty import balance_query
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.consent import register as consents
 from shopdesk.services.consent.consent import ConsentService
@@ -82,6 +83,8 @@ def derived_columns(values: dict[str, Any]) -> dict[str, str]:
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, UUID):
+        return value.hex
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
@@ -104,11 +107,19 @@ class CustomerService(CustomerLookup):
 
     # -- writes -----------------------------------------------------------------
     @_publishes
-    def register(self, data: CustomerInput) -> Saved:
+    def register(self, data: CustomerInput, referred_by: UUID | None = None) -> Saved:
+        """Register a customer; `referred_by` is the customer who sent them (the
+        referral bonus lands when this one's first paid service completes)."""
         actor = self._store.require(Permission.REGISTER_CUSTOMERS)
         clean = clean_customer(data, self._settings.policy(), self._store.clock().date())
         with self._store.write() as session:
             self.check_unique(session, clean)
+            if referred_by is not None:
+                referrer = session.get(Customer, referred_by)
+                if referrer is None or not referrer.is_active:
+                    raise ValidationError(FieldError(
+                        "referred_by", "exists", "must be an active registered customer"))
+                clean = {**clean, "referred_by": referred_by}
             row = self.insert(session, actor, clean)
             self._audit.append(session, actor, "create", "customer", row.id,
                                {"code": row.code, "fields": created_fields(clean)})
@@ -134,8 +145,8 @@ class CustomerService(CustomerLookup):
             marketing_consent_at=now if clean["marketing_opt_in"] else None,
             **{c: clean[c] for c in PREFERENCE_COLUMNS},
         )
-        row.loyalty = CustomerLoyalty(customer_id=customer_id, points=0, tier="bronze",
-                                      opened_at=now)
+        row.loyalty = CustomerLoyalty(customer_id=customer_id, tier="bronze", opened_at=now,
+                                      referred_by=clean.get("referred_by"))
         session.add(row)
         try:
             session.flush()
@@ -282,7 +293,8 @@ class CustomerService(CustomerLookup):
                 summary=summary_of(row), values=values_of(row), updated_at=row.updated_at,
                 registered_by=names.get(row.registered_by) if row.registered_by else None,
                 marketing_consent_at=row.preferences.marketing_consent_at,
-                loyalty_points=row.loyalty.points, loyalty_tier=row.loyalty.tier,
+                loyalty_points=int(session.scalar(balance_query(customer_id)) or 0),
+                loyalty_tier=row.loyalty.tier,
                 verification=Verification(
                     row.phone_verified_at, names.get(row.phone_verified_by),
                     row.email_verified_at, names.get(row.email_verified_by),

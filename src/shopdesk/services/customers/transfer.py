@@ -252,7 +252,7 @@ class TransferService:
             prefs.append({"customer_id": customer_id,
                           "marketing_consent_at": now if clean["marketing_opt_in"] else None,
                           **{c: clean[c] for c in PREFERENCE_COLUMNS}})
-            loyalty.append({"customer_id": customer_id, "points": 0, "tier": "bronze",
+            loyalty.append({"customer_id": customer_id, "tier": "bronze",
                             "opened_at": now})
             consent_rows += consents.form_rows(customer_id, clean, clean["channel"], now,
                                                actor.staff_id, imported=True)

@@ -31,6 +31,7 @@ from shopdesk.models import (
     StaffDirectory,
     TicketDevice,
 )
+from shopdesk.printing import feedback_report as printing_feedback
 from shopdesk.printing.common import payment_label
 from shopdesk.printing.data import (
     ChargeLine,
@@ -44,6 +45,8 @@ from shopdesk.printing.data import (
     ShopHeader,
     TicketRow,
 )
+from shopdesk.services.feedback.feedback_report import feedback_report
+from shopdesk.services.loyalty.ledger import ticket_points
 from shopdesk.services.privacy.access import AccessLog
 from shopdesk.services.repairs.repair_views import TicketDeviceInfo
 from shopdesk.services.repairs.tickets import TicketService
@@ -113,6 +116,12 @@ class PrintService:
                                  "to": date_to.isoformat()})
         return pdf
 
+    def feedback_report(self, date_from: date, date_to: date) -> bytes:
+        """The feedback report (issue 17) with its charts, as PDF bytes."""
+        return printing_feedback.feedback_report(printing_feedback.FeedbackReportData(
+            self.header(), feedback_report(self._store, date_from, date_to),
+            self._store.clock().astimezone()))
+
     # -- data -------------------------------------------------------------------
     def header(self) -> ShopHeader:
         v = self._settings.all()
@@ -140,6 +149,11 @@ class PrintService:
         money = t.settlement
         grand, paid_now, balance = money.total, money.paid_now, money.balance
         method = payment_label(t.payment_method) if paid_now else ""
+        # Points redeemed at pickup paid part of it (issue 17): less money paid now.
+        points = ticket_points(self._store, t.summary.id) if t.collected_at else None
+        if points is not None and points.redeemed_value:
+            paid_now = max(ZERO, paid_now - points.redeemed_value)
+            method = payment_label(t.payment_method) if paid_now else ""
         rate = Decimal(v["shop.tax_rate"])
         tax = quantize(grand * rate / (100 + rate)) if rate else ZERO
         until = max((d.device.shop_warranty_until for d in t.devices
@@ -151,7 +165,11 @@ class PrintService:
             t.summary.customer_code, tuple(_device_line(d) for d in t.devices), tuple(lines),
             grand, rate, tax, t.deposit, paid_now, method, balance,
             v["repairs.warranty_terms"], until, t.summary.technician_name or "",
-            paper or v["print.receipt_paper"])
+            paper or v["print.receipt_paper"],
+            points_redeemed=points.redeemed if points else 0,
+            points_value=points.redeemed_value if points else ZERO,
+            points_earned=points.earned if points else None,
+            points_balance=points.balance if points else 0)
 
     def jobsheet_data(self, number: str | UUID) -> JobSheetData:
         t = self._tickets.get(number)

@@ -138,6 +138,8 @@ class TicketSummary:
     created_at: datetime
     updated_at: datetime
     promised_by: date | None = None  # the day promised to the customer
+    # The customer's loyalty tier gives priority on the board (issue 17): listed first.
+    priority: bool = False
 
     def overdue(self, today: date) -> bool:
         """Still open after the promised day."""

@@ -35,6 +35,7 @@ from shopdesk.domain.text import collapse_spaces, control_errors
 from shopdesk.errors import FieldError, NotFound, ValidationError
 from shopdesk.models import Device, ServicePart, ServiceRecord, StaffDirectory
 from shopdesk.services.audit import AuditTrail
+from shopdesk.services.loyalty.ledger import LoyaltyService
 from shopdesk.services.repairs.devices import customer_row
 from shopdesk.services.repairs.repair_views import PartInfo, ServiceInfo, ServiceSaved
 from shopdesk.services.store import Actor, Store
@@ -64,6 +65,7 @@ class ServiceRecordService:
     def __init__(self, store: Store, audit: AuditTrail) -> None:
         self._store = store
         self._audit = audit
+        self.loyalty: LoyaltyService | None = None  # set by Shop: purchases earn points
 
     def record(self, data: ServiceInput) -> ServiceSaved:
         """Record a service outside a ticket; total = parts + labour."""
@@ -98,6 +100,10 @@ class ServiceRecordService:
                              labour=clean["labour"], payment_method=clean["payment_method"],
                              satisfaction=clean["satisfaction"],
                              occurred_at=data.occurred_at or self._store.clock())
+            if self.loyalty is not None and clean["payment_method"] is not None:
+                # Paid for at the counter (a part purchase, a consultation): points.
+                self.loyalty.earn_in(session, actor, data.customer_id, row.total, row.kind,
+                                     self.loyalty.rules(), service_id=row.id)
             info = service_infos(session, [row])[0]
         changes = Changes(customers=frozenset({data.customer_id}),
                           devices=frozenset({data.device_id}) if data.device_id else frozenset())

@@ -36,6 +36,7 @@ from shopdesk.models import (
     TicketStatusChange,
     TicketWorkLine,
 )
+from shopdesk.services.loyalty.perks import priority_customers_in
 from shopdesk.services.repairs.devices import device_info
 from shopdesk.services.repairs.repair_views import (
     BoardGroup,
@@ -85,7 +86,9 @@ class TicketQueries:
                                                                key=lambda r: r[0])]
             query = (self._summary_query().where(RepairTicket.id.in_(ids))
                      .order_by(RepairTicket.updated_at.desc()))
-            return self._summaries(session, query) if ids else []
+            found = self._summaries(session, query) if ids else []
+        # Priority customers' tickets first, each part still most recently changed first.
+        return sorted(found, key=lambda t: not t.priority)
 
     def count(self, status: TicketStatus | str | None = None,
               technician_id: UUID | None = None, include_closed: bool = False,
@@ -233,10 +236,12 @@ class TicketQueries:
     def _summaries(session: Session, query: Any) -> list[TicketSummary]:
         rows = session.execute(query).all()
         labels = device_labels(session, [r[0].id for r in rows])
+        first_in_line = priority_customers_in(session, {r[0].customer_id for r in rows})
         return [TicketSummary(
             t.id, t.number, t.status, t.customer_id, code, f"{first} {last}", t.technician_id,
             tech, ", ".join(labels[t.id]), len(labels[t.id]), t.estimate, t.warranty_rework,
-            t.created_at, t.updated_at, t.promised_by) for t, code, first, last, tech in rows]
+            t.created_at, t.updated_at, t.promised_by, t.customer_id in first_in_line)
+            for t, code, first, last, tech in rows]
 
     @staticmethod
     def _work_lines(session: Session, ticket_id: UUID) -> list[TicketWorkLine]:

@@ -57,6 +57,7 @@ from shopdesk.models import (
     TicketStatusChange,
 )
 from shopdesk.services.audit import AuditTrail
+from shopdesk.services.loyalty.ledger import LoyaltyService
 from shopdesk.services.repairs.devices import DeviceService, customer_row, owned_device
 from shopdesk.services.repairs.passcodes import PasscodeBox
 from shopdesk.services.repairs.repair_views import (
@@ -94,6 +95,9 @@ class TicketService(TicketEdits, TicketQueries):
         self._devices = devices
         self._services = services
         self._box = passcodes
+        # The loyalty programme (issue 17), set by Shop: pickup redeems and earns points,
+        # and applies the tier's labour discount and extra warranty days.
+        self.loyalty: LoyaltyService | None = None
 
     # -- intake -----------------------------------------------------------------
     def intake(self, data: TicketIntake) -> TicketSaved:
@@ -232,7 +236,8 @@ class TicketService(TicketEdits, TicketQueries):
 
     def pickup(self, ticket_id: UUID | str, final_amount: Amount, payment_method: str | None,
                work: Sequence[PickupWork] = (), satisfaction: int | str | None = None,
-               note: str = "", technician_id: UUID | None = None) -> TicketSaved:
+               note: str = "", technician_id: UUID | None = None,
+               redeem_points: int = 0) -> TicketSaved:
         """Hand the devices back: ready -> collected, service records, warranty, passcodes.
 
         Each device gets a service record (kind `repair`, or `warranty_claim` for
@@ -241,6 +246,11 @@ class TicketService(TicketEdits, TicketQueries):
         amount; with neither, the final amount is labour shared evenly across the
         devices. `technician_id` names who did the repair when nobody is assigned
         yet (it assigns the ticket, in the same transaction).
+
+        Loyalty (issue 17): the customer's tier takes its discount off the labour
+        (the final amount charged is lowered by it) and adds its extra warranty
+        days; `redeem_points` pay part of the bill at the shop's point value; points
+        are earned on the money paid (`loyalty.ticket_points` has the receipt's figures).
         """
         actor = self._store.require(Permission.MANAGE_TICKETS)
         final = amount(final_amount, "final_amount")
@@ -287,7 +297,12 @@ class TicketService(TicketEdits, TicketQueries):
             shares = split_evenly(final, len(tds))
             kind = (ServiceKind.WARRANTY_CLAIM if ticket.warranty_rework
                     else ServiceKind.REPAIR).value
-            warranty_until = now.date() + timedelta(days=days)
+            perks = self.loyalty.benefits_in(session, ticket.customer_id) \
+                if self.loyalty is not None else None
+            discount_pct = perks.labour_discount if perks else Decimal(0)
+            discount = Decimal("0.00")
+            warranty_until = now.date() + timedelta(
+                days=days + (perks.extra_warranty_days if perks else 0))
             for td, share in zip(tds, shares, strict=True):
                 found = next((c for c in cleaned if c[0] == td.device_id), None)
                 if found is not None:
@@ -296,6 +311,9 @@ class TicketService(TicketEdits, TicketQueries):
                     text, parts, labour = "", [], Decimal("0.00")
                 else:
                     text, parts, labour = "", [], share
+                if discount_pct:
+                    off = (labour * discount_pct / 100).quantize(Decimal("0.01"))
+                    labour, discount = labour - off, discount + off
                 self._services.write(
                     session, actor, customer_id=ticket.customer_id, kind=kind,
                     description=text or f"Repair {ticket.number}: {td.fault}",
@@ -309,6 +327,15 @@ class TicketService(TicketEdits, TicketQueries):
                     device.shop_warranty_until = warranty_until
                     device.updated_at = now
             self._erase_passcodes(session, ticket.id)
+            final -= discount
+            if self.loyalty is not None:
+                value = self.loyalty.redeem_value(redeem_points)
+                if value > final:
+                    raise ValidationError(FieldError(
+                        "redeem_points", "too_many",
+                        f"{redeem_points} points are worth {value}, more than the {final} due"))
+                self.loyalty.on_pickup_in(
+                    session, actor, ticket, final - value, kind, redeem_points)
             ticket.final_amount, ticket.payment_method = final, method
             ticket.collected_at = now
             self._stamp(session, actor, ticket, TicketStatus(ticket.status),
@@ -318,7 +345,8 @@ class TicketService(TicketEdits, TicketQueries):
             self._audit.append(session, actor, "pickup", "repair_ticket", ticket.id, {
                 "number": ticket.number, "final_amount": str(final), "payment_method": method,
                 "deposit": str(ticket.deposit), "warranty_until": warranty_until.isoformat(),
-                "services": len(tds), **({"fields": {"technician_id": [
+                "services": len(tds), "labour_discount": str(discount),
+                "points_redeemed": redeem_points, **({"fields": {"technician_id": [
                     str(assigned) if assigned else None, str(ticket.technician_id)]}}
                     if ticket.technician_id != assigned else {})})
             detail = self._detail(session, ticket)

@@ -36,6 +36,7 @@ from shopdesk.models import (
     SupportTicket,
 )
 from shopdesk.services.audit import AuditTrail
+from shopdesk.services.loyalty.ledger import LoyaltyService
 from shopdesk.services.repairs.devices import customer_row
 from shopdesk.services.repairs.repair_views import (
     SupportDetail,
@@ -52,11 +53,27 @@ class SupportService:
     def __init__(self, store: Store, audit: AuditTrail) -> None:
         self._store = store
         self._audit = audit
+        self.loyalty: LoyaltyService | None = None  # set by Shop (issue 17: refunds)
 
     def open(self, customer_id: UUID, subject: str, description: str,
              priority: Priority | str = Priority.NORMAL, repair_ticket_id: UUID | None = None,
              device_id: UUID | None = None, complaint: bool = False) -> SupportSaved:
         actor = self._store.require(Permission.HANDLE_SUPPORT)
+        return self.open_as(actor, customer_id, subject, description, priority,
+                            repair_ticket_id, device_id, complaint)
+
+    def open_as(self, actor: Actor, customer_id: UUID, subject: str, description: str,
+                priority: Priority | str = Priority.NORMAL,
+                repair_ticket_id: UUID | None = None, device_id: UUID | None = None,
+                complaint: bool = False, row_id: UUID | None = None) -> SupportSaved:
+        """`open` for a process acting on its own (feedback's detractor complaints);
+        with `row_id`, a ticket already stored under that id is returned as it is,
+        so a complaint derived from one answer is opened once."""
+        if row_id is not None:
+            with self._store.read() as session:
+                existing = session.get(SupportTicket, row_id)
+                if existing is not None:
+                    return self._saved(self._detail(session, existing))
         errors = control_errors(subject, "subject") + control_errors(description, "description")
         subject = collapse_spaces(subject)
         if not subject:
@@ -82,7 +99,7 @@ class SupportService:
             number = rules.support_number(self._store.node_tag,
                                           self._store.next_sequence(session, "support_ticket"))
             row = SupportTicket(
-                id=uuid.uuid4(), number=number, customer_id=customer_id,
+                id=row_id or uuid.uuid4(), number=number, customer_id=customer_id,
                 repair_ticket_id=repair_ticket_id, device_id=device_id,
                 priority=level_priority, status=SupportStatus.OPEN.value,
                 level=Level.FRONT_DESK.value, complaint=complaint, subject=subject,
@@ -143,6 +160,10 @@ class SupportService:
             self._audit.append(session, actor, "resolve", "support_ticket", row.id, {
                 "number": row.number, "refund": str(amount) if amount is not None else None,
                 "level": row.level})
+            if amount and row.repair_ticket_id is not None and self.loyalty is not None:
+                # A refunded repair gives back the points it used and takes those it earned.
+                self.loyalty.reverse_in(session, actor, row.repair_ticket_id,
+                                        f"refund on {row.number}")
             detail = self._detail(session, row)
         return self._saved(detail)
 

@@ -43,6 +43,7 @@ from shopdesk.ui.customers.profile_parts import (
 )
 from shopdesk.ui.customers.profile_tabs import AuditTab, DocumentsTab
 from shopdesk.ui.customers.repair_tabs import DevicesTab, ServicesTab, SupportTab, TicketsTab
+from shopdesk.ui.loyalty.loyalty_panel import LoyaltyPanel
 from shopdesk.ui.messaging.contact_history import ContactHistoryTab
 from shopdesk.ui.sync.merge_banner import SyncBanner
 
@@ -175,6 +176,8 @@ class ProfilePage(QWidget):
         self.tabs.addTab(self.tickets, "Tickets")
         self.tabs.addTab(self.services, "Service history")
         self.tabs.addTab(self.support, "Support")
+        self.loyalty = LoyaltyPanel(shop, ops)  # issue 17 (ui/loyalty/loyalty_panel.py)
+        self.tabs.addTab(self.loyalty, "Loyalty")
         self.tabs.addTab(self.documents, "Documents")
         self.tabs.addTab(self.audit, "Audit")
         self.contacts = ContactHistoryTab(shop, ops)  # messages, calls, visits (issue 16)
@@ -226,7 +229,8 @@ class ProfilePage(QWidget):
         self.ops.write(self, job, lambda found: self._opened(customer_id, *found))
 
     def _load_tabs(self, customer_id: UUID) -> None:
-        for tab in (self.devices, self.tickets, self.services, self.support, self.contacts):
+        for tab in (self.devices, self.tickets, self.services, self.support, self.contacts,
+                    self.loyalty):
             tab.load(customer_id)
         self._load_work(customer_id)
 

@@ -230,7 +230,7 @@ class BoardModel(QAbstractItemModel):
         if column == 0:
             return t.number + ("  ⟲ rework" if t.warranty_rework else "")
         if column == 1:
-            return t.customer_name
+            return t.customer_name + ("  ★" if t.priority else "")  # a priority tier
         if column == 2:
             return t.devices
         if column == 3:

@@ -1,0 +1,1 @@
+"""Loyalty and feedback screens (issue 17)."""
