@@ -178,3 +178,13 @@ def test_enqueueing_writes_one_row_per_event(shop: Shop, providers: Providers) -
         keys = session.scalars(select(Message.dedupe_key)).all()
         assert len(keys) == len(set(keys))
         assert session.scalar(select(func.count()).select_from(Message)) == 4
+
+
+def test_a_shop_without_messaging_set_up_queues_nothing(shop: Shop) -> None:
+    code = customer(shop)
+    ready_ticket(shop, code)
+    assert queued(shop, code) == {}  # no backlog waiting to burst out one day
+    shop.settings.set("messaging.email.smtp_host", "smtp.example.com")
+    shop.settings.set("messaging.email.from", "desk@example.com")
+    later = customer(shop, phone="+447400123457", first="Bea", email="bea@example.com")
+    assert set(queued(shop, later)) == {"welcome"}

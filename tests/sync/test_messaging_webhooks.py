@@ -266,7 +266,7 @@ def test_central_setup_says_how_to_deploy_and_makes_keys(
     assert main(["central", "setup", central_url, "--data-dir", str(tmp_path / "d")]) == 0
     out = capsys.readouterr().out
     assert "supabase functions deploy shopdesk-webhooks" in out
-    assert "already current (c0004)" in out
+    assert f"already current ({central.CENTRAL_HEAD})" in out
     assert main(["central", "webhook-key", central_url, "--data-dir", str(tmp_path / "d")]) == 0
     key = capsys.readouterr().out.strip()
     assert key.startswith("whk_")

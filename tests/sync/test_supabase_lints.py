@@ -42,7 +42,7 @@ def test_no_security_definer_function_is_exposed_to_the_api_roles(central_url: s
     # The REST path runs as anon: only anon (and the terminals' group) may call the doors;
     # Supabase's default privileges would have granted the others too.
     assert doors == [(name, False, True, False, False) for name in
-                     ("shopdesk_hello", "shopdesk_pull", "shopdesk_push")]
+                     ("shopdesk_hello", "shopdesk_pull", "shopdesk_push", "shopdesk_webhook")]
 
 
 def test_every_sync_table_has_rls_and_a_policy(central_url: str) -> None:

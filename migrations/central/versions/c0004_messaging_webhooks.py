@@ -90,9 +90,11 @@ SQL = [
           END IF;
           IF mid IS NULL THEN skipped := skipped + 1; CONTINUE; END IF;
           rid := md5('receipt:' || mid || ':' || pid || ':' || st);
-          INSERT INTO sync.rows (table_name, row_id, data) VALUES ('message_receipts', rid, jsonb_build_object(
+          -- The receipt belongs to its message's store (per-store scoping sends it there).
+          INSERT INTO sync.rows (table_name, row_id, data, store_id) VALUES ('message_receipts', rid, jsonb_build_object(
             'id', rid, 'message_id', mid, 'provider_id', pid, 'status', st, 'at', at,
-            'error', left(e->>'error', 1000)))
+            'error', left(e->>'error', 1000)),
+            (SELECT store_id FROM sync.rows WHERE table_name = 'messages' AND row_id = mid))
           ON CONFLICT (table_name, row_id) DO NOTHING;
           stored := stored + 1;
         ELSIF e->>'kind' IN ('inbound', 'email_link') THEN
@@ -159,10 +161,10 @@ SQL = [
     "REVOKE EXECUTE ON FUNCTION sync.webhook(text, jsonb), sync.webhook_at(text) FROM PUBLIC, anon, authenticated, service_role",
     "REVOKE EXECUTE ON FUNCTION sync_api.webhook(text, jsonb) FROM PUBLIC, anon, authenticated, service_role",
     "REVOKE EXECUTE ON FUNCTION public.shopdesk_webhook(text, jsonb) FROM PUBLIC, anon, authenticated, service_role",
-    # The Edge Function calls it through the project's REST API (anon or service_role key).
-    "GRANT USAGE ON SCHEMA sync_api TO service_role",
-    "GRANT EXECUTE ON FUNCTION sync_api.webhook(text, jsonb) TO anon, service_role",
-    "GRANT EXECUTE ON FUNCTION public.shopdesk_webhook(text, jsonb) TO anon, service_role",
+    # The Edge Function calls it through the project's REST API with the project's API key,
+    # as anon like the counters' doors; the webhook key is what it proves.
+    "GRANT EXECUTE ON FUNCTION sync_api.webhook(text, jsonb) TO anon",
+    "GRANT EXECUTE ON FUNCTION public.shopdesk_webhook(text, jsonb) TO anon",
 ]
 
 

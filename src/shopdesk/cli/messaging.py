@@ -334,7 +334,7 @@ messaging webhooks: delivery/read receipts, replies and e-mail confirmation link
 this database through the Edge Function in supabase/functions/shopdesk-webhooks/ (ships
 with shopdesk's source). To deploy it with the Supabase CLI:
   1. shopdesk central webhook-key URL            (prints the key once)
-  2. supabase secrets set SHOPDESK_WEBHOOK_KEY=<key> SHOPDESK_API_KEY=<service_role key> \\
+  2. supabase secrets set SHOPDESK_WEBHOOK_KEY=<key> SHOPDESK_API_KEY=<the project API key> \\
        SHOPDESK_REST_URL=https://<project>.supabase.co WHATSAPP_APP_SECRET=<app secret> \\
        WHATSAPP_VERIFY_TOKEN=<any phrase> TWILIO_AUTH_TOKEN=<auth token> \\
        SHOPDESK_PUBLIC_URL=https://<project>.supabase.co/functions/v1/shopdesk-webhooks

@@ -215,11 +215,13 @@ SYNCED: tuple[SyncedTable, ...] = (
     SyncedTable("customer_erasures", pk="customer_id", mode="append"),
     # Messaging (issue 16). `node` never changes: it names the only counter that may
     # send the message, and a second counter writing the same automation row is refused.
+    # Scoped like the tickets they name: with per-store scoping a store's counters get
+    # only its own; replies from customers (no store) reach every store.
     SyncedTable("appointments", quiet=frozenset({"updated_at"}), mode="store",
-                immutable=_MADE),
+                immutable=_MADE, scoped=True),
     SyncedTable("messages", quiet=frozenset({"updated_at"}), mode="store",
-                immutable=frozenset({"node", "created_at", "direction"})),
-    SyncedTable("message_receipts", mode="append"),
+                immutable=frozenset({"node", "created_at", "direction"}), scoped=True),
+    SyncedTable("message_receipts", mode="append", scoped=True),
     SyncedTable("message_templates", quiet=frozenset({"updated_at"})),
     SyncedTable("verification_codes", mode="store",
                 immutable=frozenset({"node", "code_hash", "customer_id", "created_at"})),

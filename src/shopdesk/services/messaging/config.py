@@ -69,6 +69,16 @@ class MessagingConfig:
     def channel_order(self) -> list[str]:
         return self.get("channels").split(",")
 
+    def set_up(self, channel: str) -> bool:
+        """The channel's settings are filled in (its secret is not looked at: cheap)."""
+        if channel == "email":
+            return bool(self.get("email.smtp_host") and self.get("email.from"))
+        if channel == "sms":
+            return bool(self.get("sms.account_sid") and self.get("sms.from_number"))
+        if channel == "whatsapp":
+            return bool(self.get("whatsapp.phone_number_id"))
+        return False
+
     def configured(self, channel: str) -> bool:
         """True when the channel has its settings and its secret."""
         if channel == "email":

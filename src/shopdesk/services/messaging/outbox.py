@@ -173,6 +173,10 @@ class Composer:
         builtin = rules.template(template)
         purpose = purpose or builtin.purpose
         message_id = uuid.uuid5(NAMESPACE, dedupe_key) if dedupe_key else uuid.uuid4()
+        if automatic and not any(cfg.set_up(c) for c in rules.SEND_CHANNELS):
+            # A shop that has not set messaging up queues nothing: no backlog of stale
+            # messages bursting out the day a channel is configured.
+            raise Skipped("no messaging channel is set up")
         if dedupe_key and session.get(Message, message_id) is not None:
             raise Skipped("already queued (the same event on another counter)")
         if customer.merged_into is not None or not customer.is_active:

@@ -71,6 +71,7 @@ class ContactHistoryTab(QWidget):
         self.customer_id: UUID | None = None
         self.loads = 0
         self.tree = QTreeWidget()
+        self.tree.setMinimumHeight(60)  # the profile's tab area stays compact at 1366x768
         self.tree.setHeaderLabels(HEADERS)
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
