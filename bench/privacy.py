@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -22,6 +23,9 @@ import uuid
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# Without an OS keyring (a headless machine) the database key comes from a passphrase, as
+# on a headless shop computer; the children inherit it.
+os.environ.setdefault("SHOPDESK_DB_PASSPHRASE", "bench passphrase, not a secret")
 OWNER, SECRET = "owner", "bench-pass-1"
 
 CHILD = r"""
