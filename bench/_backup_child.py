@@ -55,7 +55,13 @@ def main() -> None:
     def finish() -> None:
         took = time.perf_counter() - state["started"]
         ordered = sorted(gaps) or [0.0]
-        name = shop.backups.available()[0].name
+        found = shop.backups.available()
+        if not found:  # the backup failed: say why and end (not wait for the timeout)
+            print(f"FAILED {shop.backups.status().last}", flush=True)
+            window.shutdown()
+            app.quit()
+            return
+        name = found[0].name
         print(f"BACKUP {took:.1f} {ordered[-1] * 1000:.0f} "
               f"{ordered[int(len(ordered) * 0.99)] * 1000:.0f} {state['writes']} {name}",
               flush=True)
