@@ -30,7 +30,7 @@ def main() -> None:
     controls = window.backup_ui
     gaps: list[float] = []
     last: list[float] = []
-    state = {"started": 0.0, "seen": False, "writes": 0, "n": 0}
+    state = {"started": 0.0, "seen": False, "writes": 0, "n": 0, "done": False}
 
     def tick() -> None:
         now = time.perf_counter()
@@ -53,6 +53,11 @@ def main() -> None:
                              lambda _r: state.__setitem__("writes", state["writes"] + 1))
 
     def finish() -> None:
+        if state["done"]:
+            return
+        state["done"] = True  # once: the timers may tick again before the loop ends
+        timer.stop()
+        busy.stop()
         took = time.perf_counter() - state["started"]
         ordered = sorted(gaps) or [0.0]
         found = shop.backups.available()
