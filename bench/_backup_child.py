@@ -30,7 +30,7 @@ def main() -> None:
     controls = window.backup_ui
     gaps: list[float] = []
     last: list[float] = []
-    state = {"started": 0.0, "seen": False, "writes": 0, "n": 0}
+    state = {"started": 0.0, "seen": False, "writes": 0, "n": 0, "done": False}
 
     def tick() -> None:
         now = time.perf_counter()
@@ -53,9 +53,20 @@ def main() -> None:
                              lambda _r: state.__setitem__("writes", state["writes"] + 1))
 
     def finish() -> None:
+        if state["done"]:
+            return
+        state["done"] = True  # once: the timers may tick again before the loop ends
+        timer.stop()
+        busy.stop()
         took = time.perf_counter() - state["started"]
         ordered = sorted(gaps) or [0.0]
-        name = shop.backups.available()[0].name
+        found = shop.backups.available()
+        if not found:  # the backup failed: say why and end (not wait for the timeout)
+            print(f"FAILED {shop.backups.status().last}", flush=True)
+            window.shutdown()
+            app.quit()
+            return
+        name = found[0].name
         print(f"BACKUP {took:.1f} {ordered[-1] * 1000:.0f} "
               f"{ordered[int(len(ordered) * 0.99)] * 1000:.0f} {state['writes']} {name}",
               flush=True)

@@ -55,7 +55,8 @@ def backup_in_use(root: Path) -> str:
                            SECRET], capture_output=True, text=True, env=env, timeout=7200)
     line = next((x for x in done.stdout.splitlines() if x.startswith("BACKUP")), None)
     if done.returncode or line is None:
-        raise SystemExit(f"backup child failed: {done.stderr.strip()[-2000:]}")
+        raise SystemExit(f"backup child failed: {done.stdout.strip()[-1000:]} "
+                         f"{done.stderr.strip()[-2000:]}")
     _, seconds, stall, p99, writes, name = line.split()
     with Shop.open(root) as shop:
         info = next(i for i in shop.backups.available() if i.name == name)

@@ -2,7 +2,7 @@
 long an erasure, a data export, the monthly data-quality check, a page of the audit
 browser and the access alerts take.
 
-    python bench/privacy.py [--customers 100000] [--workdir bench/out]
+    python bench/privacy.py [--customers 100000] [--workdir bench/out] [--reuse]
 
 Cold: a fresh process that opens the shop and does the task once (the first time this
 data is seen by it). Warm: the same task again in that process, on other customers.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -22,10 +23,13 @@ import uuid
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# Without an OS keyring (a headless machine) the database key comes from a passphrase, as
+# on a headless shop computer; the children inherit it.
+os.environ.setdefault("SHOPDESK_DB_PASSPHRASE", "bench passphrase, not a secret")
 OWNER, SECRET = "owner", "bench-pass-1"
 
 CHILD = r"""
-import json, sys, time, uuid
+import json, os, sys, time, uuid
 from pathlib import Path
 # Without an OS keyring (a headless machine, a child process) the database key comes
 # from a passphrase, as on a headless shop computer.
@@ -131,10 +135,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--customers", type=int, default=100000)
     parser.add_argument("--workdir", type=Path, default=HERE / "out")
+    parser.add_argument("--reuse", action="store_true",
+                        help="use the shop a previous run built (no import or sealing figures)")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    root, _ = build(args.workdir, args.customers)
-    sealing_cost(root)
+    root = args.workdir / f"privacy-{args.customers}"
+    if not (args.reuse and (root / "shopdesk.sqlite").exists()):
+        root, _ = build(args.workdir, args.customers)
+        sealing_cost(root)
     people = sample(root, 40)
     out = args.workdir / "privacy-exports"
     out.mkdir(exist_ok=True)
