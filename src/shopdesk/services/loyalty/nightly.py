@@ -52,8 +52,13 @@ def _fetch(conn: Connection, sql: str, params: tuple[object, ...]) -> list[tuple
     """All rows through the driver's own cursor: a pass reads hundreds of thousands of
     rows, and a Row object each would cost more than the query."""
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    out: list[tuple[Any, ...]] = []
     try:
-        return cursor.execute(sql, params).fetchall()
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(2000):
+            out += batch
+            time.sleep(0)  # let the window's thread have the GIL between batches
+        return out
     finally:
         cursor.close()
 
@@ -128,6 +133,7 @@ class NightlyPass:
                     self._store.emit(session, actor, "loyalty_points_expiring",
                                      customer_id=cid, points=points, expires_at=when, lot=lot)
             step(len(chunk))
+            time.sleep(0)  # the window's thread gets the GIL between transactions
         for years_chunk in _chunks(birthdays, batch):
             with self._store.write() as session:
                 for cid, years in years_chunk:
@@ -194,7 +200,9 @@ class NightlyPass:
             out.append((rules.derived_id(key, ref).hex, cid, kind, source, points, reason,
                         ref, _iso(at)))
 
-        for cid, entries in by_customer.items():
+        for n, (cid, entries) in enumerate(by_customer.items()):
+            if n % 100 == 0:
+                time.sleep(0)  # a long replay never keeps the window's thread waiting
             done = rules.replay(entries)
             for lot in done.lots:
                 if lot.expires_at is None or ("expire", lot.id) in done_refs:
