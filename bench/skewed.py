@@ -261,8 +261,8 @@ def _insert(root: Path, count: int, seed: int, batch: int, log: bool, started: f
                     "language, marketing_opt_in, service_notifications) "
                     "VALUES (?, ?, 'any', 'en', 0, 1)", prefs)
                 dbapi.executemany(
-                    "INSERT INTO customer_loyalty (customer_id, points, tier, opened_at) "
-                    "VALUES (?, 0, 'bronze', ?)", loyalty)
+                    "INSERT INTO customer_loyalty (customer_id, tier, opened_at) "
+                    "VALUES (?, 'bronze', ?)", loyalty)
             done += len(chunk)
             if log:
                 print(f"  {done:,} customers ({time.perf_counter() - started:.0f} s)",

@@ -36,6 +36,7 @@ from shopdesk.services.customers.customers import CustomerService
 from shopdesk.services.customers.documents import DocumentService
 from shopdesk.services.customers.transfer import TransferService
 from shopdesk.services.feedback.desk import FeedbackDesk
+from shopdesk.services.loyalty.announce import LoyaltyMessages
 from shopdesk.services.loyalty.ledger import LoyaltyService
 from shopdesk.services.loyalty.nightly import NightlyPass
 from shopdesk.services.messaging.appointments import AppointmentService
@@ -115,6 +116,7 @@ class Shop:
         # Messaging (issue 16): automations hook into the writes above.
         self.messaging = MessagingService(self.store, self.audit)
         self.automations = Automations(self.store, self.messaging.composer)
+        LoyaltyMessages(self.store, self.messaging.composer)  # expiry notices, tier moves
         self.appointments = AppointmentService(self.store, self.audit)
         self.verification = VerificationService(self.store, self.audit,
                                                 self.messaging.composer)

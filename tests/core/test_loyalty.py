@@ -369,3 +369,19 @@ def test_priority_tiers_go_first_on_the_ticket_board(shop: Shop) -> None:
     board = shop.tickets.board()
     assert [t.id for t in board] == [first, later]
     assert board[0].priority and not board[1].priority
+
+
+def test_expiry_notices_and_tier_moves_go_through_the_messaging_outbox(
+        shop: Shop, clock: Clock) -> None:
+    owner = customer(shop)
+    collect(shop, owner, "600")  # silver at once
+    clock.advance(days=365 - 20)
+    shop.loyalty_nightly.run()
+    shop.loyalty_nightly.run()  # told once
+    sent = [m for m in shop.messaging.outbox(everything=True) if m.customer_id == owner]
+    templates = [m.template for m in sent]
+    assert templates.count("points_expiring") == 1 and templates.count("tier_changed") == 1
+    notice = next(m for m in sent if m.template == "points_expiring")
+    assert "600 loyalty points expire on" in notice.body
+    tier = next(m for m in sent if m.template == "tier_changed")
+    assert "Silver" in tier.body

@@ -93,11 +93,28 @@ TEMPLATES: dict[str, Template] = {t.name: t for t in [
               "fr": "Bonjour {first_name}, merci d'avoir choisi {shop_name}. Notez-nous de "
                     "1 à 5 en réponse. {survey_url}"},
              "sent the delay after pickup; a survey counts as marketing"),
+    # Loyalty (issue 17): told before points expire, and when the tier moves.
+    Template("points_expiring", "service", 0,
+             {"en": "{shop_name}: your points expire soon",
+              "fr": "{shop_name} : vos points expirent bientôt"},
+             {"en": "Hello {first_name}, {points} loyalty points expire on {expiry_date}. "
+                    "Use them on your next visit to {shop_name}.",
+              "fr": "Bonjour {first_name}, {points} points de fidélité expirent le "
+                    "{expiry_date}. Utilisez-les lors de votre prochaine visite."},
+             "sent before loyalty points expire (loyalty.expiry_notice_days)"),
+    Template("tier_changed", "service", 0,
+             {"en": "{shop_name}: you are now {tier}",
+              "fr": "{shop_name} : vous êtes maintenant {tier}"},
+             {"en": "Hello {first_name}, your loyalty tier at {shop_name} is now {tier}.",
+              "fr": "Bonjour {first_name}, votre niveau de fidélité chez {shop_name} est "
+                    "maintenant {tier}."},
+             "sent when a customer's loyalty tier moves up or down"),
 ]}
 TEMPLATE_NAMES = tuple(TEMPLATES)
 PLACEHOLDERS = ("first_name", "last_name", "customer_code", "shop_name", "shop_phone",
                 "ticket_number", "estimate", "amount_due", "appointment_time",
-                "appointment_reason", "survey_url", "code", "link")
+                "appointment_reason", "survey_url", "code", "link", "points", "expiry_date",
+                "tier")
 
 
 def template(name: str, field: str = "template") -> Template:

@@ -378,6 +378,9 @@ class LoyaltyService:
                         reason=f"{before} → {state.tier}", at=day, by="loyalty tiers",
                         entry_id=rules.derived_id("tier", loyalty.customer_id, before,
                                                   state.tier, now.date()))
+            self._store.emit(session, actor, "loyalty_tier_changed",
+                             customer_id=loyalty.customer_id, before=before,
+                             after=state.tier, day=now.date().isoformat())
             if moves is not None:
                 moves.append((loyalty.customer_id, before, state.tier))
             else:

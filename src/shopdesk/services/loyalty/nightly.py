@@ -52,8 +52,13 @@ def _fetch(conn: Connection, sql: str, params: tuple[object, ...]) -> list[tuple
     """All rows through the driver's own cursor: a pass reads hundreds of thousands of
     rows, and a Row object each would cost more than the query."""
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    out: list[tuple[Any, ...]] = []
     try:
-        return cursor.execute(sql, params).fetchall()
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(2000):
+            out += batch
+            time.sleep(0)  # let the window's thread have the GIL between batches
+        return out
     finally:
         cursor.close()
 
@@ -116,14 +121,19 @@ class NightlyPass:
             if progress is not None:
                 progress(done, total)
 
-        notices: list[tuple[UUID, int, datetime]] = []
+        notices: list[tuple[UUID, int, datetime, str]] = []
         for chunk in _chunks(ledgers, batch):
             with self._store.write() as session:
                 conn = session.connection()
+                told = len(notices)
                 rows = self._ledger_pass(conn, chunk, now, rule, counts, notices)
                 if rows:
                     conn.exec_driver_sql(_INSERT, rows)
+                for cid, points, when, lot in notices[told:]:
+                    self._store.emit(session, actor, "loyalty_points_expiring",
+                                     customer_id=cid, points=points, expires_at=when, lot=lot)
             step(len(chunk))
+            time.sleep(0)  # the window's thread gets the GIL between transactions
         for years_chunk in _chunks(birthdays, batch):
             with self._store.write() as session:
                 for cid, years in years_chunk:
@@ -147,7 +157,7 @@ class NightlyPass:
             counts["promotions" if rules.rank(after) > rules.rank(before) else "demotions"] += 1
             for listener in self._loyalty.tier_listeners:
                 listener(cid, before, after)
-        for cid, points, when in notices:
+        for cid, points, when, _lot in notices:
             for notice in self.notice_listeners:
                 notice(cid, points, when)
         counts["notices"] = len(notices)
@@ -167,7 +177,8 @@ class NightlyPass:
     @staticmethod
     def _ledger_pass(conn: Connection, ids: Sequence[UUID], now: datetime,
                      rule: LoyaltyRules, counts: dict[str, int],
-                     notices: list[tuple[UUID, int, datetime]]) -> list[tuple[object, ...]]:
+                     notices: list[tuple[UUID, int, datetime, str]]
+                     ) -> list[tuple[object, ...]]:
         """The entries the pass writes for these accounts (read, replayed, in memory)."""
         by_customer: dict[str, list[rules.Entry]] = {}
         done_refs: set[tuple[str, str]] = set()
@@ -189,7 +200,9 @@ class NightlyPass:
             out.append((rules.derived_id(key, ref).hex, cid, kind, source, points, reason,
                         ref, _iso(at)))
 
-        for cid, entries in by_customer.items():
+        for n, (cid, entries) in enumerate(by_customer.items()):
+            if n % 100 == 0:
+                time.sleep(0)  # a long replay never keeps the window's thread waiting
             done = rules.replay(entries)
             for lot in done.lots:
                 if lot.expires_at is None or ("expire", lot.id) in done_refs:
@@ -207,7 +220,7 @@ class NightlyPass:
                     add(cid, "notice", 0, f"told: {lot.remaining} points expire on "
                         f"{lot.expires_at:%d %b %Y}", lot.id, "notice",
                         lot.expires_at - timedelta(days=rule.notice_days))
-                    notices.append((UUID(hex=cid), lot.remaining, lot.expires_at))
+                    notices.append((UUID(hex=cid), lot.remaining, lot.expires_at, lot.id))
             for entry_id, points in done.over_expired.items():
                 add(cid, "reverse", points, f"{points} points had been redeemed on another "
                     "counter before they expired: given back", entry_id, "unexpire", now)
