@@ -54,6 +54,11 @@ def page_count(path: Path) -> int:
     return size // PAGE_SIZE
 
 
+# SQLite's lock-byte page: the page holding byte offset 1 GiB is never written (it is
+# the range file locks use), so in a database over 1 GiB it is zeros, with no MAC.
+PENDING_BYTE_PAGE = (1 << 30) // PAGE_SIZE + 1
+
+
 def plain_pages(path: Path, key: DbKey) -> Iterator[bytes]:
     """The plain pages of the closed SQLCipher file `path` (no -wal beside it), in
     order. Page 1 reads as a plain SQLite header, marked rollback-journal (not WAL),
@@ -69,6 +74,9 @@ def plain_pages(path: Path, key: DbKey) -> Iterator[bytes]:
             pgno += 1
             if len(page) != PAGE_SIZE:
                 raise PageError(f"{path}: page {pgno} is cut short")
+            if pgno == PENDING_BYTE_PAGE:
+                yield bytes(PAGE_SIZE)  # unused by SQLite: zeros, as in any file
+                continue
             start = len(key.salt) if pgno == 1 else 0
             body, iv, mac = page[start:_BODY], page[_BODY:_BODY + IV_BYTES], page[_BODY + IV_BYTES:]
             if not hmac.compare_digest(_mac(mac_key, body, iv, pgno), mac):
@@ -104,6 +112,9 @@ def encrypted_pages(pages: Iterable[bytes], key: DbKey) -> Iterator[bytes]:
             raise PageError(f"page {pgno} is {len(plain)} bytes, not {PAGE_SIZE}")
         if pgno == 1:
             check_image_header(plain)
+        if pgno == PENDING_BYTE_PAGE:
+            yield bytes(PAGE_SIZE)  # SQLite never reads or writes it
+            continue
         start = len(key.salt) if pgno == 1 else 0
         iv = os.urandom(IV_BYTES)
         body = Cipher(aes, modes.CBC(iv)).encryptor().update(plain[start:_BODY])
