@@ -372,7 +372,12 @@ def test_priority_tiers_go_first_on_the_ticket_board(shop: Shop) -> None:
 
 
 def test_expiry_notices_and_tier_moves_go_through_the_messaging_outbox(
-        shop: Shop, clock: Clock) -> None:
+        shop: Shop, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    # SMS set up (nothing is sent here): automations queue only where a channel is.
+    monkeypatch.setenv("SHOPDESK_TWILIO_AUTH_TOKEN", "test-token")
+    shop.settings.set_many({"messaging.sms.account_sid": "AC" + "0" * 32,
+                            "messaging.sms.from_number": "+447400000001",
+                            "messaging.quiet_hours": ""})
     owner = customer(shop)
     collect(shop, owner, "600")  # silver at once
     clock.advance(days=365 - 20)
