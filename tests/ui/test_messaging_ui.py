@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 from PySide6.QtCore import QDate
 
+from shopdesk.domain.messaging.rules import TEMPLATE_NAMES
 from shopdesk.shop import Shop
 from shopdesk.ui.main_window import MainWindow
 from tests.messaging.conftest import configure
@@ -48,8 +49,8 @@ def test_contacts_tab_shows_the_timeline_and_logs_a_call(
 
 def test_templates_editor_previews_as_you_type(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     dialog = window.messaging_ui.open_templates()
-    qtbot.waitUntil(lambda: dialog.names.count() == 8)
-    dialog.names.setCurrentRow(3)  # ready for pickup
+    qtbot.waitUntil(lambda: dialog.names.count() == len(TEMPLATE_NAMES))
+    dialog.names.setCurrentRow(TEMPLATE_NAMES.index("ready_for_pickup"))
     qtbot.waitUntil(lambda: "R-SAMPLE-0001" in dialog.preview.text())
     before = dialog.previews
     dialog.body.setPlainText("Hi {first_name}, come and get it!")
