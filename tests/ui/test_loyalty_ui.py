@@ -25,7 +25,7 @@ from shopdesk.ui.loyalty.nightly_runner import NightlyRunner
 from shopdesk.ui.main_window import MainWindow
 from tests.core.test_loyalty import collect
 from tests.ui.conftest import open_window
-from tests.ui.test_search_typing import clocks, stall_ms
+from tests.ui.stalls import clocks, stall_ms
 
 # Screenshots to look at (docs/screenshots holds copies made the same way).
 SHOTS = Path(os.environ.get("SHOPDESK_SHOTS", Path(tempfile.gettempdir()) / "shopdesk-shots"))

@@ -18,7 +18,6 @@ Elsewhere nothing is taken off.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
@@ -30,6 +29,7 @@ from PySide6.QtCore import QTimer
 from shopdesk.domain.text import fold
 from shopdesk.shop import Shop
 from tests.ui.conftest import open_window
+from tests.ui.stalls import clocks, stall_ms
 
 CUSTOMERS = 100_000
 STALL_MS = 30
@@ -37,25 +37,6 @@ STALL_MS = 30
 # 150 ms debounce fire while the next key is on its way.
 DELAYS_MS = (90, 110, 200, 80, 170, 100)
 NAMES = ("Sarah Smith", "john jones", "Maria Garc", "david s")
-TASKS = Path("/proc/self/task")
-
-
-def clocks() -> tuple[float, float, float, float]:
-    """(wall, this thread's CPU time, its wait for a CPU, the other threads' waits)."""
-    mine = Path("/proc/thread-self/schedstat")
-    try:
-        own = int(mine.read_text().split()[1])
-        others = sum(int((task / "schedstat").read_text().split()[1])
-                     for task in TASKS.iterdir()) - own
-    except (OSError, IndexError, ValueError):
-        own = others = 0
-    return time.perf_counter(), time.thread_time(), own / 1e9, others / 1e9
-
-
-def stall_ms(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    wall, cpu, queued, others = (b[i] - a[i] for i in range(4))
-    blocked = max(0.0, wall - queued - cpu)
-    return (wall - queued - min(blocked, max(0.0, others))) * 1000
 
 
 @pytest.fixture(scope="module")
