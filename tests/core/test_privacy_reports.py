@@ -122,3 +122,15 @@ def test_cli_report_pdf_and_json(shop: Shop, tmp_path: Path,
     assert capsys.readouterr().err.startswith("shopdesk: error: report compliance needs --out")
     assert main(["report", "summary", "--out", str(out), "--data-dir", root]) == 1
     assert "needs --from" in capsys.readouterr().err
+
+
+def test_cli_report_due_makes_what_is_due_once(shop: Shop,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    root = str(shop.root)
+    shop.close()
+    assert main(["report", "due", "--json", "--data-dir", root]) == 0
+    made = json.loads(capsys.readouterr().out)
+    assert sorted(m["kind"] for m in made) == ["compliance", "data-quality"]
+    assert all(Path(m["path"]).read_bytes().startswith(b"%PDF") for m in made)
+    assert main(["report", "due", "--data-dir", root]) == 0
+    assert capsys.readouterr().out.strip() == "no privacy report is due"

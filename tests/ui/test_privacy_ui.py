@@ -154,6 +154,21 @@ def test_reports_on_screen_and_as_pdf(qtbot, window: MainWindow, shop: Shop,
     assert out.read_bytes().startswith(b"%PDF")
 
 
+def test_due_reports_are_made_by_a_child_process(qtbot, window: MainWindow,
+                                                  shop: Shop) -> None:
+    # The data-quality check is seconds to a minute of Python on a big shop: made in a
+    # child process, it never holds this process's interpreter lock (the typing test).
+    assert window.privacy_ui.reports_timer.isActive()  # not at once: after start-up
+    assert shop.privacy_reports.due()
+    window.privacy_ui.make_due_reports()
+    qtbot.waitUntil(lambda: not shop.privacy_reports.due(), timeout=60_000)
+    made = sorted(p.name.split("-20")[0] for p in (shop.root / "reports").glob("*.pdf"))
+    assert made == ["compliance", "data-quality"]
+    who = {e.actor for e in shop.audit.entries(entity="report")}
+    assert len(who) == 1 and who.pop().startswith("command line: report")
+    assert window.privacy_ui.reports_timer.isActive()  # checked again in a few hours
+
+
 def test_ticket_and_device_views_reach_the_trail(qtbot, window: MainWindow, shop: Shop,
                                                  customers: dict[str, UUID]) -> None:
     ticket = shop.tickets.intake(TicketIntake(customers["López"], [TicketDeviceIntake(

@@ -26,12 +26,16 @@ def register(sub: Subparsers) -> None:
                          help="receipt paper (default: setting print.receipt_paper)")
 
     report = verb(sub, "report", _report, "write a manager report as PDF")
-    report.add_argument("kind", choices=["summary", "feedback", "data-quality", "compliance"])
+    report.add_argument("kind", choices=["summary", "feedback", "data-quality", "compliance",
+                                         "due"],
+                        help="due: make the privacy reports not made yet for their period "
+                             "into <data dir>/reports (what the window does at start)")
     report.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
                         help="summary, feedback: first day")
     report.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD",
                         help="summary, feedback: last day")
     report.add_argument("--out", type=Path, metavar="FILE.pdf")
+    report.add_argument("--db-key-stdin", action="store_true", help=argparse.SUPPRESS)
     json_option(report)
 
 
@@ -65,6 +69,8 @@ def _date(value: str, option: str) -> date:
 
 
 def _report(shop: Shop, args: argparse.Namespace) -> int:
+    if args.kind == "due":
+        return privacy.reports_due(shop, args.json)
     if args.kind not in ("summary", "feedback"):  # the privacy reports
         return privacy.report(shop, args.kind, args.out, args.json)
     for option, value in (("--from", args.date_from), ("--to", args.date_to),

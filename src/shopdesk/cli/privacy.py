@@ -10,7 +10,8 @@ marketing lists of consenting customers, access alerts, the privacy reports.
   those who agreed to marketing on that channel.
 - ``shopdesk alerts [--days N]`` lists unusual access; ``shopdesk alerts review KEY``.
 - ``shopdesk report data-quality|compliance --out FILE.pdf`` (registered by `printing`,
-  made here).
+  made here); ``shopdesk report due`` makes the ones due into ``<data dir>/reports``
+  (the window runs it in a child process at start).
 
 Runs on the CLI's main thread; never imports Qt.
 """
@@ -173,4 +174,16 @@ def report(shop: Shop, kind: str, out: Path | None, as_json: bool) -> int:
         return print_json(made.as_json())
     if out is None:
         raise ShopdeskError(f"report {kind} needs --out FILE.pdf (or --json)")
+    return EXIT_OK
+
+
+def reports_due(shop: Shop, as_json: bool) -> int:
+    """`shopdesk report due`: the privacy reports not made yet for their period."""
+    made = shop.privacy_reports.run_due()
+    if as_json:
+        return print_json(made)
+    for m in made:
+        print(f"wrote {m.path} ({m.kind}, {m.period})")
+    if not made:
+        print("no privacy report is due")
     return EXIT_OK

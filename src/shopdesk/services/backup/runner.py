@@ -18,15 +18,13 @@ Thread rule: `start`, `request` and `stop` from any one thread (the GUI's);
 
 from __future__ import annotations
 
-import json
 import logging
-import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from shopdesk.errors import ShopdeskError
+from shopdesk.services import child
 from shopdesk.services.backup.backups import BackupService
 from shopdesk.services.backup.parts import BackupResult
 
@@ -42,8 +40,7 @@ class BackupRunner:
                  first_check: float = 120.0, command: list[str] | None = None,
                  key: bytes | None = None) -> None:
         self._backups, self._report = backups, report
-        self._command, self._key = command, key
-        self._child: subprocess.Popen[str] | None = None
+        self._child = child.ChildRun(command, key) if command else None
         self._interval, self._first = interval, first_check
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -70,9 +67,8 @@ class BackupRunner:
         touched); one on this thread finishes first."""
         self._stopping.set()
         self._wake.set()
-        child = self._child
-        if child is not None and child.poll() is None:
-            child.kill()
+        if self._child is not None:
+            self._child.kill()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
@@ -100,7 +96,7 @@ class BackupRunner:
         problem = ""
         self.running.set()
         try:
-            result = self._in_child(reason) if self._command else self._backups.run(reason)
+            result = self._in_child(reason) if self._child else self._backups.run(reason)
             problem = result.problem
         except ShopdeskError as exc:
             problem = str(exc)
@@ -112,20 +108,8 @@ class BackupRunner:
         self._report(result, problem)
 
     def _in_child(self, reason: str) -> BackupResult:
-        assert self._command is not None
-        flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # no console flashing on Windows
-        self._child = subprocess.Popen(
-            [*self._command, "--reason", reason, *(["--db-key-stdin"] if self._key else [])],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            creationflags=flags)
-        try:
-            out, err = self._child.communicate(self._key.hex() + "\n" if self._key else "")
-        finally:
-            code, self._child = self._child.returncode, None
-        if code != 0:
-            last = err.strip().splitlines()[-1] if err.strip() else f"exit code {code}"
-            raise ShopdeskError(last.removeprefix("shopdesk: error: "))
-        found = json.loads(out.strip().splitlines()[-1])
+        assert self._child is not None
+        found = self._child.run("--reason", reason)
         return BackupResult(bool(found["ok"]), found["name"], Path(found["path"]), found["at"],
                             found.get("problem", ""), float(found.get("seconds", 0)),
                             int(found.get("size", 0)))
@@ -133,11 +117,5 @@ class BackupRunner:
 
 def child_command(root: Path) -> list[str]:
     """The command line that runs ``shopdesk backup now --json`` on `root` as this
-    program does: the frozen console program beside a frozen window, else this
-    interpreter."""
-    verb = ["backup", "now", "--json", "--data-dir", str(root)]
-    if getattr(sys, "frozen", False):
-        exe = Path(sys.executable)
-        cli = exe.with_name("shopdesk-cli" + exe.suffix)
-        return [str(cli if cli.exists() else exe), *verb]
-    return [sys.executable, "-m", "shopdesk", *verb]
+    program does (`shopdesk.services.child.child_command`)."""
+    return child.child_command(root, "backup", "now", "--json")

@@ -7,8 +7,12 @@
 - Shop menu: Audit trail… (Ctrl+Shift+A), Access alerts…, Privacy reports…, Lock now
   (Ctrl+L); the first three for staff who may read the audit trail.
 - Status bar: the access-alert count (managers), refreshed every few minutes.
-- Scheduled reports: at start, a manager's window makes the month's data-quality check
-  and the last quarter's compliance review when they are due (`<data dir>/reports/`).
+- Scheduled reports: a while after start, and every few hours, a manager's window
+  checks whether the month's data-quality check or the last quarter's compliance
+  review is due, and makes them (`<data dir>/reports/`) with ``shopdesk report due``
+  in a child process: the data-quality check validates every stored number and draws
+  every row in Python, seconds to a minute of work that on a thread of this process
+  would hold the interpreter lock and stall the window while the clerk types.
 - The idle lock (`IdleLock`, setting `security.lock_minutes`).
 
 Thread rule: GUI thread only.
@@ -28,6 +32,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
 
 from shopdesk.changes import Changes
 from shopdesk.domain.permissions import Permission, allowed
+from shopdesk.services.child import ChildRun, child_command
 from shopdesk.services.staff import StaffInfo
 from shopdesk.shop import Shop
 from shopdesk.ui.common.taskman import TaskManager
@@ -40,6 +45,8 @@ log = logging.getLogger(__name__)
 FLUSH_MS = 5_000  # queued views reach the audit trail within seconds
 ALERTS_MS = 5 * 60_000
 LIST_SEEN_MS = 1_500  # a result list on screen this long counts as seen
+REPORTS_FIRST_MS = 90_000  # not in the start-up's way
+REPORTS_MS = 4 * 3_600_000  # a window left open across the month's end still makes them
 
 
 class PrivacyControls(QObject):
@@ -53,6 +60,8 @@ class PrivacyControls(QObject):
         self.alerts_dialog: AlertsDialog | None = None
         self.reports_dialog: ReportsDialog | None = None
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="shopdesk-privacy")
+        self._reports = ChildRun(child_command(shop.root, "report", "due", "--json"),
+                                 shop.key.key + shop.key.salt)
         self._stopped = False
         self.idle = IdleLock(shop, window, int(shop.settings.get("security.lock_minutes")))
         self.idle.unlocked.connect(self._unlocked)
@@ -88,6 +97,9 @@ class PrivacyControls(QObject):
         self.list_timer.setSingleShot(True)
         self.list_timer.setInterval(LIST_SEEN_MS)
         self.list_timer.timeout.connect(self._list_seen)
+        self.reports_timer = QTimer(self)
+        self.reports_timer.setSingleShot(True)
+        self.reports_timer.timeout.connect(self.make_due_reports)
         self._list: list[UUID] = []
         ops.bus.ops_did_execute.connect(self._on_changes)
         self.update_permissions()
@@ -96,17 +108,33 @@ class PrivacyControls(QObject):
         self.flusher.start()
         self.alert_timer.start()
         self.refresh_alerts()
-        if self._may(Permission.READ_AUDIT):
-            self._background(self.shop.privacy_reports.run_due)
+        self.reports_timer.start(REPORTS_FIRST_MS)
 
     def stop(self) -> None:
-        """Stop the timers and join the housekeeping thread (what is still queued is
-        written when the shop closes)."""
-        for timer in (self.flusher, self.alert_timer, self.list_timer):
+        """Stop the timers, end a report's child process under way (the next start
+        makes the report again) and join the housekeeping thread (what is still
+        queued is written when the shop closes)."""
+        for timer in (self.flusher, self.alert_timer, self.list_timer, self.reports_timer):
             timer.stop()
         self.idle.stop()
         self._stopped = True
+        self._reports.kill()
         self._worker.shutdown(wait=True, cancel_futures=True)
+
+    def make_due_reports(self) -> None:
+        """Make the privacy reports that are due, in a child process (module docstring);
+        a cheap check first, so a child starts only when one is due."""
+        self.reports_timer.start(REPORTS_MS)
+        if not self._may(Permission.READ_AUDIT) or self._stopped:
+            return
+        reports, child = self.shop.privacy_reports, self._reports
+
+        def run() -> None:
+            if reports.due():
+                made = child.run()
+                log.info("privacy reports made: %s", ", ".join(m["path"] for m in made))
+
+        self._background(run)
 
     def _background(self, job: Callable[[], object]) -> None:
         def run() -> None:
