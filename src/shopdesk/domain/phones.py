@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
 
@@ -44,6 +46,7 @@ def normalize_phone(raw: str, region: str, field: str, *, mobile: bool) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=4096)  # the same numbers are drawn again and again (lists, repaints)
 def format_phone(e164: str | None, region: str) -> str:
     """Human form: national format at home, international format otherwise."""
     if not e164:

@@ -7,11 +7,19 @@ Writes run one at a time on a single worker thread; reads run on a small pool.
 Results come back to the GUI thread through a queued Qt signal, so callbacks may
 touch widgets; the functions handed in must not. After each successful write
 the `UiBus.ops_did_execute` signal carries the write's `Changes` to every screen.
+
+The worker threads share the interpreter lock with the GUI thread, which takes it
+for every call from Qt into Python (a slot, a model's `data`). Python's default
+5 ms switch interval means the GUI thread can wait that long at each such call
+while a worker runs Python, and longer when two workers compete for the lock too
+(the window stalled 30-50 ms while searches ran on both read threads); a
+`TaskManager` lowers the interval to `GIL_SWITCH_S`, which bounds each wait at 1 ms.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -26,6 +34,7 @@ from shopdesk.errors import ShopdeskError
 
 log = logging.getLogger(__name__)
 
+GIL_SWITCH_S = 0.001  # module docstring; a lower value costs throughput for nothing seen
 Success = Callable[[Any], object]  # what it returns is ignored
 Failure = Callable[[BaseException], None]
 
@@ -80,6 +89,8 @@ class TaskManager(QObject):
     def __init__(self, bus: UiBus | None = None, parent: QObject | None = None,
                  read_workers: int = 2) -> None:
         super().__init__(parent)
+        if sys.getswitchinterval() > GIL_SWITCH_S:
+            sys.setswitchinterval(GIL_SWITCH_S)
         self.bus = bus or UiBus(self)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shopdesk-write")
         self._readers = ThreadPoolExecutor(max_workers=read_workers,

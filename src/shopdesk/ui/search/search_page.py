@@ -42,7 +42,12 @@ from shopdesk.ui.common.taskman import TaskManager
 from shopdesk.ui.common.widgets import Badge
 from shopdesk.ui.search.results_model import COLUMNS, REPAIR, CustomerResultsModel
 from shopdesk.ui.search.search_filters import FilterBar
-from shopdesk.ui.search.suggestions import MAX_SUGGESTIONS, NAV_KEYS, Suggestions
+from shopdesk.ui.search.suggestions import (
+    MAX_SUGGESTIONS,
+    NAV_KEYS,
+    Suggestions,
+    suggestion_text,
+)
 from shopdesk.ui.start.today_panel import TodayPanel
 
 DEBOUNCE_MS = 150
@@ -191,10 +196,13 @@ class SearchPage(QWidget):
                            lambda error: self._failed(seq, error))
             return
 
-        def both() -> tuple[list[UUID], list[Hit]]:  # runs on the read pool
+        region = self.suggestions.region
+
+        def both() -> tuple[list[UUID], list[Hit], list[str]]:  # runs on the read pool
             ids = shop.customers.search_ids(text, RESULT_LIMIT, filters)
             hits = shop.search(text, MAX_SUGGESTIONS, filters) if text.strip() else []
-            return ids, hits
+            # The lines too: formatting a number is libphonenumber work, not the GUI's.
+            return ids, hits, [suggestion_text(hit, region) for hit in hits]
 
         self.ops.query(self, both, lambda found: self._found(seq, text, found),
                        lambda error: self._failed(seq, error))
@@ -218,13 +226,14 @@ class SearchPage(QWidget):
             self._open_when_ready = False
             self._open_current()
 
-    def _found(self, seq: int, text: str, found: tuple[list[UUID], list[Hit]]) -> None:
-        ids, hits = found
+    def _found(self, seq: int, text: str,
+               found: tuple[list[UUID], list[Hit], list[str]]) -> None:
+        ids, hits, lines = found
         self._show(seq, text, ids, open_when_ready=False)
         if seq != self._seq:
             return
         current = self.model.id_at(self.table.currentIndex().row())
-        chosen = self.suggestions.show_hits(hits if text.strip() else [], current)
+        chosen = self.suggestions.show_hits(hits if text.strip() else [], current, lines)
         if chosen is not None and chosen != current:
             self._select_customer(chosen)
         if self._open_when_ready:

@@ -102,15 +102,20 @@ class Suggestions(QObject):
     def lines(self) -> list[str]:
         return self.model.stringList()
 
-    def show_hits(self, hits: list[Hit], current: UUID | None = None) -> UUID | None:
+    def show_hits(self, hits: list[Hit], current: UUID | None = None,
+                  lines: list[str] | None = None) -> UUID | None:
         """Replace the suggestions; the popup opens only while the box has focus.
 
         Highlights `current` (the table's customer) when it is a suggestion,
         else the first one; returns the highlighted customer (None: popup closed).
+        `lines` are the hits' `suggestion_text`s when the caller made them already
+        (off the GUI thread).
         """
         hits = hits[:MAX_SUGGESTIONS]
         self.ids = [hit.id for hit in hits]
-        self.model.setStringList([suggestion_text(hit, self.region) for hit in hits])
+        if lines is None or len(lines) < len(hits):
+            lines = [suggestion_text(hit, self.region) for hit in hits]
+        self.model.setStringList(lines[:len(hits)])
         if (not hits or not self.box.hasFocus() or not self.box.isVisible()
                 or self.box.text() == self._dismissed_for):
             self.hide()
