@@ -42,6 +42,7 @@ from shopdesk.services.loyalty.nightly import NightlyPass
 from shopdesk.services.messaging.appointments import AppointmentService
 from shopdesk.services.messaging.automations import Automations
 from shopdesk.services.messaging.service import MessagingService
+from shopdesk.services.messaging.survey_replies import SurveyReplies
 from shopdesk.services.messaging.verification import VerificationService
 from shopdesk.services.printing.print_data import PrintService
 from shopdesk.services.privacy.access import AccessLog
@@ -121,6 +122,9 @@ class Shop:
         self.verification = VerificationService(self.store, self.audit,
                                                 self.messaging.composer)
         self.messaging.sender.after_run.append(self.verification.check_replies)
+        # A score replied to the satisfaction survey becomes the ticket's feedback answer.
+        self.survey_replies = SurveyReplies(self.store, self.feedback)
+        self.messaging.sender.after_deliver.append(self.survey_replies.process)
 
     def search(self, text: str, limit: int = 20,
                filters: SearchFilters | None = None) -> list[Hit]:

@@ -146,6 +146,15 @@ def check_text(text: str, field: str, limit: int = 4000) -> str:
     return text
 
 
+def survey_score(reply: str) -> int | None:
+    """The 1-5 score a reply to the satisfaction survey starts with ("4", "2 too slow"),
+    else None ("10", "yes")."""
+    text = " ".join(reply.split())
+    if text[:1] and text[:1] in "12345" and (len(text) == 1 or not text[1].isdigit()):
+        return int(text[0])
+    return None
+
+
 class _Blank(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return ""

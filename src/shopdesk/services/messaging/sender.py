@@ -106,6 +106,8 @@ class Sender:
         # Beside the database, named after it (the data folder's own entries).
         self._lock = FileLock(store.root / f"{paths.DB_FILENAME}.messaging-lock")
         self.after_run: list[Callable[[Session], int]] = []  # verification reply checks
+        # Called after each run, outside any transaction (survey replies -> feedback).
+        self.after_deliver: list[Callable[[], object]] = []
 
     # -- one run ---------------------------------------------------------------------------
     def deliver(self, *, pace: bool = True, limit: int | None = None,
@@ -126,6 +128,8 @@ class Sender:
             for check in self.after_run:
                 with self._store.write() as session:
                     report = replace(report, verified=report.verified + check(session))
+            for follow_up in self.after_deliver:
+                follow_up()
         finally:
             for provider in providers.values():
                 if provider is not None:

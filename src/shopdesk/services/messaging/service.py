@@ -26,7 +26,6 @@ from shopdesk.changes import Changes
 from shopdesk.domain import codes
 from shopdesk.domain.messaging import rules
 from shopdesk.domain.permissions import Permission
-from shopdesk.domain.text import collapse_spaces
 from shopdesk.domain.tickets import normalize_number
 from shopdesk.errors import FieldError, NotFound, ValidationError
 from shopdesk.models import (
@@ -411,9 +410,9 @@ def _satisfaction(views: list[MessageView]) -> float | None:
         reply = next((v for v in reversed(views) if v.direction == "in"
                       and v.channel == survey.channel and v.created_at == survey.answered_at),
                      None)
-        text = collapse_spaces(reply.body) if reply else ""
-        if text[:1] in "12345" and text[:1] and (len(text) == 1 or not text[1].isdigit()):
-            scores.append(int(text[0]))
+        score = rules.survey_score(reply.body) if reply else None
+        if score is not None:
+            scores.append(score)
     return sum(scores) / len(scores) if scores else None
 
 
