@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -250,3 +251,25 @@ def test_the_shops_own_ca_file_and_a_refused_certificate(
     shop.messaging.deliver()
     assert len(box.messages) == 1 and box.tls == [True]
     assert statuses(shop, code)["welcome"] == "sent"
+
+
+def test_whatsapp_template_parameters_keep_the_values_it_was_queued_with(
+        shop: Shop, providers: Providers) -> None:
+    # An appointment's time and reason are not the customer's or the ticket's: they live
+    # only in the text queued; the approved template gets them as its parameters.
+    configure(shop, providers, channels="whatsapp")
+    shop.settings.set("messaging.whatsapp.templates",
+                      "welcome=welcome_v2,appointment_reminder=appt_reminder")
+    code = customer(shop, preferred="whatsapp")
+    starts = shop.store.clock() + timedelta(hours=3)
+    shop.appointments.book(code, starts, "Battery check (iPhone 12)")
+    shop.messaging.deliver()
+    sent = {json.loads(s.body)["name"]: s.payload for s in providers.sent
+            if s.api == "whatsapp"}
+    assert "appt_reminder" in sent, sorted(sent)
+    queued = next(m for m in shop.messaging.history(code).entries
+                  if m.template == "appointment_reminder")
+    params = [p["text"] for p in sent["appt_reminder"]["template"]["components"][0]["parameters"]]
+    assert params[0] == "Ana" and params[1] == "Fix-It Corner"
+    assert params[3] == "Battery check (iPhone 12)"
+    assert params[2] and params[2] != "-" and params[2] in queued.body

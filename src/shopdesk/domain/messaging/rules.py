@@ -166,6 +166,29 @@ def render(text: str, values: dict[str, str]) -> str:
     return re.sub(r"[ \t]{2,}", " ", out).strip()
 
 
+def values_from(text: str, rendered: str) -> dict[str, str] | None:
+    """The placeholder values that `render(text, values)` filled in to give `rendered`
+    (None when `rendered` was not made from `text`, e.g. the text was edited since).
+
+    WhatsApp sends an approved template with its values as parameters, not the text: the
+    values a message was queued with (an appointment's time, the points about to expire)
+    are read back from the text it was queued with rather than recomputed and lost."""
+    pattern, seen = [], set()
+    for literal, field, _spec, _conv in string.Formatter().parse(text):
+        for part in re.split(r"([ \t]+)", literal):
+            # render() collapses blank runs (an empty value leaves two spaces).
+            pattern.append("[ \t]*" if part.strip(" \t") == "" and part else re.escape(part))
+        if field:
+            name = re.sub(r"\W", "_", field)
+            pattern.append(f"(?P={name})" if name in seen else f"(?P<{name}>.*?)")
+            seen.add(name)
+    try:
+        found = re.fullmatch("".join(pattern), rendered.strip(), re.S)
+    except re.error:
+        return None
+    return {k: v.strip() for k, v in found.groupdict().items()} if found else None
+
+
 def html_of(subject: str, body: str, shop_name: str) -> str:
     """The HTML part of an e-mail: the plain text, escaped, in paragraphs."""
     from html import escape

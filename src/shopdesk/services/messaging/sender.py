@@ -398,10 +398,15 @@ class Sender:
                 Message.channel == "whatsapp", Message.created_at >= since).limit(1)) is not None
         params: tuple[str, ...] = ()
         if m.template and customer is not None:
-            from shopdesk.services.messaging.outbox import values_for
+            from shopdesk.services.messaging.outbox import resolve_template, values_for
 
             ticket = session.get(RepairTicket, m.ticket_id) if m.ticket_id else None
             values = values_for(cfg, customer, ticket)
+            # The values it was queued with (an appointment's time, the points about to
+            # expire) are only in its text: read back, they win over today's.
+            text = resolve_template(session, m.template, m.language or "en",
+                                    cfg.values["shop.language"])
+            values.update(rules.values_from(text.body, m.body) or {})
             builtin = rules.TEMPLATES.get(m.template)
             if builtin is not None:
                 import string
