@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from shopdesk.cli import main
 from shopdesk.db import dbkey
 from shopdesk.domain.customer_rules import CustomerInput
+from shopdesk.printing.privacy_data import PrivacyReport
 from shopdesk.shop import Shop
 from tests.conftest import Clock
 
@@ -60,6 +61,8 @@ def test_data_quality_finds_what_to_fix(shop: Shop, clock: Clock, tmp_path: Path
                         "marked as agreeing to marketing, with no consent recorded"}
     inactive = sections["No activity for more than 72 months"].rows
     assert [r[1] for r in inactive] == ["Olga Nowak"] and old
+    # What a child process prints (`report data-quality --json`) is the same report again.
+    assert PrivacyReport.from_json(json.loads(json.dumps(report.as_json()))) == report
     text = _pdf_text(shop.privacy_reports.pdf(report))
     assert "Monthly data-quality check" in text and "November 2026" in text
     assert "+44740012" in text and "Olga Nowak" in text and "Page 1 of" in text

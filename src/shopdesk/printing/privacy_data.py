@@ -6,6 +6,7 @@ Thread rule: any thread; pure.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,10 +43,25 @@ class PrivacyReport:
     def as_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "title": self.title, "period": self.period,
                 "shop": self.shop.name, "generated_at": self.generated_at.isoformat(),
+                "shop_header": dataclasses.asdict(self.shop),
                 "figures": dict(self.figures),
                 "sections": [{"title": s.title, "note": s.note, "total": s.total,
+                              "header": list(s.header),
                               "rows": [dict(zip(s.header, r, strict=True)) for r in s.rows]}
                              for s in self.sections]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PrivacyReport:
+        """The report `as_json` gave (the window reads it from a child process)."""
+        sections = tuple(
+            Section(s["title"], s["note"], tuple(s["header"]),
+                    tuple(tuple(str(row[h]) for h in s["header"]) for row in s["rows"]),
+                    int(s["total"]))
+            for s in data["sections"])
+        return cls(data["kind"], data["title"], data["period"],
+                   ShopHeader(**data["shop_header"]),
+                   datetime.fromisoformat(data["generated_at"]),
+                   tuple((str(k), str(v)) for k, v in data["figures"].items()), sections)
 
 
 def section(title: str, note: str, header: tuple[str, ...],
