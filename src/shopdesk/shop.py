@@ -36,13 +36,13 @@ from shopdesk.services.customers.customers import CustomerService
 from shopdesk.services.customers.documents import DocumentService
 from shopdesk.services.customers.transfer import TransferService
 from shopdesk.services.feedback.desk import FeedbackDesk
+from shopdesk.services.feedback.survey_replies import SurveyReplies
 from shopdesk.services.loyalty.announce import LoyaltyMessages
 from shopdesk.services.loyalty.ledger import LoyaltyService
 from shopdesk.services.loyalty.nightly import NightlyPass
 from shopdesk.services.messaging.appointments import AppointmentService
 from shopdesk.services.messaging.automations import Automations
 from shopdesk.services.messaging.service import MessagingService
-from shopdesk.services.messaging.survey_replies import SurveyReplies
 from shopdesk.services.messaging.verification import VerificationService
 from shopdesk.services.printing.print_data import PrintService
 from shopdesk.services.privacy.access import AccessLog

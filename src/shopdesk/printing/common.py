@@ -23,8 +23,6 @@ from shopdesk.domain.money import format_money
 from shopdesk.printing import fonts
 from shopdesk.printing.data import ShopHeader
 
-_PAYMENT = {"cash": "Cash", "card": "Card", "mobile_money": "Mobile money",
-            "bank_transfer": "Bank transfer", "store_credit": "Store credit"}
 GREY = colors.HexColor("#555555")
 LIGHT = colors.HexColor("#dddddd")
 
@@ -34,9 +32,6 @@ def money(value: Decimal | None, currency: str, locale: str = "en_GB") -> str:
     "" for None."""
     return format_money(value, currency, locale)
 
-
-def payment_label(method: str | None) -> str:
-    return _PAYMENT.get(method or "", (method or "").replace("_", " ").capitalize())
 
 
 def escape(text: str) -> str:

@@ -147,3 +147,12 @@ class ReportData:
     tickets_by_technician: tuple[CountRow, ...]  # amount: revenue of collected tickets
     revenue_by_service: tuple[CountRow, ...]  # count: services; amount: revenue
     tickets: tuple[TicketRow, ...] = field(default_factory=tuple)
+
+
+_PAYMENT = {"cash": "Cash", "card": "Card", "mobile_money": "Mobile money",
+            "bank_transfer": "Bank transfer", "store_credit": "Store credit"}
+
+
+def payment_label(method: str | None) -> str:
+    """'Cash', 'Mobile money': how a payment method is printed and shown."""
+    return _PAYMENT.get(method or "", (method or "").replace("_", " ").capitalize())

@@ -11,10 +11,7 @@ import logging
 import ssl
 
 from shopdesk.services.messaging.config import MessagingConfig, secret
-from shopdesk.services.messaging.email import SmtpEmail
 from shopdesk.services.messaging.providers import Provider
-from shopdesk.services.messaging.twilio import TwilioSms
-from shopdesk.services.messaging.whatsapp import WhatsAppCloud
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +19,12 @@ log = logging.getLogger(__name__)
 def make_provider(channel: str, cfg: MessagingConfig) -> Provider | None:
     if not cfg.configured(channel):
         return None
+    # The providers are imported here, when a channel is set up: `requests` costs 18 MB
+    # and 80 ms at start-up, for a shop that may not message at all.
+    from shopdesk.services.messaging.email import SmtpEmail
+    from shopdesk.services.messaging.twilio import TwilioSms
+    from shopdesk.services.messaging.whatsapp import WhatsAppCloud
+
     public = cfg.get("public_url")
     if channel == "sms":
         return TwilioSms(cfg.get("sms.base_url"), cfg.get("sms.account_sid"),

@@ -17,7 +17,6 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shopdesk import printing
 from shopdesk.domain.checklist import answer_label
 from shopdesk.domain.choices import Channel, ServiceKind
 from shopdesk.domain.money import ZERO, quantize, total
@@ -31,8 +30,6 @@ from shopdesk.models import (
     StaffDirectory,
     TicketDevice,
 )
-from shopdesk.printing import feedback_report as printing_feedback
-from shopdesk.printing.common import payment_label
 from shopdesk.printing.data import (
     ChargeLine,
     CountRow,
@@ -44,6 +41,7 @@ from shopdesk.printing.data import (
     ReportData,
     ShopHeader,
     TicketRow,
+    payment_label,
 )
 from shopdesk.services.feedback.feedback_report import feedback_report
 from shopdesk.services.loyalty.ledger import ticket_points
@@ -89,27 +87,37 @@ class PrintService:
 
     # -- documents --------------------------------------------------------------
     def receipt(self, number: str | UUID, paper: str | None = None) -> bytes:
-        pdf = printing.receipt(self.receipt_data(number, paper))
+        from shopdesk.printing.receipt import receipt  # ReportLab: on first print
+
+        pdf = receipt(self.receipt_data(number, paper))
         self._printed("receipt", number)
         return pdf
 
     def jobsheet(self, number: str | UUID) -> bytes:
-        pdf = printing.job_sheet(self.jobsheet_data(number))
+        from shopdesk.printing.jobsheet import job_sheet  # ReportLab: on first print
+
+        pdf = job_sheet(self.jobsheet_data(number))
         self._printed("jobsheet", number)
         return pdf
 
     def labels(self, number: str | UUID, size: str | None = None) -> bytes:
-        pdf = printing.device_labels(self.label_data(number, size))
+        from shopdesk.printing.labels import device_labels  # ReportLab: on first print
+
+        pdf = device_labels(self.label_data(number, size))
         self._printed("labels", number)
         return pdf
 
     def feedback(self, number: str | UUID) -> bytes:
-        pdf = printing.feedback_form(self.feedback_data(number))
+        from shopdesk.printing.feedback import feedback_form  # ReportLab: on first print
+
+        pdf = feedback_form(self.feedback_data(number))
         self._printed("feedback", number)
         return pdf
 
     def summary_report(self, date_from: date, date_to: date) -> bytes:
-        pdf = printing.summary_report(self.report_data(date_from, date_to))
+        from shopdesk.printing.report import summary_report  # ReportLab: on first print
+
+        pdf = summary_report(self.report_data(date_from, date_to))
         if self._access is not None:
             self._access.record("print", "report", "summary",
                                 {"document": "summary report", "from": date_from.isoformat(),
@@ -118,6 +126,8 @@ class PrintService:
 
     def feedback_report(self, date_from: date, date_to: date) -> bytes:
         """The feedback report (issue 17) with its charts, as PDF bytes."""
+        from shopdesk.printing import feedback_report as printing_feedback  # ReportLab: lazy
+
         return printing_feedback.feedback_report(printing_feedback.FeedbackReportData(
             self.header(), feedback_report(self._store, date_from, date_to),
             self._store.clock().astimezone()))

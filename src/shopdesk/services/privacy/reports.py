@@ -24,7 +24,6 @@ from shopdesk.domain.permissions import Permission
 from shopdesk.models import LocalMeta
 from shopdesk.printing.data import ShopHeader
 from shopdesk.printing.privacy_data import PrivacyReport, section
-from shopdesk.printing.privacy_report import privacy_report
 from shopdesk.services.audit import AuditTrail
 from shopdesk.services.privacy import compliance, quality
 from shopdesk.services.privacy.monitoring import Monitoring
@@ -112,6 +111,8 @@ class PrivacyReports:
 
     def pdf(self, report: PrivacyReport, path: Path | None = None) -> bytes:
         """The report as PDF bytes (written to `path` too when given); recorded."""
+        from shopdesk.printing.privacy_report import privacy_report  # ReportLab: lazy
+
         actor = self._store.require(Permission.READ_AUDIT)
         data = privacy_report(report)
         if path is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pypdfium2 as pdfium
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
@@ -37,6 +36,8 @@ class PrintFailed(Exception):
 
 def page_images(pdf: bytes, dpi: float) -> list[QImage]:
     """Every page of `pdf` as an image at `dpi`."""
+    import pypdfium2 as pdfium  # on first use: 10 MB and 20 ms the start-up does without
+
     document = pdfium.PdfDocument(pdf)
     images = []
     try:
