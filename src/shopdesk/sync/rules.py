@@ -4,8 +4,8 @@ The same rules run on both sides of sync, so a row one counter may store is a ro
 every counter may store:
 
 - the central server gets them as a registry (`central setup` writes them into
-  `sync.columns`) and its `sync.validate` refuses a pushed row that breaks one, and
-  an insert of a new row that lacks a required column (`ColumnRule.required`);
+  `sync.columns`): its `sync.validate` refuses a pushed row that breaks one, and its
+  insert path a new row that lacks a required column (`ColumnRule.required`);
 - a counter checks each pulled row with `check_row` before storing it, and
   quarantines one it cannot store instead of failing the whole round.
 
@@ -17,9 +17,10 @@ fills that from the row id): a counter pulling a row without it could not store 
 since a pull writes only the columns a row carries and a Python-side `default=` is
 never applied there. A column added to an already synced table must therefore be
 nullable or carry a `server_default`, or counters of the older schema could never
-insert into that table again (tests/sync/test_required_columns.py guards this). A CHECK of a shape this module does not
-know raises at import time (and in the tests), so a new constraint cannot be
-silently left to one side only.
+insert into that table again (tests/sync/test_required_columns.py guards this).
+
+A CHECK of a shape this module does not know raises at import time (and in the
+tests), so a new constraint cannot be silently left to one side only.
 
 Pure functions; any thread.
 """
