@@ -8,6 +8,7 @@ could not store and quarantined it. Each test names the attempt and what must ho
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import psycopg
 import pytest
@@ -25,6 +26,15 @@ def shop_pair(counters: Counters) -> tuple[Shop, Shop]:
     return counters.new("a"), counters.new("b")
 
 
+def _synced_ticket(counters: Counters, a: Shop, b: Shop) -> tuple[uuid.UUID, dict[str, Any]]:
+    """A customer of counter a with a ticket, synced to b; her id and the ticket's
+    row as the server holds it (a valid row to copy)."""
+    ann = register(a, "Ann", "07400 123456")
+    ticket = ticket_for(a, ann)
+    sync_all(a, b)
+    return ann, dict(server_rows(counters.url, "repair_tickets")[ticket.hex])
+
+
 def _row_ids(url: str) -> set[tuple[str, str]]:
     with psycopg.connect(url) as conn:
         return {(r[0], r[1]) for r in conn.execute("SELECT table_name, row_id FROM sync.rows")}
@@ -38,11 +48,8 @@ def test_an_insert_missing_a_required_column_is_refused_and_nothing_is_stored(
     Must hold: each refused, the reason naming the table, the column and the rule;
     nothing new on the server; the honest counters sync on with nothing quarantined."""
     a, b = shop_pair
-    ann = register(a, "Ann", "07400 123456")
-    ticket = ticket_for(a, ann)
-    sync_all(a, b)
+    ann, good_ticket = _synced_ticket(counters, a, b)
     url = counters.url
-    good_ticket = dict(server_rows(url, "repair_tickets")[ticket.hex])
     good_customer = dict(server_rows(url, "customers")[ann.hex])
     before = _row_ids(url)
     t1, t2, c1 = uuid.uuid4().hex, uuid.uuid4().hex, uuid.uuid4().hex
@@ -81,11 +88,8 @@ def test_the_complete_insert_is_accepted_and_updates_may_send_some_columns(
     Must hold: all applied; the server's row is the sent row with the changes; both
     honest counters store it (the other store's ticket) and quarantine nothing."""
     a, b = shop_pair
-    ann = register(a, "Ann", "07400 123456")
-    ticket = ticket_for(a, ann)
-    sync_all(a, b)
+    _, good_ticket = _synced_ticket(counters, a, b)
     url = counters.url
-    good_ticket = dict(server_rows(url, "repair_tickets")[ticket.hex])
     rogue = rogue_of(url)
     t1 = uuid.uuid4().hex
     sent = {**good_ticket, "id": t1, "number": "R-ROGUE-1", "status": "received"}
