@@ -38,7 +38,7 @@ TERMINAL_SETTINGS = {
 # Settings only a superuser (or a role granted SET on them) may give another role.
 TERMINAL_PRIVILEGED_SETTINGS = {"temp_file_limit": "16MB"}
 
-CENTRAL_HEAD = "c0005"
+CENTRAL_HEAD = "c0006"
 
 
 class CentralError(ShopdeskError):
@@ -124,8 +124,8 @@ def refresh_registries(url: str) -> None:
                   t.owner[1] if t.owner else None, t.scoped) for t in SYNCED])
             cur.executemany(
                 "INSERT INTO sync.columns (table_name, column_name, kind, nullable, max_length, "
-                "choices, minimum, min_exclusive, maximum, exact_length, prefix, lower_case) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                "choices, minimum, min_exclusive, maximum, exact_length, prefix, lower_case, "
+                "required) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 [rule.as_row() for rule in all_rules()])
             cur.executemany("INSERT INTO sync.policies VALUES (%s, %s, %s)",
                             [(t.name, c, "quiet") for t in SYNCED for c in t.quiet]

@@ -4,15 +4,23 @@ The same rules run on both sides of sync, so a row one counter may store is a ro
 every counter may store:
 
 - the central server gets them as a registry (`central setup` writes them into
-  `sync.columns`) and its `sync.validate` refuses a pushed row that breaks one;
+  `sync.columns`): its `sync.validate` refuses a pushed row that breaks one, and its
+  insert path a new row that lacks a required column (`ColumnRule.required`);
 - a counter checks each pulled row with `check_row` before storing it, and
   quarantines one it cannot store instead of failing the whole round.
 
 Rules come from the column types (text length, whole numbers, exact money, 0/1
 booleans, 32-hex ids, ISO dates and instants), NOT NULL, and the tables' named
-CHECK constraints, which are parsed here. A CHECK of a shape this module does not
-know raises at import time (and in the tests), so a new constraint cannot be
-silently left to one side only.
+CHECK constraints, which are parsed here. A column is *required* in a new row when it
+is NOT NULL with no SQL (server) default, and is not the primary key (the server
+fills that from the row id): a counter pulling a row without it could not store it,
+since a pull writes only the columns a row carries and a Python-side `default=` is
+never applied there. A column added to an already synced table must therefore be
+nullable or carry a `server_default`, or counters of the older schema could never
+insert into that table again (tests/sync/test_required_columns.py guards this).
+
+A CHECK of a shape this module does not know raises at import time (and in the
+tests), so a new constraint cannot be silently left to one side only.
 
 Pure functions; any thread.
 """
@@ -59,12 +67,14 @@ class ColumnRule:
     exact_length: int | None = None
     prefix: str | None = None
     lower: bool = False
+    required: bool = False  # a new row must carry it (NOT NULL, no SQL default, not the pk)
 
     def as_row(self) -> tuple[Any, ...]:
         """The registry row `central setup` writes into `sync.columns`."""
         return (self.table, self.column, self.kind, self.nullable, self.max_length,
                 list(self.choices) if self.choices is not None else None, self.minimum,
-                self.min_exclusive, self.maximum, self.exact_length, self.prefix, self.lower)
+                self.min_exclusive, self.maximum, self.exact_length, self.prefix, self.lower,
+                self.required)
 
 
 def _kind(column: Column[Any]) -> str:
@@ -144,8 +154,10 @@ def table_rules(spec: SyncedTable) -> list[ColumnRule]:
         max_length = None
         if kind in ("text", "json"):
             max_length = column.info.get("max_length") or length or TEXT_LIMIT
+        required = (not column.nullable and column.server_default is None
+                    and column.name != spec.pk)
         rules.append(ColumnRule(spec.name, column.name, kind, bool(column.nullable),
-                                max_length, **extra.pop(column.name, {})))
+                                max_length, required=required, **extra.pop(column.name, {})))
     if extra:
         raise ValueError(f"{spec.name}: CHECK names unknown columns {sorted(extra)}")
     return rules
@@ -157,6 +169,11 @@ RULES: dict[str, dict[str, ColumnRule]] = {
 
 def all_rules() -> list[ColumnRule]:
     return [rule for table in RULES.values() for rule in table.values()]
+
+
+def required_columns(table: str) -> list[str]:
+    """The columns a new row of `table` must carry, in the model's order."""
+    return [rule.column for rule in RULES.get(table, {}).values() if rule.required]
 
 
 # -- checking a row --------------------------------------------------------------
@@ -252,4 +269,4 @@ def check_row(table: str, data: Any, *, ignore_unknown: bool = False) -> str | N
 
 
 __all__ = ["KINDS", "ROW_BYTES", "RULES", "TEXT_LIMIT", "ColumnRule", "all_rules",
-           "check_row", "check_value", "table_rules"]
+           "check_row", "check_value", "required_columns", "table_rules"]
