@@ -46,16 +46,15 @@ def _stub(monkeypatch: pytest.MonkeyPatch, name: str, **attributes: Any) -> None
     monkeypatch.setitem(sys.modules, name, module)
 
 
-@pytest.fixture
-def spec(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
-    """What shopdesk.spec passes to each build step, by class name."""
-    for name in ("PyInstaller", "PyInstaller.utils", "PyInstaller.depend"):
+def run_spec(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+             keep: str = "") -> dict[str, Any]:
+    """Executes shopdesk.spec with recorders; returns its namespace."""
+    for name in ("PyInstaller", "PyInstaller.utils"):
         _stub(monkeypatch, name)
     _stub(monkeypatch, "PyInstaller.utils.hooks",
           collect_submodules=lambda package: [f"{package} (all submodules)"])
-    _stub(monkeypatch, "PyInstaller.depend.bindepend", get_imports=lambda path: set())
     monkeypatch.setattr(sys, "path", list(sys.path))
-    monkeypatch.delenv("SHOPDESK_BUNDLE_KEEP", raising=False)
+    monkeypatch.setenv("SHOPDESK_BUNDLE_KEEP", keep)
     Recorder.calls = []
     Recorder.distpath = tmp_path / "dist"
     names = ("Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE")
@@ -64,6 +63,13 @@ def spec(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
                      workpath=str(tmp_path / "build"), __name__="spec")
     source = (ROOT / "shopdesk.spec").read_text(encoding="utf-8")
     exec(compile(source, "shopdesk.spec", "exec"), namespace)
+    return namespace
+
+
+@pytest.fixture
+def spec(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
+    """What shopdesk.spec passes to each build step, by class name."""
+    run_spec(monkeypatch, tmp_path)
     found: dict[str, Any] = {}
     for kind, args, kwargs in Recorder.calls:
         found.setdefault(kind, []).append((args, kwargs))
@@ -148,3 +154,64 @@ def test_two_programs_share_one_folder(spec: dict[str, Any]) -> None:
     else:
         assert programs["shopdesk-cli"]["console"] is True
     assert ("BUNDLE" in spec) == (sys.platform == "darwin")
+
+
+LINUX_ONLY = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="system libraries are left out of Linux bundles only")
+
+
+@LINUX_ONLY
+def test_libraries_left_to_the_system_take_only_what_they_alone_needed(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """CUPS and libdbus-1 come from the system: what only they linked leaves the bundle with
+    them, what anything kept links stays, and KEEP brings them back."""
+    namespace = run_spec(monkeypatch, tmp_path)
+    links = {"plugins/libcupsprintersupport.so": {"libcups.so.2", "libz.so.1"},
+             "libcups.so.2": {"libgnutls.so.30", "libz.so.1"},
+             "libgnutls.so.30": {"libunistring.so.2", "libz.so.1"},
+             "libunistring.so.2": set(), "libz.so.1": set(),
+             "Qt/lib/libQt6DBus.so.6": {"libdbus-1.so.3"},
+             "libdbus-1.so.3": {"libsystemd.so.0"}, "libsystemd.so.0": {"libz.so.1"}}
+    monkeypatch.setitem(namespace, "_linked", lambda path: links[path])
+    binaries = [(name, name, "BINARY") for name in links]
+    kept = namespace["_without_orphans"](namespace["_kept"](binaries))
+    assert {dest for dest, _src, _kind in kept} == {
+        "plugins/libcupsprintersupport.so", "libz.so.1", "Qt/lib/libQt6DBus.so.6"}
+
+    everything = run_spec(monkeypatch, tmp_path, keep="cups-from-system,dbus-from-system")
+    monkeypatch.setitem(everything, "_linked", lambda path: links[path])
+    kept = everything["_without_orphans"](everything["_kept"](binaries))
+    assert {dest for dest, _src, _kind in kept} == set(links)
+
+
+@LINUX_ONLY
+def test_linked_reads_what_a_library_names_not_what_ldd_resolves(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """ldd would list libdbus-1's own libsystemd for QtDBus, and keep it in the bundle."""
+    import PySide6
+
+    qt_dbus = Path(PySide6.__file__).parent / "Qt" / "lib" / "libQt6DBus.so.6"
+    linked = run_spec(monkeypatch, tmp_path)["_linked"](str(qt_dbus))
+    assert "libdbus-1.so.3" in linked and "libQt6Core.so.6" in linked
+    assert "libsystemd.so.0" not in linked
+
+
+def test_every_cut_can_be_kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    namespace = run_spec(monkeypatch, tmp_path)
+    cuts = namespace["CUTS"]
+    for name in ("qt-wayland", "cups-from-system", "dbus-from-system", "readline",
+                 "sqlalchemy-dialects", "qt-dbus-binding"):
+        assert name in cuts and name in namespace["active"]
+    dropped = namespace["_dropped"]
+    for path in ("PySide6/Qt/plugins/platforms/libqwayland.so",
+                 "PySide6/Qt/lib/libQt6WaylandClient.so.6",
+                 "PySide6/Qt/plugins/wayland-shell-integration/libxdg-shell.so",
+                 "libcups.so.2", "libdbus-1.so.3"):
+        assert dropped(path), path
+    # What the window needs stays: the X11 platform plugin and Qt's own D-Bus library.
+    for path in ("PySide6/Qt/plugins/platforms/libqxcb.so", "PySide6/Qt/lib/libQt6DBus.so.6",
+                 "PySide6/Qt/lib/libQt6XcbQpa.so.6", "PySide6/plugins/platforms/qwindows.dll"):
+        assert not dropped(path), path
+    assert "readline" in namespace["excludes"]
+    kept = run_spec(monkeypatch, tmp_path, keep="all")
+    assert not kept["dropped_paths"] and not kept["excludes"]
