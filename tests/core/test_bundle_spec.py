@@ -200,17 +200,20 @@ def test_every_cut_can_be_kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     namespace = run_spec(monkeypatch, tmp_path)
     cuts = namespace["CUTS"]
     for name in ("qt-wayland", "cups-from-system", "dbus-from-system", "readline",
-                 "sqlalchemy-dialects", "qt-dbus-binding"):
+                 "sqlalchemy-dialects", "qt-dbus-binding", "desktop-libs-from-system"):
         assert name in cuts and name in namespace["active"]
     dropped = namespace["_dropped"]
     for path in ("PySide6/Qt/plugins/platforms/libqwayland.so",
                  "PySide6/Qt/lib/libQt6WaylandClient.so.6",
                  "PySide6/Qt/plugins/wayland-shell-integration/libxdg-shell.so",
-                 "libcups.so.2", "libdbus-1.so.3"):
+                 "libcups.so.2", "libdbus-1.so.3", "libglib-2.0.so.0", "libgthread-2.0.so.0",
+                 "libX11.so.6", "libfontconfig.so.1", "libfreetype.so.6"):
         assert dropped(path), path
     # What the window needs stays: the X11 platform plugin and Qt's own D-Bus library.
     for path in ("PySide6/Qt/plugins/platforms/libqxcb.so", "PySide6/Qt/lib/libQt6DBus.so.6",
-                 "PySide6/Qt/lib/libQt6XcbQpa.so.6", "PySide6/plugins/platforms/qwindows.dll"):
+                 "PySide6/Qt/lib/libQt6XcbQpa.so.6", "PySide6/plugins/platforms/qwindows.dll",
+                 "libX11-xcb.so.1", "libxcb-cursor.so.0", "libxkbcommon.so.0",
+                 "PySide6/Qt/plugins/printsupport/libcupsprintersupport.so"):
         assert not dropped(path), path
     assert "readline" in namespace["excludes"]
     kept = run_spec(monkeypatch, tmp_path, keep="all")
