@@ -150,3 +150,9 @@ class SyncRunner:
         with self._done:
             target = self.rounds + count
             return self._done.wait_for(lambda: self.rounds >= target, timeout)
+
+    def wait_total(self, rounds: int, timeout: float = 30.0) -> bool:
+        """Block until `rounds` rounds in all have run since `start` (the first round
+        starts at once: "one more" asked after it ended would wait for the next)."""
+        with self._done:
+            return self._done.wait_for(lambda: self.rounds >= rounds, timeout)
