@@ -30,7 +30,6 @@ from shopdesk.errors import FieldError, NotFound, ValidationError
 from shopdesk.models import Customer, CustomerLoyalty, RepairTicket, Setting
 from shopdesk.models.loyalty import LoyaltyEntry, balance_query, money_sum
 from shopdesk.services.audit import AuditTrail
-from shopdesk.services.customers.rows import customer_row
 from shopdesk.services.loyalty.loyalty_views import (
     Account,
     Balance,
@@ -394,8 +393,13 @@ class LoyaltyService:
     # -- helpers ----------------------------------------------------------------------
     @staticmethod
     def _customer(session: Session, code_or_id: str | UUID) -> Customer:
-        row: Customer | None = customer_row(session, code_or_id)
-        seen = 0  # points follow a merged-away customer to the one kept
+        row: Customer | None
+        if isinstance(code_or_id, UUID):
+            row = session.get(Customer, code_or_id)
+        else:
+            row = session.scalar(select(Customer).where(
+                Customer.code == code_or_id.strip().upper()))
+        seen = 0
         while row is not None and row.merged_into is not None and seen < 10:
             row, seen = session.get(Customer, row.merged_into), seen + 1
         if row is None:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shopdesk.changes import Changes
+from shopdesk.domain import codes
 from shopdesk.domain.messaging import rules
 from shopdesk.domain.permissions import Permission
 from shopdesk.domain.tickets import normalize_number
@@ -36,7 +37,6 @@ from shopdesk.models import (
     StaffDirectory,
 )
 from shopdesk.services.audit import AuditTrail
-from shopdesk.services.customers.rows import customer_row
 from shopdesk.services.messaging.factory import make_provider
 from shopdesk.services.messaging.outbox import (
     NAMESPACE,
@@ -326,7 +326,15 @@ class MessagingService:
     # -- helpers ---------------------------------------------------------------------------
     @staticmethod
     def _customer(session: Session, customer: str | UUID) -> Customer:
-        return customer_row(session, customer)
+        row: Customer | None
+        if isinstance(customer, UUID):
+            row = session.get(Customer, customer)
+        else:
+            row = session.scalar(select(Customer).where(
+                Customer.code == codes.normalize_code(customer)))
+        if row is None:
+            raise NotFound(f"no customer {customer}")
+        return row
 
     @staticmethod
     def _ticket(session: Session, number: str, customer: Customer) -> RepairTicket:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from shopdesk.changes import Changes
 from shopdesk.domain.choices import ServiceKind
+from shopdesk.domain.codes import normalize_code
 from shopdesk.domain.device_rules import DeviceInput, clean_device
 from shopdesk.domain.imei import TAC_LENGTH, normalize_identifier, strip_separators
 from shopdesk.domain.permissions import Permission
@@ -35,7 +36,6 @@ from shopdesk.models import (
     TicketDevice,
 )
 from shopdesk.services.audit import AuditTrail
-from shopdesk.services.customers.rows import customer_row
 from shopdesk.services.repairs.repair_views import (
     DeviceHistory,
     DeviceInfo,
@@ -59,6 +59,19 @@ def device_info(row: Device, owner: Customer) -> DeviceInfo:
 
 def _jsonable(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def customer_row(session: Session, customer: UUID | str) -> Customer:
+    """The customer by id, or by code as typed ("k7qx-0042"); NotFound if none."""
+    if isinstance(customer, UUID):
+        row = session.get(Customer, customer)
+        if row is None:
+            raise NotFound(f"no customer with id {customer}")
+        return row
+    found = session.scalar(select(Customer).where(Customer.code == normalize_code(customer)))
+    if found is None:
+        raise NotFound(f"no customer with code {customer.strip()}")
+    return found
 
 
 def owned_device(session: Session, customer_id: UUID, clean: dict[str, Any]) -> Device | None:

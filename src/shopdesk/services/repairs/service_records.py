@@ -35,8 +35,8 @@ from shopdesk.domain.text import collapse_spaces, control_errors
 from shopdesk.errors import FieldError, NotFound, ValidationError
 from shopdesk.models import Device, ServicePart, ServiceRecord, StaffDirectory
 from shopdesk.services.audit import AuditTrail
-from shopdesk.services.customers.rows import customer_row
 from shopdesk.services.loyalty.ledger import LoyaltyService
+from shopdesk.services.repairs.devices import customer_row
 from shopdesk.services.repairs.repair_views import PartInfo, ServiceInfo, ServiceSaved
 from shopdesk.services.store import Actor, Store
 

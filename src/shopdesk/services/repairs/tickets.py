@@ -57,9 +57,8 @@ from shopdesk.models import (
     TicketStatusChange,
 )
 from shopdesk.services.audit import AuditTrail
-from shopdesk.services.customers.rows import customer_row
 from shopdesk.services.loyalty.ledger import LoyaltyService
-from shopdesk.services.repairs.devices import DeviceService, owned_device
+from shopdesk.services.repairs.devices import DeviceService, customer_row, owned_device
 from shopdesk.services.repairs.passcodes import PasscodeBox
 from shopdesk.services.repairs.repair_views import (
     TicketDetail,
