@@ -26,7 +26,6 @@ from datetime import timedelta
 from uuid import UUID
 
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
 
 from shopdesk.changes import Changes
 from shopdesk.domain.messaging import rules
@@ -86,17 +85,10 @@ class SurveyReplies:
         now = self._store.clock()
         out: list[tuple[UUID, FeedbackInput]] = []
         with self._store.read() as session:
-            answer = aliased(Message)
-            # Only surveys something came back to: most never get a reply, and this runs
-            # after every delivery run, so they cost no query of their own.
-            replied = select(answer.id).where(
-                answer.customer_id == Message.customer_id, answer.direction == "in",
-                answer.channel == Message.channel, answer.created_at > Message.sent_at
-            ).exists()
             surveys = session.scalars(select(Message).where(
                 Message.template == "satisfaction_survey", Message.direction == "out",
                 Message.node == self._store.node_tag, Message.ticket_id.is_not(None),
-                Message.sent_at.is_not(None), Message.sent_at >= now - LOOK_BACK, replied))
+                Message.sent_at.is_not(None), Message.sent_at >= now - LOOK_BACK))
             for survey in surveys:
                 sent_at = survey.sent_at
                 assert sent_at is not None and survey.ticket_id is not None
