@@ -397,8 +397,7 @@ class Sender:
                 Message.customer_id == m.customer_id, Message.direction == "in",
                 Message.channel == "whatsapp", Message.created_at >= since).limit(1)) is not None
         params: tuple[str, ...] = ()
-        # Only WhatsApp sends a template's values as parameters; the others send the text.
-        if m.channel == "whatsapp" and m.template and customer is not None:
+        if m.template and customer is not None:
             from shopdesk.services.messaging.outbox import resolve_template, values_for
 
             ticket = session.get(RepairTicket, m.ticket_id) if m.ticket_id else None
