@@ -16,6 +16,7 @@ from reportlab.lib.units import mm
 
 from shopdesk.domain.customer_rules import CustomerInput
 from shopdesk.domain.service_rules import PartInput
+from shopdesk.printing import device_labels, summary_report
 from shopdesk.printing.common import fit_code128
 from shopdesk.printing.data import (
     CountRow,
@@ -25,8 +26,6 @@ from shopdesk.printing.data import (
     ShopHeader,
     TicketRow,
 )
-from shopdesk.printing.labels import device_labels
-from shopdesk.printing.report import summary_report
 from shopdesk.services.repairs.tickets import PickupWork, TicketDeviceIntake, TicketIntake
 from shopdesk.shop import Shop
 from tests.core.repair_helpers import GALAXY, IPHONE, imei, phone_input

@@ -69,10 +69,12 @@ def verb(sub: Subparsers, name: str, handler: Handler, help: str) -> argparse.Ar
 
 
 def read_key(stream: TextIO) -> DbKey:
-    """A database key handed over on standard input (`DbKey.handover`), as the window
-    hands it to a command it runs in a child process (backups, privacy reports)."""
+    """A database key handed over on standard input (hex key and salt, one line), as
+    the window hands it to the `backup now` it runs in a child process."""
+    raw = stream.readline().strip()
     try:
-        return DbKey.from_handover(stream.readline())
+        value = bytes.fromhex(raw)
+        return DbKey(value[:32], value[32:])
     except ValueError:
         raise ShopdeskError("--db-key-stdin: standard input does not hold a database key") \
             from None

@@ -70,17 +70,6 @@ class DbKey:
         # a new file (an existing file's salt must be the same).
         return f"PRAGMA key = \"x'{self.key.hex()}{self.salt.hex()}'\""
 
-    def handover(self) -> str:
-        """The key as one line of hex (key, then salt): what the window writes to the
-        standard input of a child process it runs (`shopdesk.services.child`)."""
-        return self.key.hex() + self.salt.hex()
-
-    @classmethod
-    def from_handover(cls, line: str) -> DbKey:
-        """The key `handover` wrote; ValueError when `line` is not one."""
-        value = bytes.fromhex(line.strip())
-        return cls(value[:KEY_BYTES], value[KEY_BYTES:])
-
     def derive(self, purpose: str) -> bytes:
         """A 32-byte subkey for `purpose` (document files...), independent of the
         database key itself (HKDF-SHA256)."""

@@ -7,7 +7,7 @@ Work that takes seconds of Python (a backup's pages, the monthly data-quality re
 over every customer) therefore runs as the app's own command line in a child process
 (`command`): the waiting thread only blocks in `communicate`, which lets the lock go.
 
-The database key goes to the child on its standard input (`DbKey.handover`, one
+The database key goes to the child on its standard input (hex key and salt, one
 line; the verb's hidden ``--db-key-stdin``), never on its command line or in its
 environment. The child's answer is the last line of its standard output (JSON); a
 failure is its one-line error (``shopdesk: error: ...``) raised as `ShopdeskError`.
@@ -25,7 +25,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from shopdesk.db.cipher import DbKey
 from shopdesk.errors import ShopdeskError
 
 
@@ -44,7 +43,7 @@ class ChildRun:
     """Runs `command` (with extra arguments per run) in a child process and returns
     its JSON answer; `kill` ends a run under way. See the module docstring."""
 
-    def __init__(self, command: list[str], key: DbKey | None = None) -> None:
+    def __init__(self, command: list[str], key: bytes | None = None) -> None:
         self._command, self._key = command, key
         self._child: subprocess.Popen[str] | None = None
         self._lock = threading.Lock()
@@ -61,7 +60,7 @@ class ChildRun:
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                 text=True, creationflags=flags)
         try:
-            out, err = child.communicate(self._key.handover() + "\n" if self._key else "")
+            out, err = child.communicate(self._key.hex() + "\n" if self._key else "")
         finally:
             with self._lock:
                 self._child = None

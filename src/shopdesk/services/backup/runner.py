@@ -4,8 +4,8 @@ The runner wakes every few minutes and takes a backup when one is due (none good
 within a day, `BackupService.due`), and at once when staff ask (`request`). A
 backup reads the database through its own connection under one read transaction,
 so writers go on meanwhile (WAL). Given a `command` (the window gives
-``shopdesk backup now --json``), the backup runs in a child process (`services.child`):
-its work (decrypting, compressing, encrypting and checking every page) then never holds
+``shopdesk backup now --json``), the backup runs in a child process: its work
+(decrypting, compressing, encrypting and checking every page) then never holds
 this process's interpreter lock, and the window keeps answering (measured by
 tests/ui/test_backup_ui.py and bench/backup.py); the database key goes to the child
 on its standard input, never on its command line or in its environment. Without a
@@ -23,7 +23,6 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from shopdesk.db.cipher import DbKey
 from shopdesk.errors import ShopdeskError
 from shopdesk.services import child
 from shopdesk.services.backup.backups import BackupService
@@ -39,7 +38,7 @@ class BackupRunner:
 
     def __init__(self, backups: BackupService, report: Report, *, interval: float = 600.0,
                  first_check: float = 120.0, command: list[str] | None = None,
-                 key: DbKey | None = None) -> None:
+                 key: bytes | None = None) -> None:
         self._backups, self._report = backups, report
         self._child = child.ChildRun(command, key) if command else None
         self._interval, self._first = interval, first_check
@@ -115,3 +114,8 @@ class BackupRunner:
                             found.get("problem", ""), float(found.get("seconds", 0)),
                             int(found.get("size", 0)))
 
+
+def child_command(root: Path) -> list[str]:
+    """The command line that runs ``shopdesk backup now --json`` on `root` as this
+    program does (`shopdesk.services.child.child_command`)."""
+    return child.child_command(root, "backup", "now", "--json")

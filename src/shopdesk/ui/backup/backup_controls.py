@@ -19,8 +19,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
 
 from shopdesk.services.backup.backups import MAX_AGE
 from shopdesk.services.backup.parts import BackupResult, BackupStatus
-from shopdesk.services.backup.runner import BackupRunner
-from shopdesk.services.child import child_command
+from shopdesk.services.backup.runner import BackupRunner, child_command
 from shopdesk.shop import Shop
 from shopdesk.ui.backup.backups_dialog import BackupsDialog
 from shopdesk.ui.common.taskman import TaskManager
@@ -86,8 +85,8 @@ class BackupControls(QObject):
         # In a child process: the backup's work never competes with the window for
         # the interpreter lock (the key goes to the child on its standard input).
         self.runner = runner or BackupRunner(
-            shop.backups, self._relay.done.emit,
-            command=child_command(shop.root, "backup", "now", "--json"), key=shop.key)
+            shop.backups, self._relay.done.emit, command=child_command(shop.root),
+            key=shop.key.key + shop.key.salt)
         self.now_action = QAction("&Back up now", window)
         self.now_action.triggered.connect(self.back_up_now)
         self.dialog_action = QAction("Bac&kups…", window)

@@ -69,7 +69,7 @@ class ReportsDialog(QDialog):
         super().__init__(parent)
         self.shop, self.ops = shop, ops
         self.report: PrivacyReport | None = None
-        self._child = ChildRun(child_command(shop.root, "report"), shop.key)
+        self._child = ChildRun(child_command(shop.root, "report"), shop.key.key + shop.key.salt)
         self.finished.connect(lambda _result: self._child.kill())
         self.setWindowTitle("Privacy reports")
         self.resize(900, 680)

@@ -60,7 +60,8 @@ class PrivacyControls(QObject):
         self.alerts_dialog: AlertsDialog | None = None
         self.reports_dialog: ReportsDialog | None = None
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="shopdesk-privacy")
-        self._reports = ChildRun(child_command(shop.root, "report", "due", "--json"), shop.key)
+        self._reports = ChildRun(child_command(shop.root, "report", "due", "--json"),
+                                 shop.key.key + shop.key.salt)
         self._stopped = False
         self.idle = IdleLock(shop, window, int(shop.settings.get("security.lock_minutes")))
         self.idle.unlocked.connect(self._unlocked)
