@@ -18,7 +18,6 @@ from decimal import Decimal
 # from a passphrase, as on a headless shop computer.
 os.environ.setdefault("SHOPDESK_DB_PASSPHRASE", "bench passphrase, not a secret")
 
-from shopdesk.printing import receipt, summary_report
 from shopdesk.printing.data import (
     ChargeLine,
     CountRow,
@@ -28,6 +27,8 @@ from shopdesk.printing.data import (
     ShopHeader,
     TicketRow,
 )
+from shopdesk.printing.receipt import receipt
+from shopdesk.printing.report import summary_report
 
 SHOP = ShopHeader("Fix-It Phones", "12 High Street\nLondon N1 9GU", "+44 20 7946 0000")
 NAMES = ["Łukasz Żółć", "Řehoř Dvořák", "Şükrü Güneş", "Αλέξανδρος Παπαδόπουλος",
